@@ -1,0 +1,167 @@
+"""Tamper-evident audit trail.
+
+Each entry stores the hash of the previous one; ``verify`` recomputes the chain and names the
+first entry whose content, order or link no longer matches. Appenders first bump the single
+``audit_head`` row, which takes the write lock on SQLite and a row lock on PostgreSQL, so
+concurrent writers (app, CLI, detector) queue instead of forking the chain.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from enum import Enum
+from typing import Any
+
+from sqlmodel import Session, SQLModel, select, update
+
+from core.db import utcnow
+from core.rbac import Actor
+from models.system import AuditEntry, AuditHead
+
+GENESIS = "0" * 64
+_SKIP_IN_SNAPSHOT = {"password_hash"}
+
+
+def jsonable(value: Any) -> Any:
+    """Plain JSON value for hashing and storage (dates as ISO text, enums as values)."""
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [jsonable(v) for v in value]
+    return value
+
+
+def snapshot(row: SQLModel) -> dict[str, Any]:
+    """A row as audit-friendly JSON, secrets left out."""
+    data = row.model_dump(warnings=False)
+    return {k: jsonable(v) for k, v in data.items() if k not in _SKIP_IN_SNAPSHOT}
+
+
+def changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
+    """Only the keys whose value changed, as shown in a record's history."""
+    return {k: after.get(k) for k in after.keys() | before.keys() if before.get(k) != after.get(k)}
+
+
+def _digest(entry: AuditEntry) -> str:
+    body = {
+        "seq": entry.seq,
+        "ts": entry.ts.isoformat(timespec="microseconds"),
+        "actor_id": entry.actor_id,
+        "actor_name": entry.actor_name,
+        "action": entry.action,
+        "table_name": entry.table_name,
+        "row_id": entry.row_id,
+        "enterprise_id": entry.enterprise_id,
+        "before": entry.before,
+        "after": entry.after,
+        "detail": entry.detail,
+        "prev_hash": entry.prev_hash,
+    }
+    text = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _claim(session: Session, count: int) -> tuple[int, str]:
+    """Reserve ``count`` sequence numbers; returns (last seq before, last hash before)."""
+    bumped = session.exec(
+        update(AuditHead).where(AuditHead.id == 1).values(seq=AuditHead.seq + count)
+    )
+    if bumped.rowcount == 0:
+        session.add(AuditHead(id=1, seq=count, hash=GENESIS))
+        session.flush()
+        return 0, GENESIS
+    head = session.exec(select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == 1)).one()
+    return head[0] - count, head[1]
+
+
+def record_many(
+    session: Session, actor: Actor | None, items: list[dict[str, Any]]
+) -> list[AuditEntry]:
+    """Append several entries in the caller's transaction (imports write one per row)."""
+    if not items:
+        return []
+    seq, prev = _claim(session, len(items))
+    now = utcnow()
+    entries = []
+    for item in items:
+        seq += 1
+        entry = AuditEntry(
+            seq=seq,
+            ts=now,
+            actor_id=actor.user_id if actor else None,
+            actor_name=actor.username if actor else "system",
+            prev_hash=prev,
+            hash="",
+            **{k: jsonable(v) for k, v in item.items()},
+        )
+        entry.hash = prev = _digest(entry)
+        entries.append(entry)
+    session.exec(update(AuditHead).where(AuditHead.id == 1).values(hash=prev))
+    session.add_all(entries)
+    session.flush()
+    return entries
+
+
+def record(
+    session: Session,
+    actor: Actor | None,
+    action: str,
+    *,
+    table_name: str | None = None,
+    row_id: int | None = None,
+    enterprise_id: int | None = None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    detail: dict[str, Any] | None = None,
+) -> AuditEntry:
+    """Append one entry (login, change, export, ...) in the caller's transaction."""
+    item = {
+        "action": action,
+        "table_name": table_name,
+        "row_id": row_id,
+        "enterprise_id": enterprise_id,
+        "before": before,
+        "after": after,
+        "detail": detail,
+    }
+    return record_many(session, actor, [item])[0]
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    ok: bool
+    checked: int
+    bad_seq: int | None = None
+    bad_id: int | None = None
+    reason: str = ""
+
+
+def verify(session: Session, batch: int = 2000) -> ChainReport:
+    """Walk the chain in order; the first entry that breaks it is reported."""
+    prev, expected_seq, checked = GENESIS, 1, 0
+    stmt = select(AuditEntry).order_by(AuditEntry.seq).execution_options(yield_per=batch)
+    for entry in session.exec(stmt):
+        reason = ""
+        if entry.seq != expected_seq:
+            reason = f"missing entry before seq {entry.seq} (expected {expected_seq})"
+        elif entry.prev_hash != prev:
+            reason = "link to previous entry broken"
+        elif _digest(entry) != entry.hash:
+            reason = "content changed after it was written"
+        if reason:
+            return ChainReport(False, checked, entry.seq, entry.id, reason)
+        prev, expected_seq, checked = entry.hash, expected_seq + 1, checked + 1
+    head = session.get(AuditHead, 1)
+    if head is not None and (head.seq != checked or head.hash != prev):
+        return ChainReport(False, checked, checked + 1, None, "entries removed from the end")
+    return ChainReport(True, checked)

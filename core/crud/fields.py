@@ -1,0 +1,119 @@
+"""Field declarations, mostly inferred from the SQLModel column so a table spec stays short."""
+
+from __future__ import annotations
+
+import types
+import typing
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+import annotated_types
+from sqlmodel import SQLModel
+
+from core.i18n import t
+
+TEXT, TEXTAREA, INT, FLOAT, BOOL = "text", "textarea", "int", "float", "bool"
+DATE, DATETIME, CHOICE, MULTICHOICE, FK, JSON, TAGS = (
+    "date",
+    "datetime",
+    "choice",
+    "multichoice",
+    "fk",
+    "json",
+    "tags",
+)
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """One field as users meet it: in forms, lists, filters, imports and exports."""
+
+    name: str
+    kind: str = TEXT
+    label: str = ""
+    required: bool = False
+    choices: tuple[str, ...] = ()
+    choice_prefix: str = ""
+    fk: str | None = None
+    max_length: int | None = None
+    min: float | None = None
+    max: float | None = None
+    unique: bool = False
+    in_list: bool = True
+    in_form: bool = True
+    in_io: bool = True
+    filter: bool = False
+    custom: bool = False
+    labels: dict[str, str] = field(default_factory=dict)
+
+    def label_in(self, lang: str) -> str:
+        if self.labels:
+            return self.labels.get(lang) or next(iter(self.labels.values()))
+        return t(self.label or f"field.{self.name}", lang)
+
+    def choice_label(self, code: str, lang: str) -> str:
+        return t(f"{self.choice_prefix}.{code}", lang) if self.choice_prefix else str(code)
+
+    @property
+    def label_key(self) -> str:
+        return self.label or f"field.{self.name}"
+
+
+def _unwrap(annotation: Any) -> tuple[Any, bool]:
+    """(inner type, optional?) for ``X | None`` annotations."""
+    origin = typing.get_origin(annotation)
+    if origin in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(annotation) if a is not type(None)]
+        return args[0], True
+    return annotation, False
+
+
+def infer(model: type[SQLModel], name: str, **overrides: Any) -> FieldSpec:
+    """Build a FieldSpec from the model's annotation, default, constraints and foreign key."""
+    info = model.model_fields[name]
+    inner, optional = _unwrap(info.annotation)
+    spec: dict[str, Any] = {"name": name}
+    fk = getattr(info, "foreign_key", None)
+    if isinstance(fk, str):
+        spec.update(kind=FK, fk=fk.split(".")[0])
+    elif isinstance(inner, type) and issubclass(inner, StrEnum):
+        spec.update(
+            kind=CHOICE,
+            choices=tuple(m.value for m in inner),
+            choice_prefix=f"enum.{inner.__name__}",
+        )
+    elif inner is bool:
+        spec["kind"] = BOOL
+    elif inner is int:
+        spec["kind"] = INT
+    elif inner is float:
+        spec["kind"] = FLOAT
+    elif inner is date:
+        spec["kind"] = DATE
+    elif inner is datetime:
+        spec["kind"] = DATETIME
+    elif typing.get_origin(inner) in (list, dict) or inner in (list, dict):
+        spec["kind"] = JSON
+    for meta in info.metadata:
+        if isinstance(meta, annotated_types.MaxLen):
+            spec["max_length"] = meta.max_length
+        elif isinstance(meta, annotated_types.Ge | annotated_types.Gt):
+            spec["min"] = getattr(meta, "ge", None) if hasattr(meta, "ge") else meta.gt
+        elif isinstance(meta, annotated_types.Le | annotated_types.Lt):
+            spec["max"] = getattr(meta, "le", None) if hasattr(meta, "le") else meta.lt
+    spec["required"] = info.is_required() and not optional
+    spec["unique"] = bool(getattr(info, "unique", False) is True)
+    return FieldSpec(**{**spec, **overrides})
+
+
+def fields(
+    model: type[SQLModel], *names: str, **overrides: dict[str, Any]
+) -> tuple[FieldSpec, ...]:
+    """Infer several fields at once; ``overrides={"name": {...}}`` adjusts single ones."""
+    return tuple(infer(model, n, **overrides.get(n, {})) for n in names)
+
+
+def with_changes(spec: FieldSpec, **changes: Any) -> FieldSpec:
+    return replace(spec, **changes)

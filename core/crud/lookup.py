@@ -1,0 +1,93 @@
+"""Resolve foreign-key input (an id or a display name) to an id the actor may reach.
+
+Imports resolve thousands of names, so lookups are cached and can be prefetched in one query.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import Session, select
+
+from core.crud.fields import FieldSpec
+from core.crud.registry import TableSpec, get_spec
+from core.crud.validate import Invalid
+from core.rbac import Actor, scope_clause
+
+
+def visible(spec: TableSpec, actor: Actor, *, include_deleted: bool = False) -> Any:
+    """A SELECT of ``spec.model`` limited to the actor's scope (and live rows)."""
+    stmt = select(spec.model)
+    clause = scope_clause(spec.model, spec.scope, actor)
+    if clause is not None:
+        stmt = stmt.where(clause)
+    if not include_deleted:
+        stmt = stmt.where(spec.model.deleted_at.is_(None))
+    return stmt
+
+
+class FkResolver:
+    def __init__(self, session: Session, actor: Actor) -> None:
+        self.session, self.actor = session, actor
+        self._names: dict[tuple[str, str], list[int]] = {}
+        self._ids: dict[tuple[str, int], bool] = {}
+
+    def prefetch(self, f: FieldSpec, values: set[Any]) -> None:
+        target = get_spec(f.fk or "")
+        names = {str(v) for v in values if not isinstance(v, int)}
+        title = getattr(target.model, target.title_field)
+        for chunk in _chunks(sorted(names), 500):
+            stmt = visible(target, self.actor).where(title.in_(chunk))
+            for row in self.session.exec(stmt):
+                self._names.setdefault((target.name, getattr(row, target.title_field)), []).append(
+                    row.id
+                )
+        for name in names:
+            self._names.setdefault((target.name, name), [])
+
+    def resolve(self, f: FieldSpec, value: Any) -> int | None:
+        if value is None:
+            return None
+        target = get_spec(f.fk or "")
+        if isinstance(value, int) and self._id_visible(target, value):
+            return value
+        key = (target.name, str(value))
+        if key not in self._names:
+            self.prefetch(f, {str(value)})
+        ids = self._names[key]
+        if len(ids) == 1:
+            return ids[0]
+        if len(ids) > 1:
+            raise Invalid("validation.fk_ambiguous", value=value)
+        if str(value).isdigit() and self._id_visible(target, int(value)):
+            return int(value)
+        raise Invalid("validation.fk_missing", value=value)
+
+    def _id_visible(self, target: TableSpec, row_id: int) -> bool:
+        key = (target.name, row_id)
+        if key not in self._ids:
+            stmt = visible(target, self.actor).where(target.model.id == row_id)
+            self._ids[key] = self.session.exec(stmt).first() is not None
+        return self._ids[key]
+
+
+def _chunks(items: list[str], size: int) -> list[list[str]]:
+    return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+def titles(session: Session, table: str, ids: set[int]) -> dict[int, str]:
+    """Display names for ids already on screen (no scope: the ids came from a scoped row)."""
+    if not ids:
+        return {}
+    spec = get_spec(table)
+    title = getattr(spec.model, spec.title_field)
+    rows = session.exec(select(spec.model.id, title).where(spec.model.id.in_(sorted(ids)))).all()
+    return {row_id: str(name) for row_id, name in rows}
+
+
+def options(session: Session, table: str, actor: Actor, limit: int = 1000) -> dict[int, str]:
+    """id → name of the rows a picker may offer this actor (scoped, live, alphabetical)."""
+    spec = get_spec(table)
+    title = getattr(spec.model, spec.title_field)
+    rows = session.exec(visible(spec, actor).order_by(title).limit(limit)).all()
+    return {row.id: str(getattr(row, spec.title_field)) for row in rows}

@@ -1,0 +1,63 @@
+"""Rows as people read them: choice labels, names instead of ids, dates as text.
+
+Shared by the list page, the detail view and the exports so all three say the same thing.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from typing import Any
+
+from sqlmodel import Session
+
+from core.crud.custom import read
+from core.crud.fields import BOOL, CHOICE, FK, JSON, MULTICHOICE, TAGS, FieldSpec
+from core.crud.lookup import titles
+from core.i18n import t
+
+
+def fk_names(
+    session: Session, specs: tuple[FieldSpec, ...], rows: list[Any]
+) -> dict[str, dict[int, str]]:
+    """For each foreign-key field, id → display name for the ids on these rows (one query each)."""
+    names: dict[str, dict[int, str]] = {}
+    for f in specs:
+        if f.kind == FK:
+            ids = {v for row in rows if (v := read(row, f)) is not None}
+            names[f.name] = titles(session, f.fk or "", ids)
+    return names
+
+
+def show(f: FieldSpec, value: Any, lang: str, names: dict[str, dict[int, str]]) -> Any:
+    """One value for display; numbers stay numbers so grids sort them properly."""
+    if value is None:
+        return None
+    if f.kind == FK:
+        return names.get(f.name, {}).get(value, f"#{value}")
+    if f.kind == CHOICE:
+        return f.choice_label(str(getattr(value, "value", value)), lang)
+    if f.kind == MULTICHOICE:
+        return "、".join(f.choice_label(str(v), lang) for v in value)
+    if f.kind == TAGS:
+        return "、".join(str(v) for v in value)
+    if f.kind == BOOL:
+        return t("common.yes" if value else "common.no", lang)
+    if f.kind == JSON:
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, datetime):
+        return value.astimezone().strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def table_rows(
+    session: Session, specs: tuple[FieldSpec, ...], rows: list[Any], lang: str
+) -> list[dict[str, Any]]:
+    """Rows keyed by field name, display-formatted, plus ``id``."""
+    names = fk_names(session, specs, rows)
+    return [
+        {"id": row.id, **{f.name: show(f, read(row, f), lang, names) for f in specs}}
+        for row in rows
+    ]

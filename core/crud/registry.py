@@ -1,0 +1,67 @@
+"""Table declarations: each managed table registers one ``TableSpec``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlmodel import Session, SQLModel
+
+from core.crud.fields import FieldSpec
+from core.rbac import Actor, ScopeColumns
+
+BeforeSave = Callable[[Session, dict[str, Any], Actor], None]
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """Everything the generic list/detail/form/import/export pages need about one table."""
+
+    name: str
+    model: type[SQLModel]
+    module: str
+    fields: tuple[FieldSpec, ...]
+    search: tuple[str, ...] = ("name",)
+    title_field: str = "name"
+    default_sort: tuple[str, bool] = ("id", True)
+    scope: ScopeColumns = field(default_factory=ScopeColumns)
+    before_save: BeforeSave | None = None
+    allow_custom_fields: bool = True
+    allow_create: bool = True
+
+    @property
+    def label_key(self) -> str:
+        return f"table.{self.name}"
+
+    def field(self, name: str) -> FieldSpec:
+        for f in self.fields:
+            if f.name == name:
+                return f
+        raise KeyError(f"{self.name} has no field {name!r}")
+
+
+_REGISTRY: dict[str, TableSpec] = {}
+
+
+def register(spec: TableSpec) -> TableSpec:
+    """Add a table; registering the same name twice is a programming error."""
+    if spec.name in _REGISTRY and _REGISTRY[spec.name] is not spec:
+        raise ValueError(f"table spec {spec.name!r} registered twice")
+    _REGISTRY[spec.name] = spec
+    return spec
+
+
+def get_spec(name: str) -> TableSpec:
+    _load_declarations()
+    return _REGISTRY[name]
+
+
+def all_specs() -> list[TableSpec]:
+    _load_declarations()
+    return list(_REGISTRY.values())
+
+
+def _load_declarations() -> None:
+    """Import the modules that declare tables (kept lazy to avoid import cycles)."""
+    import models.tables  # noqa: F401

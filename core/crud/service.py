@@ -1,0 +1,288 @@
+"""Scoped, validated, audited reads and writes for every registered table.
+
+This is the only path from pages, imports and the CLI to managed rows, which is what makes
+the permission and scope rules hold everywhere.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy import func, or_
+from sqlmodel import Session, SQLModel, select
+
+from core import audit
+from core.crud.custom import PREFIX, effective_fields
+from core.crud.fields import FK, FieldSpec
+from core.crud.lookup import FkResolver, visible
+from core.crud.registry import TableSpec
+from core.crud.validate import Invalid, Problem, parse_all
+from core.db import utcnow
+from core.i18n import Translatable
+from core.rbac import Actor, PermissionDenied, values_in_scope
+from models.enums import Action, Scope
+from models.system import AuditEntry
+
+
+class NotFound(Translatable):
+    def __init__(self) -> None:
+        super().__init__("error.not_found")
+
+
+class ValidationFailed(Translatable):
+    """Carries every field problem so a form can show each under its widget."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("validation.failed", count=len(problems))
+        self.problems = problems
+
+
+@dataclass
+class ListQuery:
+    search: str = ""
+    filters: dict[str, Any] = field(default_factory=dict)
+    sort: str | None = None
+    descending: bool = False
+    page: int = 1
+    page_size: int = 50
+    deleted: bool = False
+
+
+@dataclass
+class Page:
+    rows: list[Any]
+    total: int
+    page: int
+    page_size: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.page_size))
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _column(spec: TableSpec, name: str) -> Any:
+    if name.startswith(PREFIX):
+        return spec.model.extra[name.removeprefix(PREFIX)].as_string()
+    return getattr(spec.model, name)
+
+
+def filtered(session: Session, spec: TableSpec, actor: Actor, q: ListQuery) -> Any:
+    """The scoped, searched and filtered SELECT behind a list, its count and its export."""
+    actor.require(spec.module, Action.VIEW)
+    if q.deleted:
+        actor.require(spec.module, Action.DELETE)
+    stmt = visible(spec, actor, include_deleted=True)
+    deleted_col = spec.model.deleted_at
+    stmt = stmt.where(deleted_col.is_not(None) if q.deleted else deleted_col.is_(None))
+    if q.search.strip():
+        pattern = f"%{_escape_like(q.search.strip())}%"
+        stmt = stmt.where(or_(*(_column(spec, n).ilike(pattern, escape="\\") for n in spec.search)))
+    for name, value in q.filters.items():
+        if value in (None, "", [], ()):
+            continue
+        col = _column(spec, name)
+        if isinstance(value, tuple) and len(value) == 2:
+            low, high = value
+            stmt = stmt.where(col >= low) if low is not None else stmt
+            stmt = stmt.where(col <= high) if high is not None else stmt
+        elif isinstance(value, list):
+            stmt = stmt.where(col.in_(value))
+        else:
+            stmt = stmt.where(col == value)
+    return stmt
+
+
+def list_rows(session: Session, spec: TableSpec, actor: Actor, q: ListQuery) -> Page:
+    """One page of rows plus the total, computed in the database."""
+    stmt = filtered(session, spec, actor, q)
+    total = session.exec(select(func.count()).select_from(stmt.subquery())).one()
+    sort_name, desc = (q.sort, q.descending) if q.sort else spec.default_sort
+    sort_col = _column(spec, sort_name)
+    order = [sort_col.desc() if desc else sort_col.asc(), spec.model.id.desc()]
+    page = max(1, q.page)
+    rows = session.exec(stmt.order_by(*order).offset((page - 1) * q.page_size).limit(q.page_size))
+    return Page(list(rows.all()), int(total), page, q.page_size)
+
+
+def get_row(
+    session: Session, spec: TableSpec, actor: Actor, row_id: int, *, include_deleted: bool = True
+) -> Any:
+    """A row the actor may see, else NotFound (out-of-scope rows look absent)."""
+    actor.require(spec.module, Action.VIEW)
+    stmt = visible(spec, actor, include_deleted=include_deleted).where(spec.model.id == row_id)
+    row = session.exec(stmt).first()
+    if row is None:
+        raise NotFound()
+    return row
+
+
+def _storable(f: FieldSpec, value: Any) -> Any:
+    """JSON-safe value for custom fields kept in ``extra``."""
+    return value.isoformat() if isinstance(value, date) else value
+
+
+def prepare(
+    session: Session,
+    spec: TableSpec,
+    actor: Actor,
+    raw: dict[str, Any],
+    *,
+    partial: bool,
+    resolver: FkResolver | None = None,
+    specs: tuple[FieldSpec, ...] | None = None,
+) -> tuple[dict[str, Any], dict[str, Any], list[Problem]]:
+    """Validate raw input into (column values, custom values, problems)."""
+    specs = specs or effective_fields(session, spec)
+    specs = tuple(f for f in specs if f.in_form or f.name in raw)
+    clean, problems = parse_all(specs, raw, partial=partial)
+    resolver = resolver or FkResolver(session, actor)
+    for f in specs:
+        if f.kind == FK and clean.get(f.name) is not None:
+            try:
+                clean[f.name] = resolver.resolve(f, clean[f.name])
+            except Invalid as exc:
+                problems.append(Problem(f.name, exc.key, exc.params))
+    custom = {
+        k.removeprefix(PREFIX): _storable(f, clean.pop(k))
+        for f in specs
+        if (k := f.name).startswith(PREFIX) and k in clean
+    }
+    return clean, custom, problems
+
+
+def unique_problems(
+    session: Session, spec: TableSpec, values: dict[str, Any], row_id: int | None
+) -> list[Problem]:
+    problems = []
+    for f in spec.fields:
+        if f.unique and values.get(f.name) is not None:
+            stmt = select(spec.model.id).where(getattr(spec.model, f.name) == values[f.name])
+            if row_id is not None:
+                stmt = stmt.where(spec.model.id != row_id)
+            if session.exec(stmt).first() is not None:
+                problems.append(Problem(f.name, "validation.duplicate", {"value": values[f.name]}))
+    return problems
+
+
+def scope_defaults(spec: TableSpec, actor: Actor, values: dict[str, Any]) -> None:
+    """Fill a new row's scope columns from the actor where the input left them empty."""
+    declared = {f.name for f in spec.fields}
+    cols = spec.scope
+    if cols.enterprise in declared and values.get(cols.enterprise) is None:
+        values[cols.enterprise] = actor.enterprise_id
+    narrow = actor.scope in (Scope.OWN, Scope.DEPARTMENT)
+    if cols.department in declared and values.get(cols.department) is None and narrow:
+        values[cols.department] = actor.department_id
+    values["created_by"] = actor.user_id
+
+
+def guard_scope(session: Session, spec: TableSpec, actor: Actor, values: dict[str, Any]) -> None:
+    if not values_in_scope(session, spec.scope, actor, values):
+        raise PermissionDenied("error.out_of_scope")
+
+
+def create_row(session: Session, spec: TableSpec, actor: Actor, raw: dict[str, Any]) -> SQLModel:
+    actor.require(spec.module, Action.CREATE)
+    values, custom, problems = prepare(session, spec, actor, raw, partial=False)
+    problems += unique_problems(session, spec, values, None)
+    if problems:
+        raise ValidationFailed(problems)
+    scope_defaults(spec, actor, values)
+    if spec.before_save:
+        spec.before_save(session, values, actor)
+    guard_scope(session, spec, actor, values)
+    row = spec.model(**values, extra=custom)
+    session.add(row)
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "create",
+        table_name=spec.name,
+        row_id=row.id,
+        enterprise_id=getattr(row, "enterprise_id", None),
+        after=audit.snapshot(row),
+    )
+    return row
+
+
+def update_row(
+    session: Session, spec: TableSpec, actor: Actor, row_id: int, raw: dict[str, Any]
+) -> SQLModel:
+    actor.require(spec.module, Action.EDIT)
+    row = get_row(session, spec, actor, row_id, include_deleted=False)
+    values, custom, problems = prepare(session, spec, actor, raw, partial=True)
+    problems += unique_problems(session, spec, values, row_id)
+    if problems:
+        raise ValidationFailed(problems)
+    before = audit.snapshot(row)
+    merged = {**row.model_dump(warnings=False), **values}
+    if spec.before_save:
+        spec.before_save(session, merged, actor)
+        values = {k: merged[k] for k in merged if k in values or merged[k] != getattr(row, k)}
+    guard_scope(session, spec, actor, merged)
+    row.sqlmodel_update(values)
+    if custom:
+        row.extra = {**(row.extra or {}), **custom}
+    row.updated_at = utcnow()
+    session.add(row)
+    session.flush()
+    after = audit.snapshot(row)
+    delta = audit.changes(before, after)
+    delta.pop("updated_at", None)
+    if delta:
+        audit.record(
+            session,
+            actor,
+            "update",
+            table_name=spec.name,
+            row_id=row.id,
+            enterprise_id=getattr(row, "enterprise_id", None),
+            before={k: before.get(k) for k in delta},
+            after=delta,
+        )
+    return row
+
+
+def _set_deleted(session: Session, spec: TableSpec, actor: Actor, row_id: int, on: bool) -> Any:
+    actor.require(spec.module, Action.DELETE)
+    row = get_row(session, spec, actor, row_id, include_deleted=True)
+    if (row.deleted_at is not None) == on:
+        return row
+    row.deleted_at = utcnow() if on else None
+    session.add(row)
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "delete" if on else "restore",
+        table_name=spec.name,
+        row_id=row.id,
+        enterprise_id=getattr(row, "enterprise_id", None),
+    )
+    return row
+
+
+def soft_delete(session: Session, spec: TableSpec, actor: Actor, row_id: int) -> Any:
+    return _set_deleted(session, spec, actor, row_id, True)
+
+
+def restore(session: Session, spec: TableSpec, actor: Actor, row_id: int) -> Any:
+    return _set_deleted(session, spec, actor, row_id, False)
+
+
+def history(session: Session, spec: TableSpec, actor: Actor, row_id: int) -> list[AuditEntry]:
+    """The row's audit entries, newest first; visible to whoever may see the row."""
+    get_row(session, spec, actor, row_id)
+    stmt = (
+        select(AuditEntry)
+        .where(AuditEntry.table_name == spec.name, AuditEntry.row_id == row_id)
+        .order_by(AuditEntry.seq.desc())
+    )
+    return list(session.exec(stmt).all())

@@ -1,0 +1,1 @@
+"""The only package that imports streamlit: session state, login, navigation, generic pages."""

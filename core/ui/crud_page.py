@@ -1,0 +1,253 @@
+"""The generic module page: list, detail, create, import and export from one TableSpec."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+from sqlmodel import Session
+
+from core.crud import excel, present, service
+from core.crud.custom import effective_fields, read
+from core.crud.fields import JSON, MULTICHOICE, TAGS, FieldSpec
+from core.crud.registry import TableSpec, get_spec
+from core.db import session_scope
+from core.i18n import Translatable
+from core.rbac import Actor
+from core.ui.context import flash, lang, show_error, show_flash, tr
+from core.ui.detail import render_detail
+from core.ui.nav import guard
+from core.ui.widgets import field_input, filter_input
+from models.enums import Action
+
+PAGE_SIZES = (20, 50, 100, 200)
+DetailExtra = Callable[[Session, Actor, Any], None]
+
+
+def render_table_page(
+    name: str,
+    *,
+    create_form: Callable[[Actor], None] | None = None,
+    detail_extra: DetailExtra | None = None,
+) -> None:
+    """Everything a table needs on one screen; ``create_form`` and ``detail_extra`` let a
+    page replace the create tab or add actions under a record (e.g. reset a password)."""
+    spec = get_spec(name)
+    actor = guard(spec.module)
+    st.title(tr(spec.label_key))
+    show_flash()
+    tabs = {"list": tr("crud.tab_list")}
+    if actor.can(spec.module, Action.CREATE) and (spec.allow_create or create_form):
+        tabs["new"] = tr("crud.tab_new")
+        if spec.allow_create:
+            tabs["import"] = tr("crud.tab_import")
+    if actor.can(spec.module, Action.EXPORT):
+        tabs["export"] = tr("crud.tab_export")
+    panes = dict(zip(tabs, st.tabs(list(tabs.values())), strict=True))
+    with panes["list"]:
+        query = _list(spec, actor, detail_extra)
+    if "new" in panes:
+        with panes["new"]:
+            (create_form or (lambda a: _create_form(spec, a)))(actor)
+    if "import" in panes:
+        with panes["import"]:
+            _import(spec, actor)
+    if "export" in panes:
+        with panes["export"]:
+            _export(spec, actor, query)
+
+
+def _query(
+    session: Session, spec: TableSpec, actor: Actor, specs: tuple[FieldSpec, ...]
+) -> service.ListQuery:
+    key = f"{spec.name}_q"
+    search = st.text_input(
+        tr("common.search"),
+        key=f"{key}_search",
+        placeholder=" / ".join(
+            spec.field(n).label_in(lang()) for n in spec.search if not n.startswith("extra.")
+        ),
+    )
+    filters: dict[str, Any] = {}
+    filterable = [f for f in specs if f.filter]
+    if filterable:
+        with st.expander(tr("common.filters")):
+            cols = st.columns(min(4, len(filterable)))
+            for i, f in enumerate(filterable):
+                with cols[i % len(cols)]:
+                    filters[f.name] = filter_input(session, actor, f, f"{key}_f_{f.name}")
+    sortable = [
+        f for f in specs if f.in_list and not f.custom and f.kind not in (JSON, MULTICHOICE, TAGS)
+    ]
+    c1, c2, c3, c4 = st.columns([3, 1, 1, 1])
+    default_sort = spec.default_sort[0]
+    sort_options = [default_sort, *[f.name for f in sortable if f.name != default_sort]]
+    sort = c1.selectbox(
+        tr("common.sort_by"),
+        sort_options,
+        key=f"{key}_sort",
+        format_func=lambda n: tr("common.id") if n == "id" else spec.field(n).label_in(lang()),
+    )
+    desc = c2.toggle(tr("common.descending"), value=spec.default_sort[1], key=f"{key}_desc")
+    size = c3.selectbox(tr("common.page_size"), PAGE_SIZES, index=1, key=f"{key}_size")
+    deleted = False
+    if actor.can(spec.module, Action.DELETE):
+        deleted = c4.toggle(tr("common.show_deleted"), key=f"{key}_deleted")
+    page = st.session_state.get(f"{key}_page", 1)
+    return service.ListQuery(
+        search=search,
+        filters=filters,
+        sort=sort,
+        descending=desc,
+        page=page,
+        page_size=size,
+        deleted=deleted,
+    )
+
+
+def _list(spec: TableSpec, actor: Actor, detail_extra: DetailExtra | None) -> service.ListQuery:
+    with session_scope() as session:
+        specs = effective_fields(session, spec)
+        q = _query(session, spec, actor, specs)
+        page = service.list_rows(session, spec, actor, q)
+        if page.page > page.pages:
+            q.page = st.session_state[f"{spec.name}_q_page"] = page.pages
+            page = service.list_rows(session, spec, actor, q)
+        shown = tuple(f for f in specs if f.in_list)
+        rows = present.table_rows(session, shown, page.rows, lang())
+    frame = pd.DataFrame(rows, columns=["id", *(f.name for f in shown)])
+    frame.columns = [tr("common.id"), *(f.label_in(lang()) for f in shown)]
+    if frame.empty:
+        st.info(tr("common.no_rows"))
+    event = st.dataframe(
+        frame,
+        hide_index=True,
+        width="stretch",
+        on_select="rerun",
+        selection_mode="single-row",
+        key=f"{spec.name}_grid",
+    )
+    c1, c2 = st.columns([1, 3])
+    c1.number_input(
+        tr("common.page"), min_value=1, max_value=page.pages, step=1, key=f"{spec.name}_q_page"
+    )
+    c2.caption(tr("common.page_info", page=page.page, pages=page.pages, total=page.total))
+    picked = event.selection.rows if event and event.selection else []
+    if picked and picked[0] < len(rows):
+        with session_scope() as session:
+            render_detail(session, spec, actor, rows[picked[0]]["id"], detail_extra)
+    else:
+        st.caption(tr("common.select_row"))
+    return q
+
+
+def form_inputs(
+    session: Session, actor: Actor, specs: tuple[FieldSpec, ...], row: Any, key: str
+) -> dict[str, Any]:
+    """Widgets for every form field; errors from the last submit appear under their field."""
+    errors: dict[str, str] = st.session_state.get(f"{key}_errors", {})
+    raw: dict[str, Any] = {}
+    cols = st.columns(2)
+    for i, f in enumerate(x for x in specs if x.in_form):
+        with cols[i % 2]:
+            value = read(row, f) if row is not None else None
+            raw[f.name] = field_input(
+                session, actor, f, value, f"{key}_{f.name}", errors.get(f.name)
+            )
+    return raw
+
+
+def submit(key: str, action: Callable[[Session], Any], done: str) -> bool:
+    """Run a write in one transaction; keep field problems for the next render."""
+    try:
+        with session_scope() as session:
+            action(session)
+    except service.ValidationFailed as exc:
+        st.session_state[f"{key}_errors"] = {p.field: p.message(lang()) for p in exc.problems}
+        st.error(exc.message(lang()))
+        return False
+    except Translatable as exc:
+        show_error(exc)
+        return False
+    st.session_state.pop(f"{key}_errors", None)
+    flash("success", done)
+    return True
+
+
+def _create_form(spec: TableSpec, actor: Actor) -> None:
+    key = f"{spec.name}_new"
+    with session_scope() as session, st.form(key, clear_on_submit=False):
+        raw = form_inputs(session, actor, effective_fields(session, spec), None, key)
+        pressed = st.form_submit_button(tr("common.save"), type="primary")
+    if pressed and submit(
+        key, lambda s: service.create_row(s, spec, actor, raw), tr("common.saved")
+    ):
+        st.rerun()
+
+
+def _import(spec: TableSpec, actor: Actor) -> None:
+    with session_scope() as session:
+        data = excel.template(session, spec, actor, lang())
+    st.download_button(
+        tr("crud.template"), data, file_name=f"{spec.name}_template.xlsx", key=f"{spec.name}_tpl"
+    )
+    upload = st.file_uploader(tr("crud.import_file"), type=["xlsx"], key=f"{spec.name}_upload")
+    if upload is None or not st.button(
+        tr("crud.import_run"), type="primary", key=f"{spec.name}_imp"
+    ):
+        return
+    bar = st.progress(0.0)
+    with session_scope() as session:
+        report = excel.import_rows(
+            session,
+            spec,
+            actor,
+            upload.getvalue(),
+            lang(),
+            filename=upload.name,
+            progress=lambda p, m: bar.progress(p, m),
+        )
+    bar.empty()
+    if report.ok:
+        st.success(tr("crud.import_ok", count=report.created))
+        return
+    st.error(tr("crud.import_failed", count=len(report.errors)))
+    st.dataframe(
+        pd.DataFrame(
+            [(e.row, e.column, e.message) for e in report.errors],
+            columns=[tr("crud.import_row"), tr("crud.import_column"), tr("crud.import_message")],
+        ),
+        hide_index=True,
+        width="stretch",
+        key=f"{spec.name}_imp_errors",
+    )
+
+
+def _export(spec: TableSpec, actor: Actor, q: service.ListQuery) -> None:
+    st.caption(tr("crud.export_hint"))
+    c1, c2 = st.columns(2)
+    for col, fmt in ((c1, "xlsx"), (c2, "csv")):
+        if col.button(tr(f"crud.export_{fmt}"), key=f"{spec.name}_exp_{fmt}"):
+            bar = st.progress(0.0)
+            with session_scope() as session:
+                data = excel.export(session, spec, actor, q, fmt, lang(), progress=bar.progress)
+            bar.empty()
+            st.session_state[f"{spec.name}_export"] = (fmt, data)
+    ready = st.session_state.get(f"{spec.name}_export")
+    if ready:
+        fmt, data = ready
+        mime = (
+            "text/csv"
+            if fmt == "csv"
+            else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        )
+        st.download_button(
+            tr("common.download"),
+            data,
+            file_name=f"{spec.name}.{fmt}",
+            mime=mime,
+            key=f"{spec.name}_exp_dl",
+            type="primary",
+        )

@@ -1,0 +1,57 @@
+"""What every logged-in page shares: the gate, the sidebar and the navigation."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from core import auth
+from core.db import session_scope
+from core.rbac import Actor
+from core.ui.context import current_actor, current_user, expired, flash, logout, tr
+from core.ui.login import change_password_form, language_switch, login_page
+from core.ui.nav import navigation
+from models.enums import Role
+
+
+def sidebar(actor: Actor, display_name: str) -> None:
+    with st.sidebar:
+        st.markdown("### 🛡️ SafeLoop")
+        st.caption(tr("common.signed_in_as", name=display_name))
+        st.caption(
+            tr("home.roles", roles="、".join(tr(f"enum.Role.{r}") for r in sorted(actor.roles)))
+        )
+        chosen = language_switch()
+        if chosen and actor.user_id is not None:
+            with session_scope() as session:
+                auth.set_language(session, actor.user_id, chosen)
+            st.rerun()
+        if st.button(tr("common.logout"), key="logout"):
+            with session_scope() as session:
+                from core import audit
+
+                audit.record(session, actor, "logout", table_name="user", row_id=actor.user_id)
+            logout()
+            st.rerun()
+
+
+def run_app() -> None:
+    """Gate, then the role-filtered navigation; logged-out users only ever see the log-in."""
+    if st.session_state.get("user_id") is not None and expired():
+        flash("warning", tr("login.expired"))
+    actor = current_actor()
+    if actor is None:
+        st.navigation(
+            [st.Page(login_page, title=tr("page.login"), icon="🔑")], position="hidden"
+        ).run()
+        return
+    user = current_user()
+    sidebar(actor, user.display_name if user else actor.username)
+    if user is not None and user.must_change_password:
+        st.warning(tr("login.must_change"))
+        if change_password_form(user.id, key="forced_pw"):
+            st.rerun()
+        st.navigation([st.Page(lambda: None, title=tr("page.account"))], position="hidden")
+        return
+    if Role.DISPLAY in actor.roles and len(actor.roles) == 1:
+        st.session_state.setdefault("display_mode", True)
+    st.navigation(navigation(actor)).run()

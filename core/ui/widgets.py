@@ -1,0 +1,116 @@
+"""One input widget per field kind, shared by create and edit forms."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import streamlit as st
+from sqlmodel import Session
+
+from core.crud.fields import (
+    BOOL,
+    CHOICE,
+    DATE,
+    FK,
+    FLOAT,
+    INT,
+    JSON,
+    MULTICHOICE,
+    TAGS,
+    TEXTAREA,
+    FieldSpec,
+)
+from core.crud.lookup import options
+from core.rbac import Actor
+from core.ui.context import lang, tr
+
+
+def field_input(
+    session: Session, actor: Actor, f: FieldSpec, value: Any, key: str, error: str | None
+) -> Any:
+    """Render the widget for ``f`` with ``value``; returns the raw input for validation."""
+    code = lang()
+    label = f.label_in(code) + (" *" if f.required else "")
+    if f.kind == FK:
+        choices = options(session, f.fk or "", actor)
+        if value is not None and value not in choices:
+            choices[value] = f"#{value}"
+        result = st.selectbox(
+            label,
+            [None, *choices],
+            index=[None, *choices].index(value),
+            format_func=lambda v: tr("common.none") if v is None else choices[v],
+            key=key,
+        )
+    elif f.kind == CHOICE:
+        current = getattr(value, "value", value)
+        opts = [None, *f.choices]
+        result = st.selectbox(
+            label,
+            opts,
+            index=opts.index(current) if current in opts else 0,
+            format_func=lambda c: tr("common.none") if c is None else f.choice_label(c, code),
+            key=key,
+        )
+    elif f.kind == MULTICHOICE:
+        result = st.multiselect(
+            label,
+            list(f.choices),
+            default=list(value or []),
+            format_func=lambda c: f.choice_label(c, code),
+            key=key,
+        )
+    elif f.kind == TAGS:
+        result = st.text_input(label, "，".join(value or []), key=key)
+    elif f.kind == BOOL:
+        result = st.checkbox(label, bool(value), key=key)
+    elif f.kind in (INT, FLOAT):
+        step = 1 if f.kind == INT else None
+        result = st.number_input(label, value=value, step=step, key=key)
+    elif f.kind == DATE:
+        result = st.date_input(label, value=value, key=key)
+    elif f.kind == JSON:
+        result = st.text_area(
+            label, json.dumps(value, ensure_ascii=False) if value else "", key=key
+        )
+    elif f.kind == TEXTAREA:
+        result = st.text_area(label, value or "", key=key)
+    else:
+        result = st.text_input(label, value or "", max_chars=f.max_length, key=key)
+    if error:
+        st.markdown(f":red[⚠ {error}]")
+    return result
+
+
+def filter_input(session: Session, actor: Actor, f: FieldSpec, key: str) -> Any:
+    """A list filter: several choices, one linked record, yes/no, or a date range."""
+    code = lang()
+    label = f.label_in(code)
+    if f.kind == CHOICE:
+        return st.multiselect(
+            label, list(f.choices), format_func=lambda c: f.choice_label(c, code), key=key
+        )
+    if f.kind == FK:
+        choices = options(session, f.fk or "", actor)
+        return st.selectbox(
+            label,
+            [None, *choices],
+            key=key,
+            format_func=lambda v: tr("common.all") if v is None else choices[v],
+        )
+    if f.kind == BOOL:
+        return st.selectbox(
+            label,
+            [None, True, False],
+            key=key,
+            format_func=lambda v: (
+                tr("common.all") if v is None else tr("common.yes" if v else "common.no")
+            ),
+        )
+    if f.kind == DATE:
+        picked = st.date_input(label, value=(), key=key)
+        if len(picked) == 2:
+            return (picked[0], picked[1])
+        return (picked[0], None) if len(picked) == 1 else None
+    return st.text_input(label, key=key) or None

@@ -1,0 +1,42 @@
+"""User accounts and the editable permission matrix."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from models.base import Record
+from models.enums import Scope
+
+
+class User(Record, table=True):
+    username: str = Field(max_length=50, unique=True, index=True)
+    display_name: str = Field(max_length=50)
+    password_hash: str = Field(default="", max_length=255)
+    roles: list[str] = Field(default_factory=list, sa_type=JSON)
+    scope: Scope = Field(default=Scope.OWN)
+    park_id: int | None = Field(default=None, foreign_key="park.id", index=True)
+    enterprise_id: int | None = Field(default=None, foreign_key="enterprise.id", index=True)
+    department_id: int | None = Field(default=None, foreign_key="department.id", index=True)
+    person_id: int | None = Field(default=None, foreign_key="person.id")
+    language: str = Field(default="zh-CN", max_length=10)
+    active: bool = Field(default=True)
+    failed_logins: int = Field(default=0)
+    locked_until: datetime | None = Field(default=None)
+    must_change_password: bool = Field(default=False)
+    last_login_at: datetime | None = Field(default=None)
+    last_seen_at: datetime | None = Field(default=None)
+
+
+class RolePermission(SQLModel, table=True):
+    """One granted (role, module, action); absence means denied."""
+
+    __tablename__ = "role_permission"
+    __table_args__ = (UniqueConstraint("role", "module", "action"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    role: str = Field(max_length=30, index=True)
+    module: str = Field(max_length=30)
+    action: str = Field(max_length=20)

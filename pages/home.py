@@ -1,0 +1,16 @@
+"""Home: greeting, data scope and the to-do list."""
+
+import streamlit as st
+
+from core.ui.context import current_actor, current_user, show_flash, tr
+from core.ui.home import todo_list
+
+actor = current_actor()
+user = current_user()
+if actor is None or user is None:
+    st.stop()
+st.title(tr("home.welcome", name=user.display_name))
+st.caption(tr("app.tagline"))
+show_flash()
+st.caption(tr("home.scope", scope=tr(f"enum.Scope.{actor.scope}")))
+todo_list(actor)

@@ -1,0 +1,1 @@
+"""Browser tests: real Chromium against a running SafeLoop server (see conftest.py)."""

@@ -1,0 +1,156 @@
+"""Shared fixtures: settings in a temp data dir, and a database on every backend we support.
+
+Database tests take ``engine`` (or ``session``), which is parametrized over SQLite (a temp file)
+and PostgreSQL (a throw-away database from ``tests/pg.py``; skipped with the reason when no server
+answers). The schema, the permission matrix, the organisation (``org``) and the accounts
+(``users``) are built once per module and backend, because argon2 hashing makes accounts slow to
+create. Each test then gets a ``session`` inside a transaction that is rolled back afterwards, so
+tests cannot see each other's writes even though they share one database. Code under test may
+call ``session.commit()``: it only releases a savepoint.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, SQLModel
+
+import models  # noqa: F401  (registers every table)
+from core import db
+from core.config import Settings, get_settings, load_settings
+from core.rbac import seed_permissions
+from tests import factories
+from tests.factories import Org, Users
+from tests.pg import pg_available, temp_pg_database
+
+BACKENDS = [
+    pytest.param("sqlite", id="sqlite"),
+    pytest.param("postgres", id="postgres", marks=pytest.mark.postgres),
+]
+
+
+@pytest.fixture
+def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Settings]:
+    """Settings whose data dir (SQLite file, uploads, backups) is this test's temp dir."""
+    for name in ("SAFELOOP_CONFIG", "DATABASE_URL", "SAFELOOP_DATABASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("SAFELOOP_DATA_DIR", str(tmp_path))
+    get_settings.cache_clear()
+    yield load_settings(data_dir=tmp_path)
+    get_settings.cache_clear()
+    db.reset_engines()
+
+
+def _savepoint_friendly(engine: Engine) -> None:
+    """Let pysqlite honour SAVEPOINT inside an outer transaction (SQLAlchemy's documented recipe).
+
+    Without it pysqlite never sends BEGIN for the outer transaction, so releasing the first
+    savepoint would commit for real and the per-test rollback would undo nothing.
+    """
+
+    @event.listens_for(engine, "connect")
+    def _no_implicit_transactions(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None
+
+    @event.listens_for(engine, "begin")
+    def _explicit_begin(conn: Any) -> None:
+        conn.exec_driver_sql("BEGIN")
+
+
+@contextmanager
+def backend_engine(backend: str, directory: Path, *, rollback_tests: bool = True) -> Iterator[Engine]:
+    """An engine on an empty database with every table, for ``backend``; skips when unusable."""
+    if backend == "sqlite":
+        engine = db.make_engine(f"sqlite:///{directory / 'test.db'}")
+        if rollback_tests:
+            _savepoint_friendly(engine)
+        SQLModel.metadata.create_all(engine)
+        try:
+            yield engine
+        finally:
+            engine.dispose()
+        return
+    ok, reason = pg_available()
+    if not ok:
+        print(f"\n{reason}")
+        pytest.skip(reason)
+    with temp_pg_database() as url:
+        engine = db.make_engine(url)
+        SQLModel.metadata.create_all(engine)
+        try:
+            yield engine
+        finally:
+            engine.dispose()
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def engine(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    """One database per module and backend, with the default permission matrix."""
+    with backend_engine(request.param, tmp_path_factory.mktemp(request.param)) as eng:
+        with Session(eng) as s:
+            seed_permissions(s)
+            s.commit()
+        yield eng
+
+
+@pytest.fixture(params=BACKENDS)
+def empty_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """A fresh database configured exactly as in production, for tests that really commit."""
+    with backend_engine(request.param, tmp_path, rollback_tests=False) as eng:
+        with Session(eng) as s:
+            seed_permissions(s)
+            s.commit()
+        yield eng
+
+
+@pytest.fixture
+def backend(engine: Engine) -> str:
+    return engine.dialect.name
+
+
+@pytest.fixture
+def session(engine: Engine) -> Iterator[Session]:
+    """A session whose every write is rolled back when the test ends."""
+    conn = engine.connect()
+    outer = conn.begin()
+    s = Session(bind=conn, join_transaction_mode="create_savepoint")
+    try:
+        yield s
+    finally:
+        s.close()
+        outer.rollback()
+        conn.close()
+
+
+@pytest.fixture(scope="module")
+def module_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """Settings for fixtures built once per module (they only need the password policy)."""
+    return Settings(data_dir=tmp_path_factory.mktemp("data"))
+
+
+@pytest.fixture(scope="module")
+def world(engine: Engine, module_settings: Settings) -> tuple[Org, Users]:
+    with Session(engine) as s:
+        org = factories.build_org(s)
+        users = factories.build_users(s, module_settings, org)
+        s.commit()
+    return org, users
+
+
+@pytest.fixture(scope="module")
+def org(world: tuple[Org, Users]) -> Org:
+    """Park 高新园区 → enterprise 1 (机修车间 A, 铸造车间 B) and enterprise 2, with people."""
+    return world[0]
+
+
+@pytest.fixture(scope="module")
+def users(world: tuple[Org, Users]) -> Users:
+    """admin, safety_head (enterprise 1), inspector_a / inspector_b (departments A / B),
+    employee_a (own), park_supervisor (park), display."""
+    return world[1]

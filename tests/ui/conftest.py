@@ -1,0 +1,60 @@
+"""AppTest fixtures: a migrated SQLite database with the test organisation, and a way to
+open any page as any of its users (logged in through session state, as the app does)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from core.config import get_settings
+from core.db import get_engine, reset_engines, session_scope, utcnow
+from core.migrate import upgrade
+from core.rbac import seed_permissions
+from tests.factories import Org, Users, build_org, build_users
+
+REPO = Path(__file__).resolve().parents[2]
+APP = str(REPO / "streamlit_app.py")
+
+
+@pytest.fixture(scope="module")
+def ui_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Org, Users]]:
+    mp = pytest.MonkeyPatch()
+    mp.setenv("SAFELOOP_DATA_DIR", str(tmp_path_factory.mktemp("ui")))
+    mp.delenv("DATABASE_URL", raising=False)
+    get_settings.cache_clear()
+    reset_engines()
+    settings = get_settings()
+    upgrade(settings)
+    with session_scope(get_engine(settings)) as session:
+        seed_permissions(session)
+        org = build_org(session)
+        users = build_users(session, settings, org)
+    yield org, users
+    reset_engines()
+    get_settings.cache_clear()
+    mp.undo()
+
+
+OpenPage = Callable[..., AppTest]
+
+
+@pytest.fixture
+def open_page(ui_world: tuple[Org, Users]) -> OpenPage:
+    """``open_page("pages/org_person.py", as_user="inspector_a", lang="en")``."""
+
+    def _open(path: str | None = None, *, as_user: str | None = "admin", lang: str = "zh-CN") -> AppTest:
+        at = AppTest.from_file(APP, default_timeout=30)
+        if as_user is not None:
+            at.session_state["user_id"] = getattr(ui_world[1], as_user).user_id
+            at.session_state["last_seen"] = utcnow()
+        at.session_state["lang"] = lang
+        at.run()
+        if path is not None:
+            at.switch_page(path)
+            at.run()
+        return at
+
+    return _open
