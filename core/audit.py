@@ -71,15 +71,25 @@ def _digest(entry: AuditEntry) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+def _create_head(session: Session) -> None:
+    """Insert the tip row of a new chain. Two first writers may race here: the loser's insert
+    waits for the winner and does nothing, instead of failing its whole transaction."""
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    stmt = insert(AuditHead).values(id=1, seq=0, hash=GENESIS).on_conflict_do_nothing()
+    session.execute(stmt)
+
+
 def _claim(session: Session, count: int) -> tuple[int, str]:
     """Reserve ``count`` sequence numbers; returns (last seq before, last hash before)."""
     bumped = session.exec(
         update(AuditHead).where(AuditHead.id == 1).values(seq=AuditHead.seq + count)
     )
     if bumped.rowcount == 0:
-        session.add(AuditHead(id=1, seq=count, hash=GENESIS))
-        session.flush()
-        return 0, GENESIS
+        _create_head(session)
+        session.exec(update(AuditHead).where(AuditHead.id == 1).values(seq=AuditHead.seq + count))
     head = session.exec(select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == 1)).one()
     return head[0] - count, head[1]
 

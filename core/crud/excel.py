@@ -14,7 +14,7 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
-from sqlalchemy import insert
+from sqlalchemy import insert, tuple_
 from sqlmodel import Session, select
 
 from core import audit
@@ -26,6 +26,7 @@ from core.crud.registry import TableSpec
 from core.crud.service import (
     ListQuery,
     ValidationFailed,
+    composite_uniques,
     filtered,
     guard_scope,
     prepare,
@@ -241,6 +242,39 @@ def _check_existing_unique(
             if record.get(f.name) in taken:
                 msg = t("validation.duplicate", lang, value=record[f.name])
                 report.errors.append(RowError(record["_row"], f.label_in(lang), msg))
+    for names in composite_uniques(spec):
+        _check_composite(session, spec, names, records, report, lang)
+
+
+def _check_composite(
+    session: Session,
+    spec: TableSpec,
+    names: tuple[str, ...],
+    records: list[dict[str, Any]],
+    report: ImportReport,
+    lang: str,
+) -> None:
+    """A multi-column unique key (department name within its enterprise) repeated in the file
+    or already in the database; reported instead of failing the bulk insert."""
+    label = spec_label(spec.fields, names[-1], lang)
+    keyed = [(r, tuple(r.get(n) for n in names)) for r in records]
+    keyed = [(r, key) for r, key in keyed if None not in key]
+    first: dict[tuple[Any, ...], int] = {}
+    for record, key in keyed:
+        if key in first:
+            msg = t("import.duplicate_in_file", lang, row=first[key])
+            report.errors.append(RowError(record["_row"], label, msg))
+        first.setdefault(key, record["_row"])
+    cols = [getattr(spec.model, n) for n in names]
+    wanted = list(first)
+    taken: set[tuple[Any, ...]] = set()
+    for start in range(0, len(wanted), 500):
+        stmt = select(*cols).where(tuple_(*cols).in_(wanted[start : start + 500]))
+        taken |= {tuple(row) for row in session.exec(stmt).all()}
+    for record, key in keyed:
+        if key in taken:
+            msg = t("validation.duplicate", lang, value=key[-1])
+            report.errors.append(RowError(record["_row"], label, msg))
 
 
 def _insert(

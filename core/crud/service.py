@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, or_
+from sqlalchemy import UniqueConstraint, func, or_
 from sqlmodel import Session, SQLModel, select
 
 from core import audit
@@ -21,7 +21,7 @@ from core.crud.registry import TableSpec
 from core.crud.validate import Invalid, Problem, parse_all
 from core.db import utcnow
 from core.i18n import Translatable
-from core.rbac import Actor, PermissionDenied, values_in_scope
+from core.rbac import Actor, PermissionDenied, effective_level, values_in_scope
 from models.enums import Action, Scope
 from models.system import AuditEntry
 
@@ -156,9 +156,24 @@ def prepare(
     return clean, custom, problems
 
 
+def composite_uniques(spec: TableSpec) -> list[tuple[str, ...]]:
+    """Multi-column unique constraints, e.g. a department name within its enterprise."""
+    constraints = spec.model.__table__.constraints  # type: ignore[attr-defined]
+    return [
+        tuple(c.name for c in con.columns)
+        for con in constraints
+        if isinstance(con, UniqueConstraint) and len(con.columns) > 1
+    ]
+
+
 def unique_problems(
-    session: Session, spec: TableSpec, values: dict[str, Any], row_id: int | None
+    session: Session,
+    spec: TableSpec,
+    values: dict[str, Any],
+    row_id: int | None,
+    current: dict[str, Any] | None = None,
 ) -> list[Problem]:
+    """Values that would collide with another row; ``current`` is the edited row's data."""
     problems = []
     for f in spec.fields:
         if f.unique and values.get(f.name) is not None:
@@ -167,6 +182,16 @@ def unique_problems(
                 stmt = stmt.where(spec.model.id != row_id)
             if session.exec(stmt).first() is not None:
                 problems.append(Problem(f.name, "validation.duplicate", {"value": values[f.name]}))
+    for names in composite_uniques(spec):
+        merged = {**(current or {}), **values}
+        if not any(n in values for n in names) or any(merged.get(n) is None for n in names):
+            continue
+        stmt = select(spec.model.id).where(*(getattr(spec.model, n) == merged[n] for n in names))
+        if row_id is not None:
+            stmt = stmt.where(spec.model.id != row_id)
+        if session.exec(stmt).first() is not None:
+            last = names[-1]
+            problems.append(Problem(last, "validation.duplicate", {"value": merged[last]}))
     return problems
 
 
@@ -187,9 +212,29 @@ def guard_scope(session: Session, spec: TableSpec, actor: Actor, values: dict[st
         raise PermissionDenied("error.out_of_scope")
 
 
+def guard_named_scope(
+    session: Session, spec: TableSpec, actor: Actor, values: dict[str, Any]
+) -> None:
+    """Refuse an explicit scope id (say another department's) as out of scope.
+
+    Reference lookup alone would call that id "not found"; comparing it with the actor's own
+    reach gives the same answer whether or not the row exists, so nothing leaks.
+    """
+    cols = spec.scope
+    level = effective_level(actor, cols)
+    if level == Scope.ALL:
+        return
+    col = (cols.park or cols.enterprise) if level == Scope.PARK else getattr(cols, level.value)
+    value = values.get(col) if col else None
+    given_id = isinstance(value, int) and not isinstance(value, bool)
+    if given_id and not values_in_scope(session, cols, actor, {col: value}):
+        raise PermissionDenied("error.out_of_scope")
+
+
 def create_row(session: Session, spec: TableSpec, actor: Actor, raw: dict[str, Any]) -> SQLModel:
     actor.require(spec.module, Action.CREATE)
     values, custom, problems = prepare(session, spec, actor, raw, partial=False)
+    guard_named_scope(session, spec, actor, values)
     problems += unique_problems(session, spec, values, None)
     if problems:
         raise ValidationFailed(problems)
@@ -218,7 +263,8 @@ def update_row(
     actor.require(spec.module, Action.EDIT)
     row = get_row(session, spec, actor, row_id, include_deleted=False)
     values, custom, problems = prepare(session, spec, actor, raw, partial=True)
-    problems += unique_problems(session, spec, values, row_id)
+    guard_named_scope(session, spec, actor, values)
+    problems += unique_problems(session, spec, values, row_id, row.model_dump(warnings=False))
     if problems:
         raise ValidationFailed(problems)
     before = audit.snapshot(row)

@@ -35,9 +35,11 @@ def flash(kind: str, message: str) -> None:
 
 
 def show_flash() -> None:
+    """Always one container, so the elements below keep their identity (tabs keep their tab)."""
+    box = st.container()
     kind, message = st.session_state.pop(Keys.FLASH, (None, None))
     if kind:
-        getattr(st, kind)(message)
+        getattr(box, kind)(message)
 
 
 def show_error(exc: Translatable) -> None:

@@ -166,8 +166,8 @@ def submit(key: str, action: Callable[[Session], Any], done: str) -> bool:
             action(session)
     except service.ValidationFailed as exc:
         st.session_state[f"{key}_errors"] = {p.field: p.message(lang()) for p in exc.problems}
-        st.error(exc.message(lang()))
-        return False
+        flash("error", exc.message(lang()))
+        st.rerun()
     except Translatable as exc:
         show_error(exc)
         return False

@@ -19,7 +19,7 @@ def todo_list(actor: Actor) -> None:
     if not items:
         st.success(tr("home.todo_empty"))
         return
-    icons = {"error": "🔴", "warning": "🟠", "info": "🔵"}
+    icons = {"error": ":red[●]", "warning": ":orange[●]", "info": ":blue[●]"}
     for item in items[:SHOWN]:
         line = f"{icons[item.severity]} {tr(item.key, **item.params)}"
         if item.page:

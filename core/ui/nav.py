@@ -18,26 +18,24 @@ class PageDef:
     group: str
     module: str | None = None
     action: str = Action.VIEW
-    icon: str = "📄"
 
 
 PAGES: tuple[PageDef, ...] = (
-    PageDef("pages/home.py", "page.home", "nav.workbench", icon="🏠"),
-    PageDef("pages/org_park.py", "table.park", "nav.org", Module.ORG, icon="🏞️"),
-    PageDef("pages/org_enterprise.py", "table.enterprise", "nav.org", Module.ORG, icon="🏭"),
-    PageDef("pages/org_department.py", "table.department", "nav.org", Module.ORG, icon="🗂️"),
-    PageDef("pages/org_area.py", "table.area", "nav.org", Module.ORG, icon="🗺️"),
-    PageDef("pages/org_post.py", "table.post", "nav.org", Module.ORG, icon="🦺"),
-    PageDef("pages/org_person.py", "table.person", "nav.org", Module.ORG, icon="👷"),
-    PageDef("pages/org_certificate.py", "table.certificate", "nav.org", Module.ORG, icon="📜"),
-    PageDef("pages/sys_users.py", "page.users", "nav.system", Module.USERS, icon="👥"),
+    PageDef("pages/home.py", "page.home", "nav.workbench"),
+    PageDef("pages/org_park.py", "table.park", "nav.org", Module.ORG),
+    PageDef("pages/org_enterprise.py", "table.enterprise", "nav.org", Module.ORG),
+    PageDef("pages/org_department.py", "table.department", "nav.org", Module.ORG),
+    PageDef("pages/org_area.py", "table.area", "nav.org", Module.ORG),
+    PageDef("pages/org_post.py", "table.post", "nav.org", Module.ORG),
+    PageDef("pages/org_person.py", "table.person", "nav.org", Module.ORG),
+    PageDef("pages/org_certificate.py", "table.certificate", "nav.org", Module.ORG),
+    PageDef("pages/sys_users.py", "page.users", "nav.system", Module.USERS),
     PageDef(
         "pages/sys_permissions.py",
         "page.permissions",
         "nav.system",
         Module.SYSTEM,
         Action.CONFIGURE,
-        icon="🔐",
     ),
     PageDef(
         "pages/sys_custom_fields.py",
@@ -45,10 +43,9 @@ PAGES: tuple[PageDef, ...] = (
         "nav.system",
         Module.SYSTEM,
         Action.CONFIGURE,
-        icon="🧩",
     ),
-    PageDef("pages/sys_audit.py", "page.audit", "nav.system", Module.AUDIT, icon="🧾"),
-    PageDef("pages/account.py", "page.account", "nav.me", icon="⚙️"),
+    PageDef("pages/sys_audit.py", "page.audit", "nav.system", Module.AUDIT),
+    PageDef("pages/account.py", "page.account", "nav.me"),
 )
 
 
@@ -57,10 +54,10 @@ def visible_pages(actor: Actor) -> list[PageDef]:
 
 
 def navigation(actor: Actor) -> dict[str, list[st.Page]]:
-    """Groups of st.Page for st.navigation; emoji icons only (material icons need a CDN)."""
+    """Groups of st.Page for st.navigation; no icons (material icons load from a CDN)."""
     groups: dict[str, list[st.Page]] = {}
     for p in visible_pages(actor):
-        page = st.Page(p.path, title=tr(p.title), icon=p.icon, default=p.path == "pages/home.py")
+        page = st.Page(p.path, title=tr(p.title), default=p.path == "pages/home.py")
         groups.setdefault(tr(p.group), []).append(page)
     return groups
 

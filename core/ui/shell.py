@@ -40,9 +40,7 @@ def run_app() -> None:
         flash("warning", tr("login.expired"))
     actor = current_actor()
     if actor is None:
-        st.navigation(
-            [st.Page(login_page, title=tr("page.login"), icon="🔑")], position="hidden"
-        ).run()
+        st.navigation([st.Page(login_page, title=tr("page.login"))], position="hidden").run()
         return
     user = current_user()
     sidebar(actor, user.display_name if user else actor.username)

@@ -45,7 +45,9 @@ OpenPage = Callable[..., AppTest]
 def open_page(ui_world: tuple[Org, Users]) -> OpenPage:
     """``open_page("pages/org_person.py", as_user="inspector_a", lang="en")``."""
 
-    def _open(path: str | None = None, *, as_user: str | None = "admin", lang: str = "zh-CN") -> AppTest:
+    def _open(
+        path: str | None = None, *, as_user: str | None = "admin", lang: str = "zh-CN"
+    ) -> AppTest:
         at = AppTest.from_file(APP, default_timeout=30)
         if as_user is not None:
             at.session_state["user_id"] = getattr(ui_world[1], as_user).user_id

@@ -10,8 +10,12 @@ from tests.factories import PASSWORD
 
 
 def _text(at) -> str:
-    parts = [m.value for m in at.markdown] + [m.value for m in at.title] + [m.value for m in at.caption]
-    parts += [e.value for e in at.error] + [e.value for e in at.warning] + [e.value for e in at.info]
+    parts = (
+        [m.value for m in at.markdown] + [m.value for m in at.title] + [m.value for m in at.caption]
+    )
+    parts += (
+        [e.value for e in at.error] + [e.value for e in at.warning] + [e.value for e in at.info]
+    )
     parts += [e.value for e in at.success] + [s.value for s in at.subheader]
     return "\n".join(str(p) for p in parts)
 
