@@ -14,8 +14,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
+from functools import partial
 from typing import Any
 
+from sqlalchemy import insert
 from sqlmodel import Session, SQLModel, select, update
 
 from core.db import utcnow
@@ -52,21 +54,14 @@ def changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
     return {k: after.get(k) for k in after.keys() | before.keys() if before.get(k) != after.get(k)}
 
 
-def _digest(entry: AuditEntry) -> str:
-    body = {
-        "seq": entry.seq,
-        "ts": entry.ts.isoformat(timespec="microseconds"),
-        "actor_id": entry.actor_id,
-        "actor_name": entry.actor_name,
-        "action": entry.action,
-        "table_name": entry.table_name,
-        "row_id": entry.row_id,
-        "enterprise_id": entry.enterprise_id,
-        "before": entry.before,
-        "after": entry.after,
-        "detail": entry.detail,
-        "prev_hash": entry.prev_hash,
-    }
+_ITEM_FIELDS = ("action", "table_name", "row_id", "enterprise_id", "before", "after", "detail")
+_HASHED = ("seq", "ts", "actor_id", "actor_name", *_ITEM_FIELDS, "prev_hash")
+
+
+def _digest(entry: AuditEntry | dict[str, Any]) -> str:
+    get = entry.get if isinstance(entry, dict) else partial(getattr, entry)
+    body = {name: get(name) for name in _HASHED}
+    body["ts"] = get("ts").isoformat(timespec="microseconds")
     text = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
@@ -75,10 +70,10 @@ def _create_head(session: Session) -> None:
     """Insert the tip row of a new chain. Two first writers may race here: the loser's insert
     waits for the winner and does nothing, instead of failing its whole transaction."""
     if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
+        from sqlalchemy.dialects.postgresql import insert as upsert
     else:
-        from sqlalchemy.dialects.sqlite import insert
-    stmt = insert(AuditHead).values(id=1, seq=0, hash=GENESIS).on_conflict_do_nothing()
+        from sqlalchemy.dialects.sqlite import insert as upsert
+    stmt = upsert(AuditHead).values(id=1, seq=0, hash=GENESIS).on_conflict_do_nothing()
     session.execute(stmt)
 
 
@@ -97,29 +92,34 @@ def _claim(session: Session, count: int) -> tuple[int, str]:
 def record_many(
     session: Session, actor: Actor | None, items: list[dict[str, Any]]
 ) -> list[AuditEntry]:
-    """Append several entries in the caller's transaction (imports write one per row)."""
+    """Append several entries in the caller's transaction (imports write one per row).
+
+    Entries are inserted in bulk rather than as ORM objects: an import of 10,000 rows spent
+    most of its time building and flushing them. The returned entries are not in the session.
+    """
     if not items:
         return []
+    for item in items:
+        if unknown := item.keys() - set(_ITEM_FIELDS):
+            raise TypeError(f"unknown audit fields: {sorted(unknown)}")
     seq, prev = _claim(session, len(items))
     now = utcnow()
-    entries = []
+    rows = []
     for item in items:
         seq += 1
-        entry = AuditEntry(
-            seq=seq,
-            ts=now,
-            actor_id=actor.user_id if actor else None,
-            actor_name=actor.username if actor else "system",
-            prev_hash=prev,
-            hash="",
-            **{k: jsonable(v) for k, v in item.items()},
-        )
-        entry.hash = prev = _digest(entry)
-        entries.append(entry)
+        row = {
+            "seq": seq,
+            "ts": now,
+            "actor_id": actor.user_id if actor else None,
+            "actor_name": actor.username if actor else "system",
+            **{k: jsonable(item.get(k)) for k in _ITEM_FIELDS},
+            "prev_hash": prev,
+        }
+        row["hash"] = prev = _digest(row)
+        rows.append(row)
     session.exec(update(AuditHead).where(AuditHead.id == 1).values(hash=prev))
-    session.add_all(entries)
-    session.flush()
-    return entries
+    session.execute(insert(AuditEntry), rows)
+    return [AuditEntry.model_construct(**row) for row in rows]
 
 
 def record(

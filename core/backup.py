@@ -32,8 +32,8 @@ from typing import Any
 from sqlalchemy.engine import make_url
 
 from core.config import Settings
-from core.i18n import Translatable
 from core.db import make_engine, reset_engines, utcnow
+from core.i18n import Translatable
 from core.migrate import current_revision, known_revisions, upgrade
 
 Progress = Callable[[float, str], None]

@@ -51,12 +51,24 @@ def fail(message: str, code: int = 1) -> int:
     return code
 
 
-def _newer_python() -> str | None:
-    """Find a python3.11+ on PATH for machines whose default python3 is older."""
-    for minor in range(20, MIN_PYTHON[1] - 1, -1):
-        found = shutil.which(f"python3.{minor}")
-        if found:
-            return found
+def _newer_python() -> list[str] | None:
+    """Find a working Python 3.11+ for machines whose default one is older.
+
+    Each candidate is run once: pyenv shims and Windows' ``py`` launcher exist for versions
+    that are not installed.
+    """
+    names = [f"python3.{minor}" for minor in range(20, MIN_PYTHON[1] - 1, -1)]
+    candidates = [[found] for found in map(shutil.which, names) if found]
+    if IS_WINDOWS and shutil.which("py"):
+        candidates.insert(0, ["py", "-3"])
+    check = f"import sys, venv; sys.exit(sys.version_info < {MIN_PYTHON!r})"
+    for argv in candidates:
+        try:
+            ok = subprocess.run([*argv, "-c", check], capture_output=True, timeout=30)
+        except (OSError, subprocess.SubprocessError):
+            continue
+        if ok.returncode == 0:
+            return argv
     return None
 
 
@@ -67,14 +79,14 @@ def check_python() -> int | None:
     have = "{}.{}".format(*sys.version_info[:2])
     better = _newer_python()
     if better and not os.environ.get("SAFELOOP_BOOTSTRAP_REEXEC"):
-        say(f"python {have} is too old; switching to {better}")
+        say(f"python {have} is too old; switching to {' '.join(better)}")
         env = dict(os.environ, SAFELOOP_BOOTSTRAP_REEXEC="1")
-        argv = [better, "-m", "core.bootstrap", *sys.argv[1:]]
+        argv = [*better, "-m", "core.bootstrap", *sys.argv[1:]]
         return subprocess.call(argv, env=env, cwd=str(REPO_ROOT))
     hint = (
-        "install it from python.org, then run: py -3.11 -m core.bootstrap run"
+        "Install it from python.org, then run: py -3.11 -m core.bootstrap run"
         if IS_WINDOWS
-        else "install python3.11 (or newer) with venv, then run: python3.11 -m core.bootstrap run"
+        else "Install python3.11 (or newer) with venv, then run: python3.11 -m core.bootstrap run"
     )
     return fail(f"SafeLoop needs Python {MIN_TEXT} or newer; this is {have}. {hint}")
 

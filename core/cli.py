@@ -34,10 +34,11 @@ from core.config import REPO_ROOT, Settings, get_settings
 from core.crud import excel
 from core.crud.registry import TableSpec, all_specs
 from core.crud.service import ListQuery, list_rows
-from core.db import get_engine, make_engine, session_scope
+from core.db import get_engine, session_scope
 from core.demo import DEMO_PASSWORD, DemoError, DemoLogin
 from core.i18n import LANGUAGES, Translatable, enum_label, has, t
 from core.init_db import InitResult, initialise
+from core.maintenance import make_backup, restore_backup
 from core.rbac import SYSTEM, Actor, actor_for
 from models.accounts import User
 from models.enums import Role, Scope
@@ -56,23 +57,31 @@ class CliError(Exception):
 
 
 class ProgressLine:
-    """One status line on stderr, rewritten in place (``\\r``) so long jobs show they live."""
+    """Progress on stderr: on a terminal one line rewritten in place (carriage return); in a
+    log file one plain line per new step instead, so logs stay readable."""
 
     def __init__(self, stream: TextIO | None = None) -> None:
         self.stream = stream or sys.stderr
+        self.live = self.stream.isatty()
         self.width = 0
         self.last = ""
 
     def __call__(self, fraction: float, message: str) -> None:
-        text = f"{max(0.0, min(1.0, fraction)) * 100:3.0f}% {_readable(message)}"
+        text = _readable(message)
+        if self.live:
+            text = f"{max(0.0, min(1.0, fraction)) * 100:3.0f}% {text}"
         if text == self.last:
             return
-        self.stream.write("\r" + text.ljust(self.width))
+        if self.live:
+            self.stream.write("\r" + text.ljust(self.width))
+            self.width = max(self.width, len(text))
+        else:
+            self.stream.write(text + "\n")
         self.stream.flush()
-        self.width, self.last = max(self.width, len(text)), text
+        self.last = text
 
     def close(self) -> None:
-        if self.width:
+        if self.live and self.width:
             self.stream.write("\n")
             self.stream.flush()
 
@@ -112,7 +121,10 @@ def demo_lines(logins: tuple[DemoLogin, ...]) -> list[str]:
     for login in logins:
         role = Role(login.role)
         labels = f"{enum_label(role, 'zh-CN')} / {enum_label(role, LANG)}"
-        lines.append(f"  {login.username:<{width}}  {labels}  ({login.display_name})")
+        name = (
+            "" if login.display_name == enum_label(role, "zh-CN") else f"  ({login.display_name})"
+        )
+        lines.append(f"  {login.username:<{width}}  {labels}{name}")
     return lines
 
 
@@ -121,7 +133,7 @@ def _report_init(settings: Settings, result: InitResult) -> None:
     if result.permissions_seeded:
         say(f"permission matrix seeded: {result.permissions_seeded} grants")
     if result.demo:
-        counts = ", ".join(f"{n} {table}" for table, n in result.demo.counts.items())
+        counts = ", ".join(f"{table} {n}" for table, n in result.demo.counts.items())
         say(f"demo organisation loaded: {counts}")
     if result.demo_logins:
         for line in demo_lines(result.demo_logins):
@@ -192,7 +204,10 @@ def _write_atomic(path: Path, data: bytes) -> None:
 
 def cmd_init(args: argparse.Namespace, settings: Settings) -> int:
     started = time.perf_counter()
-    _report_init(settings, _initialise(settings, args.demo))
+    result = _initialise(settings, args.demo)
+    _report_init(settings, result)
+    if args.demo and result.demo is None:
+        say("demo not loaded: the database already has user accounts")
     say(f"ready in {time.perf_counter() - started:.1f} s")
     return 0
 
@@ -226,21 +241,10 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     if os.environ.get("SAFELOOP_CONFIG"):
         os.environ["SAFELOOP_CONFIG"] = str(Path(os.environ["SAFELOOP_CONFIG"]).resolve())
     os.environ.update(SAFELOOP_HOST=host, SAFELOOP_PORT=str(port))
-    argv = [
-        sys.executable,
-        "-m",
-        "streamlit",
-        "run",
-        str(APP_FILE),
-        "--server.port",
-        str(port),
-        "--server.address",
-        host,
-        "--server.headless",
-        "true",
-        "--browser.gatherUsageStats",
-        "false",
-    ]
+    flags = {"server.port": port, "server.address": host, "server.headless": "true"}
+    flags["browser.gatherUsageStats"] = "false"
+    argv = [sys.executable, "-m", "streamlit", "run", str(APP_FILE)]
+    argv += [arg for name, value in flags.items() for arg in (f"--{name}", str(value))]
     os.chdir(REPO_ROOT)
     sys.stdout.flush()
     sys.stderr.flush()
@@ -255,20 +259,12 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
     migrate.upgrade(settings)
-    engine = make_engine(settings.db_url)
-    try:
-        say(f"database at revision {migrate.current_revision(engine)} (head)")
-    finally:
-        engine.dispose()
+    say(f"database at revision {migrate.current_revision(get_engine(settings))} (head)")
     return 0
 
 
 def cmd_db_current(args: argparse.Namespace, settings: Settings) -> int:
-    engine = make_engine(settings.db_url)
-    try:
-        current = migrate.current_revision(engine)
-    finally:
-        engine.dispose()
+    current = migrate.current_revision(get_engine(settings))
     head = migrate.head_revision()
     state = "up to date" if current == head else "upgrade pending: run `safeloop db upgrade`"
     say(f"current: {current or 'none (empty database)'}")
@@ -323,7 +319,7 @@ def cmd_audit_verify(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_backup(args: argparse.Namespace, settings: Settings) -> int:
     with progress_line() as line:
-        path = backup.backup(settings, Path(args.to) if args.to else None, progress=line)
+        path = make_backup(SYSTEM, settings, Path(args.to) if args.to else None, progress=line)
     say(f"backup written: {path} ({path.stat().st_size / 1e6:.1f} MB)")
     return 0
 
@@ -343,7 +339,7 @@ def cmd_restore(args: argparse.Namespace, settings: Settings) -> int:
             say("restore cancelled")
             return 1
     with progress_line() as line:
-        backup.restore(settings, archive, progress=line)
+        restore_backup(SYSTEM, settings, archive, progress=line)
     say(f"restored from {archive}")
     return 0
 
@@ -377,9 +373,11 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     with session_scope(get_engine(settings)) as session, progress_line() as line:
         actor = _actor(session, args.as_user)
         lang = args.lang or actor.language
-        query = ListQuery(search=args.search or "")
-        rows = list_rows(session, spec, actor, ListQuery(search=query.search, page_size=1)).total
-        data = excel.export(session, spec, actor, query, fmt, lang, progress=line)
+        search = args.search or ""
+        rows = list_rows(session, spec, actor, ListQuery(search=search, page_size=1)).total
+        data = excel.export(
+            session, spec, actor, ListQuery(search=search), fmt, lang, progress=line
+        )
         _write_atomic(out, data)
     say(f"exported {rows} rows of {spec.name} to {out}")
     return 0

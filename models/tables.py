@@ -42,6 +42,7 @@ def _custom_field_rules(session: Session, values: dict[str, Any], actor: Actor) 
 PARK = register(
     TableSpec(
         name="park",
+        page="pages/org_park.py",
         model=Park,
         module=Module.ORG,
         fields=fields(Park, "name", "code", "region", "address", "contact", "phone"),
@@ -54,6 +55,7 @@ PARK = register(
 ENTERPRISE = register(
     TableSpec(
         name="enterprise",
+        page="pages/org_enterprise.py",
         model=Enterprise,
         module=Module.ORG,
         fields=fields(
@@ -89,6 +91,7 @@ ENTERPRISE = register(
 DEPARTMENT = register(
     TableSpec(
         name="department",
+        page="pages/org_department.py",
         model=Department,
         module=Module.ORG,
         fields=fields(
@@ -112,6 +115,7 @@ DEPARTMENT = register(
 AREA = register(
     TableSpec(
         name="area",
+        page="pages/org_area.py",
         model=Area,
         module=Module.ORG,
         fields=fields(
@@ -138,6 +142,7 @@ AREA = register(
 POST = register(
     TableSpec(
         name="post",
+        page="pages/org_post.py",
         model=Post,
         module=Module.ORG,
         fields=fields(
@@ -162,6 +167,7 @@ POST = register(
 PERSON = register(
     TableSpec(
         name="person",
+        page="pages/org_person.py",
         model=Person,
         module=Module.ORG,
         fields=fields(
@@ -188,6 +194,7 @@ PERSON = register(
 CERTIFICATE = register(
     TableSpec(
         name="certificate",
+        page="pages/org_certificate.py",
         model=Certificate,
         module=Module.ORG,
         fields=fields(

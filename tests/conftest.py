@@ -64,7 +64,9 @@ def _savepoint_friendly(engine: Engine) -> None:
 
 
 @contextmanager
-def backend_engine(backend: str, directory: Path, *, rollback_tests: bool = True) -> Iterator[Engine]:
+def backend_engine(
+    backend: str, directory: Path, *, rollback_tests: bool = True
+) -> Iterator[Engine]:
     """An engine on an empty database with every table, for ``backend``; skips when unusable."""
     if backend == "sqlite":
         engine = db.make_engine(f"sqlite:///{directory / 'test.db'}")
@@ -90,7 +92,9 @@ def backend_engine(backend: str, directory: Path, *, rollback_tests: bool = True
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
-def engine(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+def engine(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Engine]:
     """One database per module and backend, with the default permission matrix."""
     with backend_engine(request.param, tmp_path_factory.mktemp(request.param)) as eng:
         with Session(eng) as s:

@@ -54,15 +54,22 @@ class TestChain:
         assert session.get(AuditHead, 1).seq == report.checked
 
     def test_entries_say_who_did_what(self, session: Session, org: Org, users: Users) -> None:
-        service.update_row(session, PERSON, users.inspector_a, org.person_a, {"phone": "13812345678"})
+        service.update_row(
+            session, PERSON, users.inspector_a, org.person_a, {"phone": "13812345678"}
+        )
 
         entry = session.exec(select(AuditEntry).order_by(AuditEntry.seq.desc())).first()
 
         assert (entry.action, entry.actor_name, entry.actor_id) == (
-            "update", "inspector_a", users.inspector_a.user_id,
+            "update",
+            "inspector_a",
+            users.inspector_a.user_id,
         )
-        assert (entry.table_name, entry.row_id, entry.enterprise_id) == ("person", org.person_a,
-                                                                         org.ent1)
+        assert (entry.table_name, entry.row_id, entry.enterprise_id) == (
+            "person",
+            org.person_a,
+            org.ent1,
+        )
         assert entry.before == {"phone": None}
         assert entry.after == {"phone": "13812345678"}
 
@@ -79,8 +86,12 @@ class TestTamperDetection:
             select(AuditEntry.seq).where(AuditEntry.action == "update").order_by(AuditEntry.seq)
         ).all()[3]
 
-        _raw(session, 'UPDATE audit_entry SET "after" = :v WHERE seq = :s',
-             v='{"phone": "00000000000"}', s=target)
+        _raw(
+            session,
+            'UPDATE audit_entry SET "after" = :v WHERE seq = :s',
+            v='{"phone": "00000000000"}',
+            s=target,
+        )
         report = audit.verify(session)
 
         assert not report.ok
@@ -126,7 +137,9 @@ class TestTamperDetection:
         gone, last = _last_seq(session) - 5, _last_seq(session)
         _raw(session, "DELETE FROM audit_entry WHERE seq = :s", s=gone)
         for seq in range(gone + 1, last + 1):
-            _raw(session, "UPDATE audit_entry SET seq = :new WHERE seq = :old", new=seq - 1, old=seq)
+            _raw(
+                session, "UPDATE audit_entry SET seq = :new WHERE seq = :old", new=seq - 1, old=seq
+            )
         _raw(session, "UPDATE audit_head SET seq = seq - 1")
 
         report = audit.verify(session)
@@ -135,8 +148,14 @@ class TestTamperDetection:
         assert report.bad_seq == gone
 
 
-def _append(engine: Engine, actor, label: str, count: int, barrier: threading.Barrier,
-            errors: list[BaseException]) -> None:
+def _append(
+    engine: Engine,
+    actor,
+    label: str,
+    count: int,
+    barrier: threading.Barrier,
+    errors: list[BaseException],
+) -> None:
     try:
         barrier.wait()
         for i in range(count):

@@ -58,8 +58,13 @@ class TestPasswordStorage:
         self, session: Session, settings: Settings, users: Users
     ) -> None:
         user = create_user(
-            session, users.admin, settings, username="dave", display_name="Dave",
-            password="Welcome2026", roles=[Role.EMPLOYEE.value],
+            session,
+            users.admin,
+            settings,
+            username="dave",
+            display_name="Dave",
+            password="Welcome2026",
+            roles=[Role.EMPLOYEE.value],
         )
 
         entry = session.exec(
@@ -133,7 +138,10 @@ class TestLockout:
 
         actions = _actions_for(session, user.id)
         assert actions[-7:] == [
-            *["login_failed"] * 4, "account_locked", "login_refused_locked", "login",
+            *["login_failed"] * 4,
+            "account_locked",
+            "login_refused_locked",
+            "login",
         ]
 
     def test_a_successful_login_resets_the_count(
@@ -259,8 +267,9 @@ class TestResetPassword:
         self, session: Session, settings: Settings, users: Users, who: str
     ) -> None:
         with pytest.raises(PermissionDenied) as excinfo:
-            reset_password(session, getattr(users, who), users.employee_a.user_id, "Temp2026pw",
-                           settings)
+            reset_password(
+                session, getattr(users, who), users.employee_a.user_id, "Temp2026pw", settings
+            )
 
         assert excinfo.value.key == "error.permission_denied"
         assert excinfo.value.message("en") == "Not permitted: Users · edit"
@@ -279,8 +288,14 @@ class TestCreateUser:
         self, session: Session, settings: Settings, users: Users, org
     ) -> None:
         user = create_user(
-            session, users.admin, settings, username="erin", display_name="Erin",
-            password="Welcome2026", roles=[Role.INSPECTOR.value], enterprise_id=org.ent1,
+            session,
+            users.admin,
+            settings,
+            username="erin",
+            display_name="Erin",
+            password="Welcome2026",
+            roles=[Role.INSPECTOR.value],
+            enterprise_id=org.ent1,
             department_id=org.dept_a,
         )
 
@@ -303,8 +318,15 @@ class TestCreateUser:
         self, session: Session, settings: Settings, users: Users, username, roles, password, key
     ) -> None:
         with pytest.raises(AuthError) as excinfo:
-            create_user(session, users.admin, settings, username=username, display_name="x",
-                        password=password, roles=roles)
+            create_user(
+                session,
+                users.admin,
+                settings,
+                username=username,
+                display_name="x",
+                password=password,
+                roles=roles,
+            )
 
         assert excinfo.value.key == key
 
@@ -312,5 +334,12 @@ class TestCreateUser:
         self, session: Session, settings: Settings, users: Users
     ) -> None:
         with pytest.raises(PermissionDenied):
-            create_user(session, users.safety_head, settings, username="grace", display_name="G",
-                        password="Welcome2026", roles=["employee"])
+            create_user(
+                session,
+                users.safety_head,
+                settings,
+                username="grace",
+                display_name="G",
+                password="Welcome2026",
+                roles=["employee"],
+            )

@@ -25,6 +25,7 @@ from models.accounts import User
 from models.org import Area, Certificate, Enterprise, Park, Person
 
 HD_CODE = "91310115MA1H7HD01X"
+CHANGED = "content changed after it was written"
 
 
 def _use_data_dir(monkeypatch: pytest.MonkeyPatch, path: Path) -> None:
@@ -59,9 +60,10 @@ def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def demo_dir(data_dir: Path, demo_template: Path) -> Path:
     """A private copy of the demo database in this test's data dir."""
-    with closing(sqlite3.connect(demo_template)) as src, closing(
-        sqlite3.connect(data_dir / "safeloop.db")
-    ) as dst:
+    with (
+        closing(sqlite3.connect(demo_template)) as src,
+        closing(sqlite3.connect(data_dir / "safeloop.db")) as dst,
+    ):
         src.backup(dst)
     return data_dir
 
@@ -136,7 +138,7 @@ def test_audit_verify_names_the_tampered_entry(
 ) -> None:
     assert cli.main(["audit", "verify"]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("audit chain OK: ") and int(out.split()[-2]) > 300
+    assert out.startswith("audit chain OK: ") and int(out.split()[-2]) > 250
 
     with closing(sqlite3.connect(demo_dir / "safeloop.db")) as conn, conn:
         row_id = conn.execute("SELECT id FROM audit_entry WHERE seq = 42").fetchone()[0]
@@ -145,7 +147,7 @@ def test_audit_verify_names_the_tampered_entry(
         )
     assert cli.main(["audit", "verify"]) == 1
     err = capsys.readouterr().err.strip()
-    assert err == (f"audit chain BROKEN at entry seq 42 (id {row_id}): content changed after it was written")
+    assert err == f"audit chain BROKEN at entry seq 42 (id {row_id}): {CHANGED}"
 
 
 def test_user_add_reads_the_password_from_stdin(
@@ -158,9 +160,8 @@ def test_user_add_reads_the_password_from_stdin(
     assert "created user zhang.san" in capsys.readouterr().out
     with db.session_scope() as session:
         user = authenticate(session, "zhang.san", "Welder2026", get_settings())
-        assert (user.display_name, user.scope, user.must_change_password) == (
-            "张三", "department", False
-        )
+        assert (user.display_name, user.scope) == ("张三", "department")
+        assert not user.must_change_password
         assert user.enterprise_id is not None and user.park_id is not None
 
     monkeypatch.setattr("sys.stdin", io.StringIO("short\n"))
@@ -206,10 +207,10 @@ def test_export_writes_the_actors_rows(demo_dir: Path, capsys: pytest.CaptureFix
     assert f"exported {len(rows) - 1} rows of person" in capsys.readouterr().out
 
     csv_out = demo_dir / "welders.csv"
-    argv = ["export", "person", "--out", str(csv_out), "--as", "admin", "--search", "HD00"]
+    argv = ["export", "person", "--out", str(csv_out), "--as", "admin", "--search", "HD000"]
     assert cli.main(argv) == 0
     lines = csv_out.read_text(encoding="utf-8-sig").splitlines()
-    assert 1 < len(lines) < 12  # header plus HD0001..HD0009
+    assert len(lines) == 10  # header plus HD0001..HD0009
 
 
 def test_backup_and_restore_round_trip(demo_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:

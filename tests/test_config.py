@@ -27,7 +27,9 @@ def test_defaults_keep_everything_in_the_data_dir(settings: Settings, tmp_path: 
 
 
 def test_file_values_are_used(settings: Settings, tmp_path: Path) -> None:
-    _write_toml(tmp_path / "safeloop.toml", 'port = 9000\npage_size = 20\ndefault_language = "en"\n')
+    _write_toml(
+        tmp_path / "safeloop.toml", 'port = 9000\npage_size = 20\ndefault_language = "en"\n'
+    )
 
     loaded = load_settings()
 
@@ -60,7 +62,7 @@ def test_missing_named_config_file_fails_loudly(
 ) -> None:
     monkeypatch.setenv("SAFELOOP_CONFIG", str(tmp_path / "typo.toml"))
 
-    with pytest.raises(FileNotFoundError, match="typo.toml"):
+    with pytest.raises(FileNotFoundError, match=r"typo\.toml"):
         load_settings()
 
 
@@ -121,7 +123,9 @@ def test_explicit_driver_is_kept(settings: Settings, monkeypatch: pytest.MonkeyP
     assert load_settings().db_url == "postgresql+psycopg://u@h/db"
 
 
-def test_environment_booleans_and_numbers(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_environment_booleans_and_numbers(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("SAFELOOP_DEMO", "true")
     monkeypatch.setenv("SAFELOOP_LOCKOUT_MINUTES", "30")
 

@@ -50,8 +50,9 @@ class TestDepartmentInspector:
     def test_filters_and_search_cannot_widen_scope(
         self, session: Session, org: Org, users: Users
     ) -> None:
-        by_filter = _names(session, "person", users.inspector_a,
-                           filters={"department_id": org.dept_b})
+        by_filter = _names(
+            session, "person", users.inspector_a, filters={"department_id": org.dept_b}
+        )
         by_search = _names(session, "person", users.inspector_a, search="王强")
 
         assert by_filter == by_search == set()
@@ -93,8 +94,9 @@ class TestDepartmentInspector:
 
         inspector = _grant(session, users, Role.INSPECTOR, Action.CREATE, "inspector_a")
         with pytest.raises(PermissionDenied) as out:
-            service.create_row(session, PERSON, inspector,
-                               {"name": "新人", "department_id": org.dept_b})
+            service.create_row(
+                session, PERSON, inspector, {"name": "新人", "department_id": org.dept_b}
+            )
 
         assert out.value.key == "error.out_of_scope"
         assert "nothing was saved" in out.value.message("en")
@@ -114,23 +116,30 @@ class TestDepartmentInspector:
         self, session: Session, org: Org, users: Users
     ) -> None:
         with pytest.raises(PermissionDenied) as out:
-            service.update_row(session, PERSON, users.inspector_a, org.person_a,
-                               {"department_id": org.dept_b})
+            service.update_row(
+                session, PERSON, users.inspector_a, org.person_a, {"department_id": org.dept_b}
+            )
 
         assert out.value.key == "error.out_of_scope"
-        assert service.get_row(session, PERSON, users.admin, org.person_a).department_id == org.dept_a
+        assert (
+            service.get_row(session, PERSON, users.admin, org.person_a).department_id == org.dept_a
+        )
 
-    def test_cannot_refer_to_department_b_rows(self, session: Session, org: Org, users: Users) -> None:
+    def test_cannot_refer_to_department_b_rows(
+        self, session: Session, org: Org, users: Users
+    ) -> None:
         """A certificate for B's worker: the worker looks absent, by id or by name."""
         for person in (org.person_b, "王强"):
             with pytest.raises(service.ValidationFailed) as failed:
-                service.update_row(session, CERTIFICATE, users.inspector_a, org.cert_a,
-                                   {"person_id": person})
+                service.update_row(
+                    session, CERTIFICATE, users.inspector_a, org.cert_a, {"person_id": person}
+                )
             assert [p.key for p in failed.value.problems] == ["validation.fk_missing"]
 
     def test_may_edit_department_a(self, session: Session, org: Org, users: Users) -> None:
-        row = service.update_row(session, PERSON, users.inspector_a, org.person_a,
-                                 {"phone": "13800000000"})
+        row = service.update_row(
+            session, PERSON, users.inspector_a, org.person_a, {"phone": "13800000000"}
+        )
 
         assert row.phone == "13800000000"
 
@@ -144,8 +153,9 @@ class TestEnterpriseHead:
         self, session: Session, org: Org, users: Users
     ) -> None:
         with pytest.raises(PermissionDenied) as out:
-            service.create_row(session, PERSON, users.safety_head,
-                               {"name": "新人", "enterprise_id": org.ent2})
+            service.create_row(
+                session, PERSON, users.safety_head, {"name": "新人", "enterprise_id": org.ent2}
+            )
         assert out.value.key == "error.out_of_scope"
 
         with pytest.raises(NotFound):
@@ -160,7 +170,8 @@ class TestParkSupervisor:
         factories.enterprise(session, other.id, name="园区外企业")
 
         assert _names(session, "enterprise", users.park_supervisor) == {
-            "苏州精工机械有限公司", "苏州华信化工有限公司",
+            "苏州精工机械有限公司",
+            "苏州华信化工有限公司",
         }
         assert _names(session, "person", users.park_supervisor) == {"张伟", "李娜", "王强", "赵敏"}
         assert len(_names(session, "certificate", users.park_supervisor)) == 3
@@ -176,7 +187,9 @@ class TestParkSupervisor:
         with pytest.raises(PermissionDenied):
             service.soft_delete(session, ENTERPRISE, supervisor, org.ent2)
         with pytest.raises(PermissionDenied) as denied:
-            service.create_row(session, PERSON, supervisor, {"name": "x", "enterprise_id": org.ent1})
+            service.create_row(
+                session, PERSON, supervisor, {"name": "x", "enterprise_id": org.ent1}
+            )
         assert denied.value.message("en") == "Not permitted: Organisation · create"
 
 
@@ -198,8 +211,12 @@ class TestOwnScope:
     def test_employee_sees_only_rows_they_created(
         self, session: Session, org: Org, users: Users
     ) -> None:
-        mine = Person(name="自己录入", enterprise_id=org.ent1, department_id=org.dept_a,
-                      created_by=users.employee_a.user_id)
+        mine = Person(
+            name="自己录入",
+            enterprise_id=org.ent1,
+            department_id=org.dept_a,
+            created_by=users.employee_a.user_id,
+        )
         session.add(mine)
         session.flush()
 
@@ -263,7 +280,9 @@ class TestPermissionMatrix:
 
     def test_default_matrix_gives_admin_every_module(self, session: Session) -> None:
         admin_grants = session.exec(
-            select(RolePermission.module, RolePermission.action).where(RolePermission.role == "admin")
+            select(RolePermission.module, RolePermission.action).where(
+                RolePermission.role == "admin"
+            )
         ).all()
 
         assert {m for m, _ in admin_grants} == {m.value for m in Module}

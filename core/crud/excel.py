@@ -209,8 +209,13 @@ def import_rows(
             progress(done / max(1, report.rows) * 0.8, t("import.validating", lang, done=done))
     _check_existing_unique(session, spec, records, report, lang)
     if report.errors:
-        audit.record(session, actor, "import_rejected", table_name=spec.name,
-                     detail={"filename": filename, "rows": report.rows, "errors": len(report.errors)})
+        audit.record(
+            session,
+            actor,
+            "import_rejected",
+            table_name=spec.name,
+            detail={"filename": filename, "rows": report.rows, "errors": len(report.errors)},
+        )
         return report
     _insert(session, spec, actor, records, filename)
     report.created = len(records)
@@ -285,7 +290,7 @@ def _insert(
     clean = []
     for record in records:
         record.pop("_row")
-        defaults = model(**record).model_dump(warnings=False)
+        defaults = model.model_construct(**record).model_dump(warnings=False)  # defaults only
         clean.append({k: v for k, v in defaults.items() if k != "id"})
     ids = list(session.scalars(insert(model).returning(model.id), clean)) if clean else []
     items = [

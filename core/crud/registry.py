@@ -16,7 +16,11 @@ BeforeSave = Callable[[Session, dict[str, Any], Actor], None]
 
 @dataclass(frozen=True)
 class TableSpec:
-    """Everything the generic list/detail/form/import/export pages need about one table."""
+    """Everything the generic list/detail/form/import/export pages need about one table.
+
+    ``page`` is the thin page file that renders it; such tables join the navigation under
+    their module's group on their own.
+    """
 
     name: str
     model: type[SQLModel]
@@ -29,6 +33,7 @@ class TableSpec:
     before_save: BeforeSave | None = None
     allow_custom_fields: bool = True
     allow_create: bool = True
+    page: str | None = None
 
     @property
     def label_key(self) -> str:
@@ -63,5 +68,12 @@ def all_specs() -> list[TableSpec]:
 
 
 def _load_declarations() -> None:
-    """Import the modules that declare tables (kept lazy to avoid import cycles)."""
-    import models.tables  # noqa: F401
+    """Import every ``models/*tables.py`` (lazily, to avoid import cycles)."""
+    import importlib
+    import pkgutil
+
+    import models
+
+    for info in pkgutil.iter_modules(models.__path__):
+        if info.name.endswith("tables"):
+            importlib.import_module(f"models.{info.name}")

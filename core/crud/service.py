@@ -11,6 +11,8 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import UniqueConstraint, func, or_
+from sqlalchemy.sql.elements import UnaryExpression
+from sqlalchemy.sql.operators import custom_op
 from sqlmodel import Session, SQLModel, select
 
 from core import audit
@@ -72,6 +74,14 @@ def _column(spec: TableSpec, name: str) -> Any:
     return getattr(spec.model, name)
 
 
+def _contains(col: Any, pattern: str, sqlite: bool) -> Any:
+    """Case-insensitive LIKE. SQLite's LIKE already ignores ASCII case (as its lower() would),
+    and skipping ``lower()`` on every row halves the cost of a search over 100k rows."""
+    if sqlite:
+        return col.like(pattern, escape="\\")
+    return col.ilike(pattern, escape="\\")
+
+
 def filtered(session: Session, spec: TableSpec, actor: Actor, q: ListQuery) -> Any:
     """The scoped, searched and filtered SELECT behind a list, its count and its export."""
     actor.require(spec.module, Action.VIEW)
@@ -82,7 +92,8 @@ def filtered(session: Session, spec: TableSpec, actor: Actor, q: ListQuery) -> A
     stmt = stmt.where(deleted_col.is_not(None) if q.deleted else deleted_col.is_(None))
     if q.search.strip():
         pattern = f"%{_escape_like(q.search.strip())}%"
-        stmt = stmt.where(or_(*(_column(spec, n).ilike(pattern, escape="\\") for n in spec.search)))
+        sqlite = _is_sqlite(session)
+        stmt = stmt.where(or_(*(_contains(_column(spec, n), pattern, sqlite) for n in spec.search)))
     for name, value in q.filters.items():
         if value in (None, "", [], ()):
             continue
@@ -98,15 +109,44 @@ def filtered(session: Session, spec: TableSpec, actor: Actor, q: ListQuery) -> A
     return stmt
 
 
+# A search with fewer matches than this sorts the matches instead of walking an index.
+SORT_MATCHES_BELOW = 10_000
+
+
+def _is_sqlite(session: Session) -> bool:
+    return session.get_bind().dialect.name == "sqlite"
+
+
+def _no_index(col: Any) -> Any:
+    """``+col``: the same value, but SQLite can no longer walk an index to produce the order.
+
+    SQLite cannot estimate how many rows a search matches, so for ``ORDER BY name LIMIT ?`` it
+    walks the name index testing every row; matches of "王" sit together in that order, and the
+    walk took 0.12 s on 100k people against 0.03 s for sorting the 1.5k matches. By then we
+    know the count, so we can tell it. Filters alone keep the planner's choice (it has stats).
+    """
+    return UnaryExpression(col, operator=custom_op("+"), type_=col.type)
+
+
 def list_rows(session: Session, spec: TableSpec, actor: Actor, q: ListQuery) -> Page:
     """One page of rows plus the total, computed in the database."""
     stmt = filtered(session, spec, actor, q)
     total = session.exec(select(func.count()).select_from(stmt.subquery())).one()
     sort_name, desc = (q.sort, q.descending) if q.sort else spec.default_sort
     sort_col = _column(spec, sort_name)
+    if q.search.strip() and total <= SORT_MATCHES_BELOW and _is_sqlite(session):
+        sort_col = _no_index(sort_col)
     order = [sort_col.desc() if desc else sort_col.asc(), spec.model.id.desc()]
     page = max(1, q.page)
-    rows = session.exec(stmt.order_by(*order).offset((page - 1) * q.page_size).limit(q.page_size))
+    # Sort and skip narrow (key, id) records, then fetch only the page's rows: sorting whole
+    # rows made page 1000 of 100k people take 0.4 s on SQLite instead of 0.08 s.
+    ids = (
+        stmt.with_only_columns(spec.model.id)
+        .order_by(*order)
+        .offset((page - 1) * q.page_size)
+        .limit(q.page_size)
+    )
+    rows = session.exec(select(spec.model).where(spec.model.id.in_(ids)).order_by(*order))
     return Page(list(rows.all()), int(total), page, q.page_size)
 
 

@@ -38,7 +38,10 @@ def render_detail(
     shown = present.table_rows(session, specs, [row], lang())[0]
     st.dataframe(
         pd.DataFrame(
-            {"": [f.label_in(lang()) for f in specs], " ": [_text(shown[f.name]) for f in specs]}
+            {
+                tr("common.field"): [f.label_in(lang()) for f in specs],
+                tr("common.value"): [_text(shown[f.name]) for f in specs],
+            }
         ),
         hide_index=True,
         width="stretch",

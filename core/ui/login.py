@@ -14,11 +14,12 @@ from core.ui.context import Keys, lang, login, show_error, show_flash, tr
 def language_switch(key: str = "lang_switch") -> str | None:
     """zh-CN / en toggle; returns the newly chosen language, if it changed."""
     current = lang()
-    choice = st.segmented_control(
+    choice = st.radio(
         tr("common.language"),
         ["zh-CN", "en"],
-        default=current,
+        index=["zh-CN", "en"].index(current),
         key=key,
+        horizontal=True,
         format_func=lambda c: "中文" if c == "zh-CN" else "English",
     )
     if choice and choice != current:

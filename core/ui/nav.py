@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import streamlit as st
 
+from core.crud.registry import all_specs
 from core.rbac import Actor
 from core.ui.context import tr
 from models.enums import Action, Module
@@ -20,15 +21,8 @@ class PageDef:
     action: str = Action.VIEW
 
 
-PAGES: tuple[PageDef, ...] = (
-    PageDef("pages/home.py", "page.home", "nav.workbench"),
-    PageDef("pages/org_park.py", "table.park", "nav.org", Module.ORG),
-    PageDef("pages/org_enterprise.py", "table.enterprise", "nav.org", Module.ORG),
-    PageDef("pages/org_department.py", "table.department", "nav.org", Module.ORG),
-    PageDef("pages/org_area.py", "table.area", "nav.org", Module.ORG),
-    PageDef("pages/org_post.py", "table.post", "nav.org", Module.ORG),
-    PageDef("pages/org_person.py", "table.person", "nav.org", Module.ORG),
-    PageDef("pages/org_certificate.py", "table.certificate", "nav.org", Module.ORG),
+HOME = PageDef("pages/home.py", "page.home", "nav.workbench")
+SYSTEM_PAGES: tuple[PageDef, ...] = (
     PageDef("pages/sys_users.py", "page.users", "nav.system", Module.USERS),
     PageDef(
         "pages/sys_permissions.py",
@@ -45,12 +39,21 @@ PAGES: tuple[PageDef, ...] = (
         Action.CONFIGURE,
     ),
     PageDef("pages/sys_audit.py", "page.audit", "nav.system", Module.AUDIT),
+    PageDef("pages/sys_backup.py", "page.backup", "nav.system", Module.SYSTEM, Action.CONFIGURE),
     PageDef("pages/account.py", "page.account", "nav.me"),
 )
 
 
+def all_pages() -> list[PageDef]:
+    """Home, then every table page grouped by module (in Module order), then system pages."""
+    order = {m.value: i for i, m in enumerate(Module)}
+    specs = sorted((s for s in all_specs() if s.page), key=lambda s: order[str(s.module)])
+    tables = [PageDef(s.page, s.label_key, f"module.{s.module}", s.module) for s in specs]
+    return [HOME, *tables, *SYSTEM_PAGES]
+
+
 def visible_pages(actor: Actor) -> list[PageDef]:
-    return [p for p in PAGES if p.module is None or actor.can(p.module, p.action)]
+    return [p for p in all_pages() if p.module is None or actor.can(p.module, p.action)]
 
 
 def navigation(actor: Actor) -> dict[str, list[st.Page]]:

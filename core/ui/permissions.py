@@ -30,7 +30,9 @@ def permission_editor(actor: Actor) -> None:
         index=[tr(f"module.{m}") for m in modules],
         columns=[tr(f"action.{a}") for a in actions],
     )
-    edited = st.data_editor(frame, width="stretch", key=f"perm_grid_{role}", disabled=False)
+    edited = st.data_editor(
+        frame, width="stretch", height=36 * (len(modules) + 1) + 3, key=f"perm_grid_{role}"
+    )
     c1, c2 = st.columns([1, 1])
     if c1.button(tr("common.save"), type="primary", key="perm_save"):
         changes = [

@@ -15,7 +15,7 @@ from models.enums import Role
 
 def sidebar(actor: Actor, display_name: str) -> None:
     with st.sidebar:
-        st.markdown("### 🛡️ SafeLoop")
+        st.markdown("### SafeLoop")
         st.caption(tr("common.signed_in_as", name=display_name))
         st.caption(
             tr("home.roles", roles="、".join(tr(f"enum.Role.{r}") for r in sorted(actor.roles)))
@@ -52,4 +52,4 @@ def run_app() -> None:
         return
     if Role.DISPLAY in actor.roles and len(actor.roles) == 1:
         st.session_state.setdefault("display_mode", True)
-    st.navigation(navigation(actor)).run()
+    st.navigation(navigation(actor), expanded=True).run()

@@ -20,7 +20,7 @@ TIMEOUT = 20_000
 def _login(page: Page, url: str, username: str = "admin") -> None:
     page.goto(url)
     page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(DEMO_PASSWORD)
+    page.get_by_label("密码", exact=True).fill(DEMO_PASSWORD)
     page.get_by_role("button", name="登录").click()
     expect(page.get_by_text("我的待办")).to_be_visible(timeout=TIMEOUT)
 
@@ -79,5 +79,12 @@ def test_login_list_create_import_and_language(
     page.get_by_test_id("stSidebar").get_by_text("English").click()
     expect(page.get_by_role("heading", name="Parks")).to_be_visible(timeout=TIMEOUT)
     page.screenshot(path=artefacts_dir / "05_english.png", full_page=True)
+
+    page.get_by_role("button", name="Log out").click()
+    page.get_by_label("User name").fill("admin")
+    page.get_by_label("Password", exact=True).fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_text("My to-do list")).to_be_visible(timeout=TIMEOUT)
+    page.screenshot(path=artefacts_dir / "06_english_remembered.png", full_page=True)
 
     assert outside == [], f"the page reached outside localhost: {outside}"

@@ -52,7 +52,8 @@ def open_page(ui_world: tuple[Org, Users]) -> OpenPage:
         if as_user is not None:
             at.session_state["user_id"] = getattr(ui_world[1], as_user).user_id
             at.session_state["last_seen"] = utcnow()
-        at.session_state["lang"] = lang
+        if lang is not None:  # values set here are re-applied on every run of the AppTest
+            at.session_state["lang"] = lang
         at.run()
         if path is not None:
             at.switch_page(path)

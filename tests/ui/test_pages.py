@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from core.i18n import t
-from core.ui.nav import PAGES
+from core.ui.nav import all_pages
 from tests.factories import PASSWORD
 
 
@@ -24,14 +24,14 @@ def _grid_values(at, index: int = 0) -> str:
     return at.dataframe[index].value.to_string()
 
 
-@pytest.mark.parametrize("page", [p.path for p in PAGES])
+@pytest.mark.parametrize("page", [p.path for p in all_pages()])
 def test_every_page_renders_for_admin(open_page, page: str) -> None:
     at = open_page(page)
     assert not at.exception, at.exception
     assert at.title, f"{page} shows no title"
 
 
-@pytest.mark.parametrize("page", [p.path for p in PAGES if p.module in (None, "org")])
+@pytest.mark.parametrize("page", [p.path for p in all_pages() if p.module in (None, "org")])
 def test_org_pages_render_for_inspector_in_english(open_page, page: str) -> None:
     at = open_page(page, as_user="inspector_a", lang="en")
     assert not at.exception, at.exception
@@ -71,7 +71,7 @@ def test_logged_out_user_sees_only_the_login(open_page) -> None:
     assert at.title[0].value == t("login.title")
     at.text_input(key="login_user").input("inspector_a")
     at.text_input(key="login_pw").input("wrong-password-1")
-    submit = [b for b in at.button if b.label == t("login.submit")][0]
+    submit = next(b for b in at.button if b.label == t("login.submit"))
     submit.click().run()
     assert any(t("auth.bad_credentials") in e.value for e in at.error)
 
@@ -80,7 +80,7 @@ def test_login_then_home_shows_todo(open_page) -> None:
     at = open_page(None, as_user=None)
     at.text_input(key="login_user").input("safety_head")
     at.text_input(key="login_pw").input(PASSWORD)
-    [b for b in at.button if b.label == t("login.submit")][0].click().run()
+    next(b for b in at.button if b.label == t("login.submit")).click().run()
     assert not at.exception
     assert at.session_state["user_id"] is not None
     text = _text(at)
@@ -92,12 +92,12 @@ def test_create_shows_field_errors_and_saves_valid_input(open_page) -> None:
     at = open_page("pages/org_park.py")
     at.text_input(key="park_new_name").input("")
     at.text_input(key="park_new_code").input("P-UI-1")
-    save = [b for b in at.button if b.label == t("common.save")][0]
+    save = next(b for b in at.button if b.label == t("common.save"))
     save.click().run()
     assert not at.exception
     assert any(t("validation.required") in m.value for m in at.markdown)
     at.text_input(key="park_new_name").input("测试园区UI")
-    [b for b in at.button if b.label == t("common.save")][0].click().run()
+    next(b for b in at.button if b.label == t("common.save")).click().run()
     assert not at.exception
     assert "测试园区UI" in _grid_values(at)
 

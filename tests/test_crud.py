@@ -1,0 +1,524 @@
+"""The CRUD engine as a list page and a form use it: search, filters, sort, pages, soft delete,
+history, field-by-field validation messages, unique codes and admin-defined custom fields."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+
+import pytest
+from sqlmodel import Session, func, select
+
+from core.crud import excel, service
+from core.crud.custom import effective_fields
+from core.crud.registry import get_spec
+from core.crud.service import ListQuery, NotFound, ValidationFailed
+from core.rbac import PermissionDenied
+from models.org import Person
+from tests import factories
+from tests.factories import Org, Users
+
+PERSON = get_spec("person")
+ENTERPRISE = get_spec("enterprise")
+DEPARTMENT = get_spec("department")
+CUSTOM_FIELD = get_spec("custom_field")
+CROWD = 23
+
+
+@pytest.fixture
+def crowd(session: Session, org: Org) -> tuple[int, list[Person]]:
+    """A warehouse department of enterprise 2 with 23 people: every fourth has left, one hired
+    on the first of each month of 2024 (months repeat after December)."""
+    dept = factories.department(session, org.ent2, "仓储部")
+    people = [
+        factories.person(
+            session,
+            org.ent2,
+            dept.id,
+            name=f"仓管{i:02d}",
+            employee_no=f"W{i:03d}",
+            hired_on=date(2024, i % 12 + 1, 1),
+            status="left" if i % 4 == 0 else "active",
+            gender="female" if i % 2 else "male",
+        )
+        for i in range(CROWD)
+    ]
+    return dept.id, people
+
+
+def _list(session: Session, actor, dept: int, **query) -> service.Page:
+    filters = {"department_id": dept, **query.pop("filters", {})}
+    return service.list_rows(session, PERSON, actor, ListQuery(filters=filters, **query))
+
+
+def _problems(excinfo: pytest.ExceptionInfo[ValidationFailed]) -> dict[str, str]:
+    return {p.field: p.key for p in excinfo.value.problems}
+
+
+class TestSearch:
+    def test_finds_by_name_or_employee_no(self, session: Session, org: Org, users: Users) -> None:
+        number = service.get_row(session, PERSON, users.admin, org.person_b).employee_no
+
+        by_name = service.list_rows(session, PERSON, users.admin, ListQuery(search="张伟"))
+        by_no = service.list_rows(session, PERSON, users.admin, ListQuery(search=number))
+
+        assert [r.name for r in by_name.rows] == ["张伟"]
+        assert [r.name for r in by_no.rows] == ["王强"]
+
+    def test_searches_part_of_a_word_ignoring_case(
+        self, session: Session, users: Users, crowd
+    ) -> None:
+        page = service.list_rows(session, PERSON, users.admin, ListQuery(search="w02"))
+
+        assert sorted(r.employee_no for r in page.rows) == ["W020", "W021", "W022"]
+
+    def test_wildcards_are_taken_literally(self, session: Session, org: Org, users: Users) -> None:
+        factories.person(session, org.ent1, org.dept_a, name="考核100%合格")
+
+        percent = service.list_rows(session, PERSON, users.admin, ListQuery(search="%"))
+        underscore = service.list_rows(session, PERSON, users.admin, ListQuery(search="_"))
+
+        assert [r.name for r in percent.rows] == ["考核100%合格"]
+        assert underscore.total == 0
+
+
+class TestFilters:
+    def test_choice_value_and_list(self, session: Session, users: Users, crowd) -> None:
+        dept, people = crowd
+
+        left = _list(session, users.admin, dept, filters={"status": "left"})
+        both = _list(session, users.admin, dept, filters={"status": ["active", "left"]})
+
+        assert left.total == len([p for p in people if p.status == "left"]) == 6
+        assert {r.status for r in left.rows} == {"left"}
+        assert both.total == CROWD
+
+    def test_date_range_is_inclusive(self, session: Session, users: Users, crowd) -> None:
+        dept, people = crowd
+        low, high = date(2024, 3, 1), date(2024, 5, 1)
+
+        page = _list(session, users.admin, dept, filters={"hired_on": (low, high)})
+        open_ended = _list(
+            session, users.admin, dept, filters={"hired_on": (date(2024, 11, 1), None)}
+        )
+
+        assert page.total == len([p for p in people if low <= p.hired_on <= high]) == 6
+        assert {r.hired_on for r in open_ended.rows} == {date(2024, 11, 1), date(2024, 12, 1)}
+
+    def test_empty_filter_values_are_ignored(self, session: Session, users: Users, crowd) -> None:
+        dept, _ = crowd
+
+        page = _list(
+            session, users.admin, dept, filters={"status": "", "gender": [], "phone": None}
+        )
+
+        assert page.total == CROWD
+
+
+class TestSortAndPages:
+    def test_default_sort_is_by_name(self, session: Session, users: Users, crowd) -> None:
+        dept, _ = crowd
+
+        names = [r.name for r in _list(session, users.admin, dept).rows]
+
+        assert names == sorted(names)
+
+    def test_sort_descending_by_date_then_newest_first(
+        self, session: Session, users: Users, crowd
+    ) -> None:
+        dept, _ = crowd
+
+        rows = _list(session, users.admin, dept, sort="hired_on", descending=True).rows
+
+        assert [r.hired_on for r in rows] == sorted((r.hired_on for r in rows), reverse=True)
+        ties = [r.id for r in rows if r.hired_on == date(2024, 1, 1)]
+        assert ties == sorted(ties, reverse=True)  # stable order between equal dates
+
+    @pytest.mark.parametrize("sort_matches_below", [0, 10_000])
+    def test_order_is_the_same_whether_sorted_or_read_from_an_index(
+        self, session: Session, users: Users, crowd, monkeypatch, sort_matches_below: int
+    ) -> None:
+        """A search with few matches is sorted rather than read in index order (a SQLite
+        speed-up); both ways must give the same pages."""
+        dept, people = crowd
+        monkeypatch.setattr(service, "SORT_MATCHES_BELOW", sort_matches_below)
+
+        pages = [
+            _list(session, users.admin, dept, search="仓管", page=n, page_size=10).rows
+            for n in (1, 2, 3)
+        ]
+
+        expected = sorted(people, key=lambda p: (p.name, -p.id))
+        assert [r.id for rows in pages for r in rows] == [p.id for p in expected]
+
+    def test_pages_cover_every_row_once(self, session: Session, users: Users, crowd) -> None:
+        dept, people = crowd
+
+        pages = [_list(session, users.admin, dept, page=n, page_size=10) for n in (1, 2, 3, 4)]
+
+        assert [p.total for p in pages] == [CROWD] * 4
+        assert [p.pages for p in pages] == [3] * 4
+        assert [len(p.rows) for p in pages] == [10, 10, 3, 0]
+        seen = [r.id for p in pages for r in p.rows]
+        assert sorted(seen) == sorted(p.id for p in people)
+
+    def test_page_below_one_means_first(self, session: Session, users: Users, crowd) -> None:
+        dept, _ = crowd
+
+        assert _list(session, users.admin, dept, page=0, page_size=5).page == 1
+
+
+class TestSoftDelete:
+    def test_delete_hides_and_restore_shows(self, session: Session, users: Users, crowd) -> None:
+        dept, people = crowd
+        victim = people[5].id
+
+        service.soft_delete(session, PERSON, users.admin, victim)
+        hidden = _list(session, users.admin, dept)
+        bin_ = _list(session, users.admin, dept, deleted=True)
+
+        assert hidden.total == CROWD - 1
+        assert victim not in {r.id for r in hidden.rows}
+        assert [r.id for r in bin_.rows] == [victim]
+        assert service.get_row(session, PERSON, users.admin, victim).deleted_at is not None
+        with pytest.raises(NotFound):
+            service.update_row(session, PERSON, users.admin, victim, {"phone": "1"})
+
+        service.restore(session, PERSON, users.admin, victim)
+        assert _list(session, users.admin, dept).total == CROWD
+        assert _list(session, users.admin, dept, deleted=True).total == 0
+
+    def test_deleting_twice_writes_one_entry(
+        self, session: Session, org: Org, users: Users
+    ) -> None:
+        service.soft_delete(session, PERSON, users.admin, org.person_a2)
+        service.soft_delete(session, PERSON, users.admin, org.person_a2)
+
+        actions = [e.action for e in service.history(session, PERSON, users.admin, org.person_a2)]
+        assert actions.count("delete") == 1
+
+    def test_only_deleters_see_the_bin(self, session: Session, users: Users) -> None:
+        with pytest.raises(PermissionDenied):
+            service.list_rows(session, PERSON, users.inspector_a, ListQuery(deleted=True))
+
+
+class TestHistory:
+    def test_lists_create_and_update_with_before_and_after(
+        self, session: Session, org: Org, users: Users
+    ) -> None:
+        row = factories.person(session, org.ent1, org.dept_a, name="孙丽", phone="13900000000")
+        service.update_row(
+            session, PERSON, users.inspector_a, row.id, {"phone": "13911111111", "status": "left"}
+        )
+        service.update_row(session, PERSON, users.inspector_a, row.id, {"phone": "13911111111"})
+
+        entries = service.history(session, PERSON, users.inspector_a, row.id)
+
+        assert [e.action for e in entries] == ["update", "create"]  # newest first; no-op skipped
+        update, create = entries
+        assert update.before == {"phone": "13900000000", "status": "active"}
+        assert update.after == {"phone": "13911111111", "status": "left"}
+        assert update.actor_name == "inspector_a"
+        assert create.after["name"] == "孙丽"
+        assert create.before is None
+
+
+class TestValidation:
+    def test_every_bad_field_is_reported_and_nothing_saved(
+        self, session: Session, org: Org, users: Users
+    ) -> None:
+        before = session.exec(select(func.count()).select_from(Person)).one()
+        with pytest.raises(ValidationFailed) as excinfo:
+            service.create_row(
+                session,
+                PERSON,
+                users.admin,
+                {
+                    "name": "  ",
+                    "enterprise_id": org.ent1,
+                    "hired_on": "2024-13-45",
+                    "gender": "unknown",
+                    "phone": "1" * 31,
+                    "status": "离职",
+                },
+            )
+
+        assert _problems(excinfo) == {
+            "name": "validation.required",
+            "hired_on": "validation.not_date",
+            "gender": "validation.bad_choice",
+            "phone": "validation.too_long",
+        }
+        messages = {p.field: p.message("en") for p in excinfo.value.problems}
+        assert messages["hired_on"] == "“2024-13-45” is not a valid date (e.g. 2026-01-31)"
+        assert messages["gender"] == "“unknown” is not one of: 男、女"
+        assert messages["phone"] == "At most 30 characters"
+        assert excinfo.value.message("en") == "4 fields need attention"
+        assert session.exec(select(func.count()).select_from(Person)).one() == before
+
+    @pytest.mark.parametrize(
+        ("field", "value", "key"),
+        [
+            ("employees", "-1", "validation.below_min"),
+            ("employees", "abc", "validation.not_number"),
+            ("employees", "1.5", "validation.not_integer"),
+            ("longitude", 200, "validation.above_max"),
+            ("risk_level", "extreme", "validation.bad_choice"),
+            ("code", "", "validation.required"),
+        ],
+    )
+    def test_number_and_choice_rules(
+        self, session: Session, users: Users, field: str, value, key: str
+    ) -> None:
+        raw = {"name": "新企业", "code": "91000000TEST00001", field: value}
+
+        with pytest.raises(ValidationFailed) as excinfo:
+            service.create_row(session, ENTERPRISE, users.admin, raw)
+
+        assert _problems(excinfo) == {field: key}
+
+    def test_labels_and_chinese_dates_are_understood(
+        self, session: Session, org: Org, users: Users
+    ) -> None:
+        row = service.create_row(
+            session,
+            PERSON,
+            users.admin,
+            {
+                "name": "周杰",
+                "enterprise_id": org.ent1,
+                "department_id": "铸造车间",
+                "hired_on": "2023年4月1日",
+                "gender": "男",
+                "status": "Left",
+            },
+        )
+
+        assert (row.department_id, row.hired_on) == (org.dept_b, date(2023, 4, 1))
+        assert (row.gender, row.status) == ("male", "left")
+
+
+class TestUnique:
+    def test_duplicate_code_is_named(self, session: Session, org: Org, users: Users) -> None:
+        taken = service.get_row(session, ENTERPRISE, users.admin, org.ent1).code
+
+        with pytest.raises(ValidationFailed) as created:
+            service.create_row(session, ENTERPRISE, users.admin, {"name": "重复", "code": taken})
+        with pytest.raises(ValidationFailed) as updated:
+            service.update_row(session, ENTERPRISE, users.admin, org.ent2, {"code": taken})
+
+        for excinfo in (created, updated):
+            assert _problems(excinfo) == {"code": "validation.duplicate"}
+            assert excinfo.value.problems[0].message("zh-CN") == f"“{taken}”已存在"
+
+    def test_keeping_your_own_code_is_fine(self, session: Session, org: Org, users: Users) -> None:
+        own = service.get_row(session, ENTERPRISE, users.admin, org.ent1).code
+
+        row = service.update_row(
+            session, ENTERPRISE, users.admin, org.ent1, {"code": own, "phone": "0512-1234567"}
+        )
+
+        assert row.phone == "0512-1234567"
+
+    def test_department_names_are_unique_within_an_enterprise(
+        self, session: Session, org: Org, users: Users
+    ) -> None:
+        with pytest.raises(ValidationFailed) as excinfo:
+            service.create_row(
+                session, DEPARTMENT, users.admin, {"name": "机修车间", "enterprise_id": org.ent1}
+            )
+        with pytest.raises(ValidationFailed) as renamed:
+            service.update_row(session, DEPARTMENT, users.admin, org.dept_b, {"name": "机修车间"})
+
+        assert _problems(excinfo) == _problems(renamed) == {"name": "validation.duplicate"}
+        other = service.create_row(
+            session, DEPARTMENT, users.admin, {"name": "机修车间", "enterprise_id": org.ent2}
+        )
+        assert other.enterprise_id == org.ent2
+
+
+@pytest.fixture
+def custom_fields(session: Session, users: Users) -> list[str]:
+    """An admin adds four fields to the person table, one of each kind."""
+    defs = [
+        {"code": "badge", "label_zh": "工牌号", "label_en": "Badge", "kind": "text"},
+        {"code": "height", "label_zh": "身高", "label_en": "Height", "kind": "number"},
+        {"code": "medical_on", "label_zh": "体检日期", "label_en": "Medical on", "kind": "date"},
+        {
+            "code": "blood",
+            "label_zh": "血型",
+            "label_en": "Blood type",
+            "kind": "choice",
+            "choices": "A, B, O, AB",
+        },
+    ]
+    for position, d in enumerate(defs):
+        service.create_row(
+            session, CUSTOM_FIELD, users.admin, {"table_name": "person", "position": position, **d}
+        )
+    return ["extra." + d["code"] for d in defs]
+
+
+class TestCustomFields:
+    def test_appear_after_the_declared_fields(
+        self, session: Session, custom_fields: list[str]
+    ) -> None:
+        specs = effective_fields(session, PERSON)
+
+        assert [f.name for f in specs[-4:]] == custom_fields
+        assert [f.label_in("zh-CN") for f in specs[-4:]] == ["工牌号", "身高", "体检日期", "血型"]
+        assert specs[-1].choices == ("A", "B", "O", "AB")
+        assert effective_fields(session, ENTERPRISE) == ENTERPRISE.fields
+
+    def test_values_are_validated_and_kept_in_extra(
+        self, session: Session, org: Org, users: Users, custom_fields
+    ) -> None:
+        row = service.create_row(
+            session,
+            PERSON,
+            users.admin,
+            {
+                "name": "吴刚",
+                "enterprise_id": org.ent1,
+                "extra.badge": "G-001",
+                "extra.height": "175.5",
+                "extra.medical_on": "2025/03/01",
+                "extra.blood": "O",
+            },
+        )
+        service.update_row(session, PERSON, users.admin, row.id, {"extra.badge": "G-002"})
+        session.commit()
+
+        stored = session.get(Person, row.id)
+        assert stored.extra == {
+            "badge": "G-002",
+            "height": 175.5,
+            "medical_on": "2025-03-01",
+            "blood": "O",
+        }
+        change = service.history(session, PERSON, users.admin, row.id)[0]
+        assert change.before["extra"]["badge"] == "G-001"
+
+    def test_bad_custom_values_name_their_field(
+        self, session: Session, org: Org, users: Users, custom_fields
+    ) -> None:
+        with pytest.raises(ValidationFailed) as excinfo:
+            service.create_row(
+                session,
+                PERSON,
+                users.admin,
+                {
+                    "name": "吴刚",
+                    "enterprise_id": org.ent1,
+                    "extra.height": "tall",
+                    "extra.medical_on": "yesterday",
+                    "extra.blood": "C",
+                },
+            )
+
+        assert _problems(excinfo) == {
+            "extra.height": "validation.not_number",
+            "extra.medical_on": "validation.not_date",
+            "extra.blood": "validation.bad_choice",
+        }
+
+    def test_filter_by_choice_and_date(
+        self, session: Session, org: Org, users: Users, custom_fields
+    ) -> None:
+        for name, blood, medical in [
+            ("甲", "O", "2025-01-10"),
+            ("乙", "A", "2025-02-10"),
+            ("丙", "O", "2025-03-10"),
+        ]:
+            factories.person(
+                session,
+                org.ent1,
+                org.dept_a,
+                name=name,
+                **{"extra.blood": blood, "extra.medical_on": medical},
+            )
+
+        def names(**filters) -> set[str]:
+            page = service.list_rows(session, PERSON, users.admin, ListQuery(filters=filters))
+            return {r.name for r in page.rows}
+
+        assert names(**{"extra.blood": "O"}) == {"甲", "丙"}
+        assert names(**{"extra.blood": ["A", "O"]}) == {"甲", "乙", "丙"}
+        assert names(**{"extra.medical_on": ("2025-02-01", "2025-03-31")}) == {"乙", "丙"}
+
+    def test_shown_in_export(self, session: Session, org: Org, users: Users, custom_fields) -> None:
+        factories.person(
+            session,
+            org.ent1,
+            org.dept_a,
+            name="郑爽",
+            **{"extra.badge": "G-9", "extra.blood": "AB"},
+        )
+
+        data = excel.export(session, PERSON, users.admin, ListQuery(search="郑爽"), "csv", "en")
+
+        rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
+        assert [(r["Name"], r["Badge"], r["Blood type"], r["Height"]) for r in rows] == [
+            ("郑爽", "G-9", "AB", ""),
+        ]
+
+    def test_required_custom_field_must_be_filled(
+        self, session: Session, org: Org, users: Users
+    ) -> None:
+        service.create_row(
+            session,
+            CUSTOM_FIELD,
+            users.admin,
+            {
+                "table_name": "person",
+                "code": "id_card",
+                "label_zh": "身份证号",
+                "label_en": "ID card",
+                "kind": "text",
+                "required": True,
+            },
+        )
+
+        with pytest.raises(ValidationFailed) as excinfo:
+            service.create_row(
+                session, PERSON, users.admin, {"name": "x", "enterprise_id": org.ent1}
+            )
+
+        assert _problems(excinfo) == {"extra.id_card": "validation.required"}
+
+    @pytest.mark.parametrize(
+        ("values", "problem"),
+        [
+            ({"code": "1st", "kind": "text"}, {"code": "validation.bad_code"}),
+            ({"code": "体检", "kind": "text"}, {"code": "validation.bad_code"}),
+            ({"code": "level", "kind": "choice"}, {"choices": "validation.choices_needed"}),
+        ],
+    )
+    def test_field_definitions_are_checked(
+        self, session: Session, users: Users, values: dict, problem: dict
+    ) -> None:
+        raw = {"table_name": "person", "label_zh": "x", "label_en": "x", **values}
+
+        with pytest.raises(ValidationFailed) as excinfo:
+            service.create_row(session, CUSTOM_FIELD, users.admin, raw)
+
+        assert _problems(excinfo) == problem
+
+    def test_field_codes_are_unique_per_table(
+        self, session: Session, users: Users, custom_fields
+    ) -> None:
+        with pytest.raises(ValidationFailed) as excinfo:
+            service.create_row(
+                session,
+                CUSTOM_FIELD,
+                users.admin,
+                {
+                    "table_name": "person",
+                    "code": "badge",
+                    "label_zh": "x",
+                    "label_en": "x",
+                },
+            )
+
+        assert _problems(excinfo) == {"code": "validation.duplicate"}
