@@ -36,6 +36,7 @@ from core.crud.registry import TableSpec, all_specs
 from core.crud.service import ListQuery, list_rows
 from core.db import get_engine, session_scope
 from core.demo import DEMO_PASSWORD, DemoError, DemoLogin
+from core.demogen import SCALES
 from core.i18n import LANGUAGES, Translatable, enum_label, has, t
 from core.init_db import InitResult, initialise
 from core.maintenance import make_backup, restore_backup
@@ -146,9 +147,9 @@ def _report_init(settings: Settings, result: InitResult) -> None:
 # ------------------------------------------------------------------------------ helpers
 
 
-def _initialise(settings: Settings, demo: bool) -> InitResult:
+def _initialise(settings: Settings, demo: bool, scale: str = "S") -> InitResult:
     with progress_line() as line:
-        return initialise(settings, demo=demo, progress=line)
+        return initialise(settings, demo=demo, scale=scale, progress=line)
 
 
 def _actor(session: Session, username: str) -> Actor:
@@ -213,7 +214,7 @@ def cmd_init(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
-    result = _initialise(settings, demo=True)
+    result = _initialise(settings, demo=True, scale=args.scale)
     if result.demo is None:
         raise CliError("the database already has user accounts; the demo needs one without")
     _report_init(settings, result)
@@ -404,7 +405,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--demo-if-new", action="store_true", help="load the demo into a new database")
     p.add_argument("--port", type=int, help="port (default: settings.port)")
     p.add_argument("--host", help="address to bind (default: settings.host)")
-    command("demo", cmd_demo, "load the demo organisation into a database without users")
+    p = command("demo", cmd_demo, "load the demo organisation into a database without users")
+    p.add_argument(
+        "--scale",
+        choices=sorted(SCALES, key=SCALES.get),
+        default="S",
+        help="S: one plant as in the seed figures; M: 10x; L: 100x transactional rows",
+    )
 
     db = sub.add_parser("db", help="schema migrations").add_subparsers(
         dest="db_command", required=True, metavar="ACTION"

@@ -25,6 +25,7 @@ from core.auth import has_users
 from core.config import REPO_ROOT
 from core.crud.registry import get_spec
 from core.crud.service import create_row
+from core.demogen import generate_all
 from core.passwords import hash_password, verify_password
 from core.rbac import SYSTEM, default_scope
 from models.accounts import User
@@ -280,6 +281,7 @@ def load(
     session: Session,
     *,
     seed: int = DEMO_SEED,
+    scale: str = "S",
     today: date | None = None,
     progress: Progress | None = None,
 ) -> DemoSummary:
@@ -290,14 +292,21 @@ def load(
     builder = _Builder(session, seed, today or date.today(), report)
     report(0.05, "demo: organisation")
     builder.organisation()
-    report(0.3, "demo: people")
+    report(0.1, "demo: people")
     builder.persons()
-    report(0.7, "demo: certificates")
+    report(0.2, "demo: certificates")
     builder.certificates()
-    report(0.9, "demo: accounts")
+    report(0.25, "demo: accounts")
     logins = builder.users()
-    report(1.0, "demo: done")
-    return DemoSummary(dict(builder.counts), tuple(logins))
+    session.flush()
+    modules = generate_all(
+        session,
+        seed=seed,
+        scale=scale,
+        today=builder.today,
+        progress=lambda f, message: report(0.3 + 0.7 * f, message),
+    )
+    return DemoSummary({**builder.counts, **modules}, tuple(logins))
 
 
 def active_logins(session: Session) -> tuple[DemoLogin, ...]:

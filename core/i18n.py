@@ -1,6 +1,7 @@
 """Message catalogues for zh-CN (default) and en.
 
-Keys are dotted strings; catalogues are flat JSON files in ``data/i18n``. A missing key shows
+Keys are dotted strings; each language is a folder of flat JSON files in ``data/i18n/<lang>/``
+(one file per module, merged at load; a key defined twice is an error). A missing key shows
 itself (``⟦key⟧``) rather than crashing, and ``tests/test_i18n.py`` fails the build if any key
 used or registered lacks either language.
 """
@@ -9,7 +10,6 @@ from __future__ import annotations
 
 import json
 from functools import cache
-from pathlib import Path
 
 from core.config import REPO_ROOT
 
@@ -23,8 +23,14 @@ def catalogue(lang: str) -> dict[str, str]:
     """The flat key → text mapping for one language."""
     if lang not in LANGUAGES:
         raise ValueError(f"unsupported language {lang!r}; choose one of {LANGUAGES}")
-    path: Path = CATALOGUE_DIR / f"{lang}.json"
-    return json.loads(path.read_text(encoding="utf-8"))
+    merged: dict[str, str] = {}
+    for path in sorted((CATALOGUE_DIR / lang).glob("*.json")):
+        part: dict[str, str] = json.loads(path.read_text(encoding="utf-8"))
+        clash = merged.keys() & part.keys()
+        if clash:
+            raise ValueError(f"{path}: keys defined in another catalogue file: {sorted(clash)[:5]}")
+        merged.update(part)
+    return merged
 
 
 def has(key: str, lang: str = DEFAULT_LANGUAGE) -> bool:

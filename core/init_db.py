@@ -1,4 +1,5 @@
-"""Bring a database to a usable state: schema, permission matrix and, on request, the demo.
+"""Bring a database to a usable state: schema, permission matrix, reference data and, on
+request, the demo.
 
 Shared by ``safeloop init``, ``safeloop run`` and ``safeloop demo`` so that every way of
 starting SafeLoop leaves the same database behind. Safe to call on every start: each step
@@ -16,6 +17,7 @@ from core.config import Settings
 from core.db import get_engine, session_scope
 from core.migrate import current_revision, upgrade
 from core.rbac import seed_permissions
+from core.reference import load_all as load_reference
 
 Progress = Callable[[float, str], None]
 
@@ -31,7 +33,9 @@ class InitResult:
     demo_logins: tuple[demo_data.DemoLogin, ...]  # demo accounts still on the demo password
 
 
-def initialise(settings: Settings, *, demo: bool, progress: Progress | None = None) -> InitResult:
+def initialise(
+    settings: Settings, *, demo: bool, scale: str = "S", progress: Progress | None = None
+) -> InitResult:
     """Migrate, seed permissions if the table is empty, load the demo into a DB without users."""
     report = progress or (lambda _fraction, _message: None)
     report(0.0, "migrating the database")
@@ -41,12 +45,15 @@ def initialise(settings: Settings, *, demo: bool, progress: Progress | None = No
     report(0.1, "permissions")
     with session_scope(engine) as session:
         seeded = seed_permissions(session)
+    report(0.12, "reference data")
+    with session_scope(engine) as session:
+        load_reference(session)
     summary = None
     with session_scope(engine) as session:
         new = not has_users(session)
         if new and demo:
             summary = demo_data.load(
-                session, progress=lambda f, message: report(0.15 + 0.8 * f, message)
+                session, scale=scale, progress=lambda f, message: report(0.15 + 0.8 * f, message)
             )
     with session_scope(engine) as session:
         logins = summary.logins if summary else demo_data.active_logins(session)

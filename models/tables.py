@@ -298,5 +298,6 @@ CUSTOM_FIELD = register(
         before_save=_custom_field_rules,
         scope=ScopeColumns(own=None, department=None, enterprise=None),
         allow_custom_fields=False,
+        example={"code": "field_{n}", "kind": "text"},
     )
 )

@@ -107,8 +107,10 @@ def _hint(f: FieldSpec, lang: str) -> str:
 
 
 def _header_map(
-    specs: tuple[FieldSpec, ...], header: list[Any], lang: str
+    specs: tuple[FieldSpec, ...], header: list[Any], lang: str, read_only: set[str]
 ) -> tuple[dict[int, FieldSpec], list[RowError]]:
+    """Columns by label (either language) or code; read-only columns of an export (ID,
+    computed fields) are skipped so an exported file imports as it is."""
     known: dict[str, FieldSpec] = {}
     for f in specs:
         known[f.name] = known[f.name.removeprefix(PREFIX)] = f
@@ -117,7 +119,7 @@ def _header_map(
     mapping: dict[int, FieldSpec] = {}
     errors = []
     for idx, value in enumerate(header):
-        if is_blank(value):
+        if is_blank(value) or str(value).strip() in read_only:
             continue
         f = known.get(str(value).strip())
         if f is None:
@@ -161,7 +163,13 @@ def import_rows(
         report.errors.append(RowError(0, "", t("import.empty", lang)))
         return report
     specs = io_fields(session, spec)
-    mapping, report.errors = _header_map(specs, list(rows[0]), lang)
+    read_only = {"ID"} | {
+        label
+        for f in effective_fields(session, spec)
+        if f.in_io and not f.in_form
+        for label in (f.name, *(f.label_in(code) for code in LANGUAGES))
+    }
+    mapping, report.errors = _header_map(specs, list(rows[0]), lang, read_only)
     if report.errors:
         return report
     body = [(n, r) for n, r in enumerate(rows[1:], start=2) if not all(is_blank(v) for v in r)]

@@ -19,7 +19,9 @@ class TableSpec:
     """Everything the generic list/detail/form/import/export pages need about one table.
 
     ``page`` is the thin page file that renders it; such tables join the navigation under
-    their module's group on their own.
+    their module's group (or ``nav_group``, an i18n key, e.g. for reference data).
+    ``example`` holds raw input that makes a valid row where generic sample values would not
+    (the round-trip tests use it; ``{n}`` in a text becomes a number, for unique fields).
     """
 
     name: str
@@ -34,6 +36,8 @@ class TableSpec:
     allow_custom_fields: bool = True
     allow_create: bool = True
     page: str | None = None
+    nav_group: str | None = None
+    example: dict[str, Any] = field(default_factory=dict)
 
     @property
     def label_key(self) -> str:

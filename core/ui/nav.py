@@ -48,7 +48,9 @@ def all_pages() -> list[PageDef]:
     """Home, then every table page grouped by module (in Module order), then system pages."""
     order = {m.value: i for i, m in enumerate(Module)}
     specs = sorted((s for s in all_specs() if s.page), key=lambda s: order[str(s.module)])
-    tables = [PageDef(s.page, s.label_key, f"module.{s.module}", s.module) for s in specs]
+    tables = [
+        PageDef(s.page, s.label_key, s.nav_group or f"module.{s.module}", s.module) for s in specs
+    ]
     return [HOME, *tables, *SYSTEM_PAGES]
 
 
