@@ -284,6 +284,7 @@ def load(
     scale: str = "S",
     today: date | None = None,
     progress: Progress | None = None,
+    modules: set[str] | None = None,
 ) -> DemoSummary:
     """Insert the demo organisation in the caller's transaction; only into a DB without users."""
     if has_users(session):
@@ -305,6 +306,7 @@ def load(
         scale=scale,
         today=builder.today,
         progress=lambda f, message: report(0.3 + 0.7 * f, message),
+        only=modules,
     )
     return DemoSummary({**builder.counts, **modules}, tuple(logins))
 

@@ -1,9 +1,9 @@
 """Message catalogues for zh-CN (default) and en.
 
 Keys are dotted strings; each language is a folder of flat JSON files in ``data/i18n/<lang>/``
-(one file per module, merged at load; a key defined twice is an error). A missing key shows
-itself (``⟦key⟧``) rather than crashing, and ``tests/test_i18n.py`` fails the build if any key
-used or registered lacks either language.
+(one file per module, merged at load; a key two files define differently is an error).
+A missing key shows itself (``⟦key⟧``) rather than crashing, and ``tests/test_i18n.py``
+fails the build if any key used or registered lacks either language.
 """
 
 from __future__ import annotations
@@ -26,9 +26,11 @@ def catalogue(lang: str) -> dict[str, str]:
     merged: dict[str, str] = {}
     for path in sorted((CATALOGUE_DIR / lang).glob("*.json")):
         part: dict[str, str] = json.loads(path.read_text(encoding="utf-8"))
-        clash = merged.keys() & part.keys()
+        clash = {k for k in merged.keys() & part.keys() if merged[k] != part[k]}
         if clash:
-            raise ValueError(f"{path}: keys defined in another catalogue file: {sorted(clash)[:5]}")
+            raise ValueError(
+                f"{path}: keys defined differently in another file: {sorted(clash)[:5]}"
+            )
         merged.update(part)
     return merged
 

@@ -114,9 +114,16 @@ def _generators() -> list[Any]:
 
 
 def generate_all(
-    session: Session, *, seed: int, scale: str, today: date, progress: Progress
+    session: Session,
+    *,
+    seed: int,
+    scale: str,
+    today: date,
+    progress: Progress,
+    only: set[str] | None = None,
 ) -> dict[str, int]:
-    """Run every module generator in order; returns rows written per table."""
+    """Run the module generators in order (all, or those named in ``only``); returns rows
+    written per table."""
     if scale not in SCALES:
         raise ValueError(f"scale must be one of {', '.join(SCALES)}")
     org = {
@@ -129,7 +136,7 @@ def generate_all(
         "users": list(session.exec(select(User).order_by(User.id))),
     }
     counts: dict[str, int] = {}
-    generators = _generators()
+    generators = [m for m in _generators() if only is None or m.__name__.rsplit(".", 1)[-1] in only]
     for i, module in enumerate(generators):
         name = module.__name__.rsplit(".", 1)[-1]
         progress(i / max(1, len(generators)), f"demo {scale}: {name}")
