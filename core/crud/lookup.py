@@ -34,7 +34,10 @@ class FkResolver:
 
     def prefetch(self, f: FieldSpec, values: set[Any]) -> None:
         target = get_spec(f.fk or "")
+        # Two columns may point at one table (department and owner department): names
+        # already looked up stay as they are, or each id would be listed twice.
         names = {str(v) for v in values if not isinstance(v, int)}
+        names = {n for n in names if (target.name, n) not in self._names}
         title = getattr(target.model, target.title_field)
         for chunk in _chunks(sorted(names), 500):
             stmt = visible(target, self.actor).where(title.in_(chunk))

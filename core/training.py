@@ -1,0 +1,114 @@
+"""Training rules shared by forms, imports and the demo: exam pass, grading, certificate dates."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlmodel import Session
+
+from core.crud.service import ValidationFailed
+from core.crud.validate import Problem
+from core.rbac import Actor
+from models.org import Person
+from models.training import TrainingCertificateKind
+from models.training_exam import ExamPaper, QuestionKind
+
+SPECIAL_VALID_YEARS = 6  # 特种作业操作证 valid six years ...
+SPECIAL_REVIEW_YEARS = 3  # ... and reviewed every three
+OTHER_VALID_YEARS = 3
+WARN_DAYS = 30
+LETTERS = "ABCDEFGH"
+
+
+def is_passed(score: float, pass_score: float) -> bool:
+    """An exam is passed when the score reaches the paper's pass score (inclusive)."""
+    return score >= pass_score
+
+
+def add_years(day: date, years: int) -> date:
+    """The same calendar day ``years`` later (29 February becomes 28 February)."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
+
+
+def certificate_dates(kind: str, issued_on: date) -> tuple[date, date | None]:
+    """(expires_on, review_due_on): special-operation ones 6 years with a 3-year review."""
+    if kind in (
+        TrainingCertificateKind.SPECIAL_OPERATION,
+        TrainingCertificateKind.SPECIAL_EQUIPMENT,
+    ):
+        return add_years(issued_on, SPECIAL_VALID_YEARS), add_years(issued_on, SPECIAL_REVIEW_YEARS)
+    return add_years(issued_on, OTHER_VALID_YEARS), None
+
+
+def normalise_answer(kind: str, answer: str) -> str:
+    """Letters sorted and upper-cased for choice questions, so ``"ca"`` equals ``"AC"``."""
+    if kind in (QuestionKind.SINGLE, QuestionKind.MULTIPLE):
+        return "".join(sorted({c for c in answer.upper() if c.isalpha()}))
+    if kind == QuestionKind.TRUE_FALSE:
+        return answer.strip().upper()[:1]
+    return answer.strip()
+
+
+def is_correct(kind: str, expected: str, given: str) -> bool:
+    """Auto-grading; short answers are marked by hand and never count as correct here."""
+    if kind == QuestionKind.SHORT_ANSWER:
+        return False
+    return normalise_answer(kind, expected) == normalise_answer(kind, given)
+
+
+def answer_problems(kind: str, options: list[str], answer: str) -> list[Problem]:
+    """The answer must name existing options: one for single, at least two for multiple."""
+    norm = normalise_answer(kind, answer or "")
+    if kind == QuestionKind.TRUE_FALSE:
+        ok = norm in ("T", "F")
+    elif kind in (QuestionKind.SINGLE, QuestionKind.MULTIPLE):
+        allowed = set(LETTERS[: len(options)])
+        count_ok = len(norm) == 1 if kind == QuestionKind.SINGLE else len(norm) >= 2
+        ok = bool(norm) and set(norm) <= allowed and count_ok
+    else:
+        ok = bool(norm)
+    return [] if ok else [Problem("answer", "validation.training.bad_answer", {})]
+
+
+def _person_scope(session: Session, values: dict[str, Any]) -> None:
+    person = session.get(Person, values.get("person_id") or -1)
+    if person is not None:
+        values["enterprise_id"] = person.enterprise_id
+        values["department_id"] = person.department_id
+
+
+def before_question(session: Session, values: dict[str, Any], actor: Actor) -> None:
+    problems = answer_problems(
+        values.get("kind", ""), values.get("options") or [], values.get("answer") or ""
+    )
+    if problems:
+        raise ValidationFailed(problems)
+
+
+def before_paper(session: Session, values: dict[str, Any], actor: Actor) -> None:
+    if float(values.get("pass_score") or 0) > float(values.get("total_score") or 100):
+        raise ValidationFailed([Problem("pass_score", "validation.training.pass_over_total", {})])
+
+
+def before_exam_record(session: Session, values: dict[str, Any], actor: Actor) -> None:
+    _person_scope(session, values)
+    paper = session.get(ExamPaper, values.get("paper_id") or -1)
+    if paper is not None:
+        values["passed"] = is_passed(float(values.get("score") or 0), paper.pass_score)
+
+
+def before_person_row(session: Session, values: dict[str, Any], actor: Actor) -> None:
+    _person_scope(session, values)
+
+
+def before_certificate(session: Session, values: dict[str, Any], actor: Actor) -> None:
+    _person_scope(session, values)
+    issued = values.get("issued_on")
+    if issued is not None:
+        expires, review = certificate_dates(values.get("kind", ""), issued)
+        values["expires_on"] = values.get("expires_on") or expires
+        values["review_due_on"] = values.get("review_due_on") or review

@@ -1,0 +1,137 @@
+"""Duty performance (安全履责): duties per post, tasks per person and cycle, submissions.
+
+A duty item says what a post must do and how often; the task generator turns it into one
+task per person and period, and the holder submits evidence that a reviewer approves or
+returns. "Overdue" is not a state: it is a query (an open task past ``due_on``), so it never
+goes stale between runs of a timer.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+
+from sqlmodel import Field
+
+from models.base import EnterpriseScoped
+
+
+class DutyCycle(StrEnum):
+    DAILY = "daily"
+    WEEKLY = "weekly"
+    MONTHLY = "monthly"
+    QUARTERLY = "quarterly"
+    YEARLY = "yearly"
+
+
+class DutyTaskState(StrEnum):
+    """The task workflow: pending → submitted → approved, or → returned → submitted again."""
+
+    PENDING = "pending"
+    SUBMITTED = "submitted"
+    APPROVED = "approved"
+    RETURNED = "returned"
+
+
+class DutyDecision(StrEnum):
+    APPROVED = "approved"
+    RETURNED = "returned"
+
+
+OPEN_STATES = (DutyTaskState.PENDING, DutyTaskState.RETURNED)
+GRACE_DAYS = 0  # a task is due on the last day of its period
+
+
+class DutyItem(EnterpriseScoped, table=True):
+    """One line of a post's safety-duty list (岗位安全职责清单)."""
+
+    __tablename__ = "duty_item"
+
+    post_id: int = Field(foreign_key="post.id", index=True)
+    name: str = Field(max_length=100, index=True)
+    content: str = Field(max_length=1000)
+    cycle: DutyCycle = Field(default=DutyCycle.MONTHLY, index=True)
+    evidence_required: bool = Field(default=True)
+    weight: float = Field(default=10, ge=0, le=100, description="Points in the duty ranking")
+    basis: str | None = Field(default=None, max_length=200, description="Regulation clause")
+    active: bool = Field(default=True, index=True)
+
+
+class DutyTask(EnterpriseScoped, table=True):
+    """One person's duty for one period."""
+
+    __tablename__ = "duty_task"
+
+    item_id: int = Field(foreign_key="duty_item.id", index=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    name: str = Field(max_length=140, index=True)
+    period_start: date = Field(index=True)
+    period_end: date | None = Field(default=None)
+    due_on: date | None = Field(default=None, index=True)
+    state: DutyTaskState = Field(default=DutyTaskState.PENDING, index=True)
+    submitted_at: datetime | None = Field(default=None)
+    on_time: bool | None = Field(default=None, index=True)
+    score: float | None = Field(default=None, ge=0, le=100)
+
+
+class DutySubmission(EnterpriseScoped, table=True):
+    """Evidence handed in for a task, and the reviewer's verdict on it."""
+
+    __tablename__ = "duty_submission"
+
+    task_id: int = Field(foreign_key="duty_task.id", index=True)
+    submitted_at: datetime = Field(index=True)
+    content: str = Field(max_length=2000)
+    reviewer_id: int | None = Field(default=None, foreign_key="person.id", index=True)
+    reviewed_at: datetime | None = Field(default=None)
+    decision: DutyDecision | None = Field(default=None, index=True)
+    comment: str | None = Field(default=None, max_length=1000)
+    score: float | None = Field(default=None, ge=0, le=100)
+
+
+def period_of(cycle: DutyCycle | str, day: date) -> tuple[date, date]:
+    """The period of ``cycle`` containing ``day`` (weeks start on Monday)."""
+    cycle = DutyCycle(cycle)
+    if cycle == DutyCycle.DAILY:
+        return day, day
+    if cycle == DutyCycle.WEEKLY:
+        start = day - timedelta(days=day.weekday())
+        return start, start + timedelta(days=6)
+    if cycle == DutyCycle.MONTHLY:
+        start = day.replace(day=1)
+    elif cycle == DutyCycle.QUARTERLY:
+        start = day.replace(month=(day.month - 1) // 3 * 3 + 1, day=1)
+    else:
+        start = day.replace(month=1, day=1)
+    months = {DutyCycle.MONTHLY: 1, DutyCycle.QUARTERLY: 3, DutyCycle.YEARLY: 12}[cycle]
+    year, month = divmod(start.month - 1 + months, 12)
+    return start, date(start.year + year, month + 1, 1) - timedelta(days=1)
+
+
+def due_date(period_end: date) -> date:
+    return period_end + timedelta(days=GRACE_DAYS)
+
+
+def is_on_time(submitted_at: datetime | None, due_on: date | None) -> bool | None:
+    """Submitted no later than the due day; None while nothing was submitted."""
+    if submitted_at is None or due_on is None:
+        return None
+    return submitted_at.date() <= due_on
+
+
+def is_overdue(state: str, due_on: date | None, today: date) -> bool:
+    """The query behind 逾期: still open after its due day."""
+    return state in OPEN_STATES and due_on is not None and due_on < today
+
+
+def task_name(item_name: str, cycle: DutyCycle | str, start: date) -> str:
+    """A readable label such as ``月度安全检查 2026-03`` or ``… 2026Q2``."""
+    cycle = DutyCycle(cycle)
+    label = {
+        DutyCycle.DAILY: start.isoformat(),
+        DutyCycle.WEEKLY: f"{start.isocalendar().year}W{start.isocalendar().week:02d}",
+        DutyCycle.MONTHLY: f"{start:%Y-%m}",
+        DutyCycle.QUARTERLY: f"{start.year}Q{(start.month - 1) // 3 + 1}",
+        DutyCycle.YEARLY: str(start.year),
+    }[cycle]
+    return f"{item_name} {label}"[:140]

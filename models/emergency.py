@@ -1,0 +1,145 @@
+"""Emergency management (应急管理): plans with their versions, response teams, response
+checklists by accident type and external contacts.
+
+Supplies and drills live in ``models/emergency_supply.py`` and ``models/emergency_drill.py``.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON
+from sqlmodel import Field
+
+from models.base import EnterpriseScoped
+
+PLAN_REVIEW_YEARS = 3  # 《生产安全事故应急预案管理办法》: high-risk units evaluate every 3 years
+
+
+class EmergencyPlanKind(StrEnum):
+    """The three plan layers of GB/T 29639: comprehensive, special, on-site disposal."""
+
+    COMPREHENSIVE = "comprehensive"
+    SPECIAL = "special"
+    ON_SITE = "on_site"
+
+
+class EmergencyPlanState(StrEnum):
+    DRAFT = "draft"
+    APPROVED = "approved"
+    OBSOLETE = "obsolete"
+
+
+class EmergencyTeamKind(StrEnum):
+    LEADERSHIP = "leadership"
+    RESCUE = "rescue"
+    FIREFIGHTING = "firefighting"
+    MEDICAL = "medical"
+    EVACUATION = "evacuation"
+    COMMUNICATION = "communication"
+    LOGISTICS = "logistics"
+
+
+class ExternalContactKind(StrEnum):
+    FIRE = "fire"
+    AMBULANCE = "ambulance"
+    POLICE = "police"
+    AUTHORITY = "authority"
+    HOSPITAL = "hospital"
+    ENVIRONMENT = "environment"
+    UTILITY = "utility"
+    OTHER = "other"
+
+
+class EmergencyPlan(EnterpriseScoped, table=True):
+    __tablename__ = "emergency_plan"
+
+    name: str = Field(max_length=120, index=True)
+    code: str | None = Field(default=None, max_length=40)
+    kind: EmergencyPlanKind = Field(default=EmergencyPlanKind.SPECIAL, index=True)
+    accident_type_id: int | None = Field(default=None, foreign_key="accident_type.id", index=True)
+    version: str = Field(default="V1.0", max_length=20)
+    effective_on: date | None = Field(default=None, index=True)
+    review_due: date | None = Field(default=None, index=True)
+    filed_with: str | None = Field(default=None, max_length=100, description="备案部门")
+    state: EmergencyPlanState = Field(default=EmergencyPlanState.DRAFT, index=True)
+
+
+class EmergencyPlanVersion(EnterpriseScoped, table=True):
+    __tablename__ = "emergency_plan_version"
+
+    plan_id: int = Field(foreign_key="emergency_plan.id", index=True)
+    version: str = Field(max_length=20)
+    change_summary: str | None = Field(default=None, max_length=1000)
+    approved_by: str | None = Field(default=None, max_length=50)
+    approved_at: datetime | None = Field(default=None, index=True)
+
+
+class EmergencyTeam(EnterpriseScoped, table=True):
+    __tablename__ = "emergency_team"
+
+    name: str = Field(max_length=100, index=True)
+    kind: EmergencyTeamKind = Field(default=EmergencyTeamKind.RESCUE, index=True)
+    leader: str | None = Field(default=None, max_length=50)
+    phone: str | None = Field(default=None, max_length=30)
+    duties: str | None = Field(default=None, max_length=1000)
+
+
+class EmergencyTeamMember(EnterpriseScoped, table=True):
+    __tablename__ = "emergency_team_member"
+
+    team_id: int = Field(foreign_key="emergency_team.id", index=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    duty: str = Field(max_length=100)
+    phone: str | None = Field(default=None, max_length=30)
+
+
+class ResponseChecklist(EnterpriseScoped, table=True):
+    """Step-by-step response by accident type; ``steps`` is ``[{order, action, role}]``."""
+
+    __tablename__ = "response_checklist"
+
+    name: str = Field(max_length=120, index=True)
+    accident_type_id: int | None = Field(default=None, foreign_key="accident_type.id", index=True)
+    steps: list[Any] = Field(default_factory=list, sa_type=JSON)
+    notes: str | None = Field(default=None, max_length=1000)
+
+
+class ExternalContact(EnterpriseScoped, table=True):
+    __tablename__ = "external_contact"
+
+    name: str = Field(max_length=100, index=True)
+    kind: ExternalContactKind = Field(default=ExternalContactKind.OTHER, index=True)
+    phone: str = Field(max_length=30)
+    address: str | None = Field(default=None, max_length=200)
+    note: str | None = Field(default=None, max_length=300)
+
+
+def review_due(effective_on: date | None, years: int = PLAN_REVIEW_YEARS) -> date | None:
+    """When a plan must next be evaluated (29 Feb rolls to 28 Feb)."""
+    if effective_on is None:
+        return None
+    try:
+        return effective_on.replace(year=effective_on.year + years)
+    except ValueError:
+        return effective_on.replace(year=effective_on.year + years, day=28)
+
+
+def normalise_steps(steps: Any) -> list[dict[str, Any]] | None:
+    """Checklist steps sorted by order and renumbered 1..n; None when a step has no action."""
+    if not isinstance(steps, list):
+        return None
+    out = []
+    for i, step in enumerate(steps):
+        if isinstance(step, str):
+            step = {"action": step}
+        if not isinstance(step, dict) or not str(step.get("action") or "").strip():
+            return None
+        out.append({"order": step.get("order", i + 1), "action": step["action"], **step})
+    try:
+        out.sort(key=lambda s: (float(s["order"]), str(s["action"])))
+    except (TypeError, ValueError):
+        return None
+    return [{**s, "order": i + 1} for i, s in enumerate(out)]

@@ -1,0 +1,5 @@
+"""kb_document (compliance)."""
+
+from core.ui.crud_page import render_table_page
+
+render_table_page("kb_document")

@@ -1,0 +1,5 @@
+"""contractor_qualification (contractor module)."""
+
+from core.ui.crud_page import render_table_page
+
+render_table_page("contractor_qualification")

@@ -1,0 +1,5 @@
+"""Duty submissions and their review (generic CRUD page)."""
+
+from core.ui.crud_page import render_table_page
+
+render_table_page("duty_submission")

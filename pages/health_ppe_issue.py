@@ -1,0 +1,5 @@
+"""ppe_issue (occupational health)."""
+
+from core.ui.crud_page import render_table_page
+
+render_table_page("ppe_issue")

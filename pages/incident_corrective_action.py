@@ -1,0 +1,5 @@
+"""corrective_action (generic CRUD page)."""
+
+from core.ui.crud_page import render_table_page
+
+render_table_page("corrective_action")

@@ -1,0 +1,5 @@
+"""incident_investigation (generic CRUD page)."""
+
+from core.ui.crud_page import render_table_page
+
+render_table_page("incident_investigation")

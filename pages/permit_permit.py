@@ -1,0 +1,5 @@
+"""permit list, detail, import and export (generic CRUD page)."""
+
+from core.ui.crud_page import render_table_page
+
+render_table_page("permit")

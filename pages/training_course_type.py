@@ -1,0 +1,5 @@
+"""training_course_type (training module)."""
+
+from core.ui.crud_page import render_table_page
+
+render_table_page("training_course_type")

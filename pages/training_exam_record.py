@@ -1,0 +1,5 @@
+"""exam_record (training module)."""
+
+from core.ui.crud_page import render_table_page
+
+render_table_page("exam_record")

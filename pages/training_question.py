@@ -1,0 +1,5 @@
+"""question (training module)."""
+
+from core.ui.crud_page import render_table_page
+
+render_table_page("question")

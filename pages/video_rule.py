@@ -1,0 +1,5 @@
+"""Detection rules per zone (generic CRUD page)."""
+
+from core.ui.crud_page import render_table_page
+
+render_table_page("video_rule")

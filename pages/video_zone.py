@@ -1,0 +1,5 @@
+"""Camera zones (polygons in image pixels) (generic CRUD page)."""
+
+from core.ui.crud_page import render_table_page
+
+render_table_page("video_zone")

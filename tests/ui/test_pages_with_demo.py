@@ -1,0 +1,69 @@
+"""Every page renders with the scale-S demo data, for the admin and for an inspector.
+
+The demo is the first-run database a newcomer sees; this is the closest AppTest gets to them.
+Render times are printed (pytest -s), not asserted: see docs/benchmarks.md for measurements.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+import pytest
+from sqlmodel import select
+from streamlit.testing.v1 import AppTest
+
+from core.config import get_settings
+from core.db import get_engine, reset_engines, session_scope, utcnow
+from core.init_db import initialise
+from core.rbac import default_matrix
+from core.ui.nav import all_pages
+from models.accounts import User
+from tests.ui.conftest import APP
+
+INSPECTOR = set(default_matrix()["inspector"]["grants"])
+
+
+@pytest.fixture(scope="module")
+def demo_users(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, int]]:
+    mp = pytest.MonkeyPatch()
+    mp.setenv("SAFELOOP_DATA_DIR", str(tmp_path_factory.mktemp("demo_ui")))
+    mp.delenv("DATABASE_URL", raising=False)
+    get_settings.cache_clear()
+    reset_engines()
+    initialise(get_settings(), demo=True, scale="S")
+    with session_scope(get_engine()) as session:
+        users = {u.username: u.id for u in session.exec(select(User))}
+    yield users
+    reset_engines()
+    get_settings.cache_clear()
+    mp.undo()
+
+
+def _render(user_id: int, page: str) -> tuple[AppTest, float]:
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["user_id"] = user_id
+    at.session_state["last_seen"] = utcnow()
+    at.session_state["lang"] = "zh-CN"
+    at.run()
+    start = time.perf_counter()
+    at.switch_page(page)
+    at.run()
+    return at, time.perf_counter() - start
+
+
+@pytest.mark.parametrize("page", [p.path for p in all_pages()])
+def test_page_with_demo_data_for_admin(demo_users: dict[str, int], page: str) -> None:
+    at, seconds = _render(demo_users["admin"], page)
+    print(f"{page}: {seconds * 1000:.0f} ms")
+    assert not at.exception, at.exception
+    assert at.title
+
+
+@pytest.mark.parametrize(
+    "page", [p.path for p in all_pages() if p.module is None or p.module in INSPECTOR]
+)
+def test_page_with_demo_data_for_inspector(demo_users: dict[str, int], page: str) -> None:
+    at, _ = _render(demo_users["inspector"], page)
+    assert not at.exception, at.exception
+    assert not at.error or "无权限" not in at.error[0].value
