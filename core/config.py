@@ -12,6 +12,7 @@ import tomllib
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -58,6 +59,16 @@ class Settings(BaseSettings):
     max_upload_mb: int = Field(default=20, ge=1, le=1024, description="Largest attachment.")
     page_size: int = Field(default=50, ge=5, le=1000, description="Rows per list page.")
     demo: bool = Field(default=False, description="Load the demo organisation into a new DB.")
+    timezone: str = Field(default="Asia/Shanghai", description="Zone times are shown in.")
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r} (e.g. Asia/Shanghai, UTC)") from None
+        return value
 
     @field_validator("database_url")
     @classmethod

@@ -54,7 +54,7 @@ class Department(Record, table=True):
     parent_id: int | None = Field(default=None, foreign_key="department.id", index=True)
     name: str = Field(max_length=100, index=True)
     code: str | None = Field(default=None, max_length=40)
-    kind: DepartmentKind = Field(default=DepartmentKind.DEPARTMENT)
+    kind: DepartmentKind = Field(default=DepartmentKind.DEPARTMENT, index=True)
     head: str | None = Field(default=None, max_length=50)
     phone: str | None = Field(default=None, max_length=30)
 
@@ -62,7 +62,7 @@ class Department(Record, table=True):
 class Area(EnterpriseScoped, table=True):
     name: str = Field(max_length=100, index=True)
     code: str | None = Field(default=None, max_length=40)
-    kind: AreaKind = Field(default=AreaKind.PRODUCTION)
+    kind: AreaKind = Field(default=AreaKind.PRODUCTION, index=True)
     risk_level: RiskLevel = Field(default=RiskLevel.LOW, index=True)
     polygon: list[Any] = Field(default_factory=list, sa_type=JSON)
 
@@ -70,7 +70,7 @@ class Area(EnterpriseScoped, table=True):
 class Post(EnterpriseScoped, table=True):
     name: str = Field(max_length=100, index=True)
     code: str | None = Field(default=None, max_length=40)
-    special_operation: bool = Field(default=False, description="特种作业岗位")
+    special_operation: bool = Field(default=False, index=True, description="特种作业岗位")
     description: str | None = Field(default=None, max_length=500)
 
 
@@ -80,7 +80,7 @@ class Person(EnterpriseScoped, table=True):
     employee_no: str | None = Field(default=None, max_length=40, index=True)
     gender: Gender | None = Field(default=None)
     phone: str | None = Field(default=None, max_length=30)
-    hired_on: date | None = Field(default=None)
+    hired_on: date | None = Field(default=None, index=True)
     status: PersonStatus = Field(default=PersonStatus.ACTIVE, index=True)
 
 

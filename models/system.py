@@ -77,7 +77,7 @@ class CustomField(Record, table=True):
     code: str = Field(max_length=40)
     label_zh: str = Field(max_length=60)
     label_en: str = Field(max_length=60)
-    kind: FieldKind = Field(default=FieldKind.TEXT)
+    kind: FieldKind = Field(default=FieldKind.TEXT, index=True)
     choices: list[str] = Field(default_factory=list, sa_type=JSON)
     required: bool = Field(default=False)
     position: int = Field(default=100)

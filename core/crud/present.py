@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlmodel import Session
 
+from core.clock import shown
 from core.crud.custom import read
 from core.crud.fields import BOOL, CHOICE, FK, JSON, MULTICHOICE, TAGS, FieldSpec
 from core.crud.lookup import titles
@@ -46,7 +47,7 @@ def show(f: FieldSpec, value: Any, lang: str, names: dict[str, dict[int, str]]) 
     if f.kind == JSON:
         return json.dumps(value, ensure_ascii=False)
     if isinstance(value, datetime):
-        return value.astimezone().strftime("%Y-%m-%d %H:%M")
+        return shown(value)
     if isinstance(value, date):
         return value.isoformat()
     return value

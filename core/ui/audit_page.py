@@ -9,6 +9,7 @@ import streamlit as st
 
 from core import audit
 from core.audit_log import AuditQuery, actions, entries
+from core.clock import shown
 from core.db import session_scope
 from core.rbac import Actor
 from core.ui.context import tr
@@ -45,7 +46,7 @@ def audit_page(actor: Actor) -> None:
         [
             {
                 tr("audit.seq"): e.seq,
-                tr("audit.time"): e.ts.astimezone().strftime("%Y-%m-%d %H:%M:%S"),
+                tr("audit.time"): shown(e.ts, "%Y-%m-%d %H:%M:%S"),
                 tr("audit.actor"): e.actor_name,
                 tr("audit.action"): tr(f"audit_action.{e.action}"),
                 tr("audit.table"): tr(f"table.{e.table_name}") if e.table_name else "",

@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 from sqlmodel import Session
 
+from core.clock import shown
 from core.config import get_settings
 from core.crud import files, present, service
 from core.crud.custom import effective_fields
@@ -129,7 +130,7 @@ def _history(session: Session, spec: TableSpec, actor: Actor, row_id: int) -> No
         if not entries:
             st.caption(tr("crud.history_empty"))
         for entry in entries:
-            when = entry.ts.astimezone().strftime("%Y-%m-%d %H:%M:%S")
+            when = shown(entry.ts, "%Y-%m-%d %H:%M:%S")
             st.markdown(f"**{when}** · {entry.actor_name} · {tr('audit_action.' + entry.action)}")
             if entry.action == "update" and entry.after:
                 changes = [

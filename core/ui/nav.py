@@ -45,9 +45,13 @@ SYSTEM_PAGES: tuple[PageDef, ...] = (
 
 
 def all_pages() -> list[PageDef]:
-    """Home, then every table page grouped by module (in Module order), then system pages."""
+    """Home, every table page grouped by module (in Module order), the reference lists, then
+    the system pages."""
     order = {m.value: i for i, m in enumerate(Module)}
-    specs = sorted((s for s in all_specs() if s.page), key=lambda s: order[str(s.module)])
+    specs = sorted(
+        (s for s in all_specs() if s.page),
+        key=lambda s: (s.nav_group is not None, order[str(s.module)]),
+    )
     tables = [
         PageDef(s.page, s.label_key, s.nav_group or f"module.{s.module}", s.module) for s in specs
     ]

@@ -6,6 +6,7 @@ import streamlit as st
 from sqlmodel import Session
 
 from core import auth
+from core.clock import shown
 from core.config import get_settings
 from core.crud.registry import get_spec
 from core.db import session_scope
@@ -53,7 +54,7 @@ def user_actions(session: Session, actor: Actor, user: User) -> None:
     if not actor.can(Module.USERS, Action.EDIT):
         return
     if user.locked_until is not None:
-        st.warning(tr("users.locked_badge", until=user.locked_until.astimezone().strftime("%H:%M")))
+        st.warning(tr("users.locked_badge", until=shown(user.locked_until, "%H:%M")))
         if st.button(tr("users.unlock"), key=f"unlock_{user.id}") and submit(
             "unlock", lambda s: auth.unlock(s, actor, user.id), tr("users.unlocked")
         ):

@@ -1,0 +1,19 @@
+"""Times are stored in UTC and shown in the site's zone (``Settings.timezone``)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from core.config import get_settings
+
+
+def local(moment: datetime) -> datetime:
+    """``moment`` in the configured zone (naive values are taken as UTC, as SQLite returns)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(ZoneInfo(get_settings().timezone))
+
+
+def shown(moment: datetime, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    return local(moment).strftime(fmt)
