@@ -8,11 +8,15 @@ from zoneinfo import ZoneInfo
 from core.config import get_settings
 
 
+def site_zone() -> ZoneInfo:
+    return ZoneInfo(get_settings().timezone)
+
+
 def local(moment: datetime) -> datetime:
     """``moment`` in the configured zone (naive values are taken as UTC, as SQLite returns)."""
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(ZoneInfo(get_settings().timezone))
+    return moment.astimezone(site_zone())
 
 
 def shown(moment: datetime, fmt: str = "%Y-%m-%d %H:%M") -> str:

@@ -9,9 +9,10 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
+from core.clock import site_zone
 from core.crud.fields import (
     BOOL,
     CHOICE,
@@ -127,13 +128,16 @@ def _json(raw: Any) -> Any:
 
 
 def _datetime(raw: Any) -> datetime:
+    """Aware datetime; a time without zone (a form, an Excel cell) is site-local time, the
+    same zone lists and exports show, so an exported file imports unchanged."""
     if isinstance(raw, datetime):
-        return raw if raw.tzinfo else raw.replace(tzinfo=UTC)
-    try:
-        parsed = datetime.fromisoformat(str(raw).strip())
-    except ValueError:
-        raise Invalid("validation.not_datetime", value=raw) from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+        parsed = raw
+    else:
+        try:
+            parsed = datetime.fromisoformat(str(raw).strip())
+        except ValueError:
+            raise Invalid("validation.not_datetime", value=raw) from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=site_zone())
 
 
 def parse(f: FieldSpec, raw: Any) -> Any:
