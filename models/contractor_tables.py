@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from sqlmodel import SQLModel
 
 from core.contractor import before_child, before_contractor, before_evaluation, before_worker
-from core.crud.fields import TEXTAREA, FieldSpec, with_changes
+from core.crud.fields import TEXTAREA, FieldSpec
 from core.crud.fields import fields as _fields
 from core.crud.registry import TableSpec, register
 from core.rbac import ScopeColumns
@@ -44,14 +45,7 @@ LABELS = {
 }
 
 
-def fields(
-    model: type[SQLModel], *names: str, **overrides: dict[str, Any]
-) -> tuple[FieldSpec, ...]:
-    """``core.crud.fields.fields`` with this module's label keys filled in."""
-    return tuple(
-        with_changes(f, label=LABELS[f.name]) if f.name in LABELS and not f.label else f
-        for f in _fields(model, *names, **overrides)
-    )
+fields = partial(_fields, label_keys=LABELS)
 
 
 CONTRACTOR_TRADE = register(

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from functools import partial
 
-from sqlmodel import SQLModel
-
-from core.crud.fields import TAGS, TEXTAREA, FieldSpec, with_changes
+from core.crud.fields import TAGS, TEXTAREA
 from core.crud.fields import fields as _fields
 from core.crud.registry import TableSpec, register
 from core.rbac import ScopeColumns
@@ -54,14 +52,7 @@ LABELS = {
 }
 
 
-def fields(
-    model: type[SQLModel], *names: str, **overrides: dict[str, Any]
-) -> tuple[FieldSpec, ...]:
-    """``core.crud.fields.fields`` with this module's label keys filled in."""
-    return tuple(
-        with_changes(f, label=LABELS[f.name]) if f.name in LABELS and not f.label else f
-        for f in _fields(model, *names, **overrides)
-    )
+fields = partial(_fields, label_keys=LABELS)
 
 
 TRAINING_COURSE_TYPE = register(

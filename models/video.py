@@ -122,7 +122,9 @@ class VideoRule(EnterpriseScoped, table=True):
     min_confidence: float = Field(default=0.5, ge=0, le=1)
     min_frames: int = Field(default=3, ge=1, le=1000)
     enabled: bool = Field(default=True, index=True)
-    auto_hazard: bool = Field(default=False, index=True, description="Open a hazard on confirmation")
+    auto_hazard: bool = Field(
+        default=False, index=True, description="Open a hazard on confirmation"
+    )
 
 
 class VideoViolation(EnterpriseScoped, table=True):

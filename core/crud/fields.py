@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import types
 import typing
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from enum import StrEnum
@@ -109,10 +110,18 @@ def infer(model: type[SQLModel], name: str, **overrides: Any) -> FieldSpec:
 
 
 def fields(
-    model: type[SQLModel], *names: str, **overrides: dict[str, Any]
+    model: type[SQLModel],
+    *names: str,
+    label_keys: Mapping[str, str] | None = None,
+    **overrides: dict[str, Any],
 ) -> tuple[FieldSpec, ...]:
-    """Infer several fields at once; ``overrides={"name": {...}}`` adjusts single ones."""
-    return tuple(infer(model, n, **overrides.get(n, {})) for n in names)
+    """Infer several fields at once; ``overrides={"name": {...}}`` adjusts single ones and
+    ``label_keys`` gives a module's own label keys for columns whose shared label differs."""
+    keys = label_keys or {}
+    return tuple(
+        infer(model, n, **{**({"label": keys[n]} if n in keys else {}), **overrides.get(n, {})})
+        for n in names
+    )
 
 
 def with_changes(spec: FieldSpec, **changes: Any) -> FieldSpec:
