@@ -8,9 +8,7 @@ evaluations are transactional and scale with ``ctx.factor``.
 from __future__ import annotations
 
 import random
-from collections.abc import Iterable, Iterator
 from datetime import date, timedelta
-from itertools import islice
 from typing import Any
 
 from sqlmodel import select
@@ -102,19 +100,6 @@ SAFETY_TERMS = (
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 ID_CHECK = "10X98765432"
 REGIONS = ("310115", "320102", "340104", "410105", "510107", "420106", "370102", "130102")
-
-
-def by_shape(rows: Iterable[dict[str, Any]], size: int = 5000) -> Iterator[dict[str, Any]]:
-    """Rows reordered, a chunk at a time, so rows with the same None columns sit together.
-
-    The ORM's bulk INSERT leaves None values out and starts a new statement whenever the set
-    of columns changes, which made mixed rows ~20x slower. Callers that need the new ids zip
-    them with the reordered rows, never with the original order.
-    """
-    it = iter(rows)
-    while chunk := list(islice(it, size)):
-        chunk.sort(key=lambda r: tuple(k for k, v in r.items() if v is None))
-        yield from chunk
 
 
 def chinese_name(rng: random.Random) -> str:
@@ -414,16 +399,15 @@ def generate(ctx: DemoContext) -> dict[str, int]:
         for t in ctx.session.exec(select(ContractorTrade).order_by(ContractorTrade.code))
     ]
     companies = _companies(ctx)
-    companies = list(by_shape(companies, len(companies)))
     ids = ctx.bulk(Contractor, [{k: v for k, v in c.items() if k != "quality"} for c in companies])
     for c, new_id in zip(companies, ids, strict=True):
         c["id"] = new_id
-    ctx.bulk(ContractorQualification, by_shape(_qualifications(ctx, companies)))
+    ctx.bulk(ContractorQualification, _qualifications(ctx, companies))
     projects = _projects(ctx, companies)
     ctx.bulk(ContractorProject, projects)
-    workers = list(by_shape(_workers(ctx, companies, trades or [(None, False)])))
+    workers = list(_workers(ctx, companies, trades or [(None, False)]))
     for w, new_id in zip(workers, ctx.bulk(ContractorWorker, workers), strict=True):
         w["id"] = new_id
-    ctx.bulk(ContractorViolation, by_shape(_violations(ctx, companies, workers)))
+    ctx.bulk(ContractorViolation, _violations(ctx, companies, workers))
     ctx.bulk(ContractorEvaluation, _evaluations(ctx, projects, companies))
     return ctx.counts

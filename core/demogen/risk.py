@@ -54,18 +54,6 @@ PLAN_CYCLES = {  # per main plant at S: (count, cycle days)
 }
 
 
-SLICE = 250  # rows per ctx.bulk call: SQLite's RETURNING splice grows with the chunk, wide tables
-
-
-def _bulk(ctx: DemoContext, model: type, rows) -> list[int]:
-    """``ctx.bulk`` in slices, which keeps wide tables linear on SQLite."""
-    ids: list[int] = []
-    it = iter(rows)
-    while batch := list(itertools.islice(it, SLICE)):
-        ids += ctx.bulk(model, batch)
-    return ids
-
-
 def generate(ctx: DemoContext) -> None:
     rules = bands(ctx.session)
     if len(_combos(rules)) < 2 * len(LEVELS):  # edited bands that leave a level empty
@@ -158,9 +146,7 @@ def _units(ctx, ent: Enterprise, areas: list[Area], n: int, author) -> list[dict
                 "_staff": staff,
             }
         )
-    ids = _bulk(
-        ctx, RiskUnit, [{k: v for k, v in r.items() if not k.startswith("_")} for r in rows]
-    )
+    ids = ctx.bulk(RiskUnit, [{k: v for k, v in r.items() if not k.startswith("_")} for r in rows])
     for row, row_id in zip(rows, ids, strict=True):
         row["id"] = row_id
     return rows
@@ -188,9 +174,7 @@ def _points(ctx, ent, units, counts, combos, rules, accidents, author) -> list[d
         method = ScoringMethod.LS if rng.random() < 0.2 else ScoringMethod.LEC
         rows.append(_point(ctx, ent, j, unit, comp, method, level_of[j], combos, rules, accidents))
         rows[-1]["created_by"] = author
-    ids = _bulk(
-        ctx, RiskPoint, [{k: v for k, v in r.items() if not k.startswith("_")} for r in rows]
-    )
+    ids = ctx.bulk(RiskPoint, [{k: v for k, v in r.items() if not k.startswith("_")} for r in rows])
     for row, row_id in zip(rows, ids, strict=True):
         row["id"] = row_id
     return rows
@@ -276,7 +260,7 @@ def _measures(ctx, points, author) -> list[dict[str, Any]]:
                     "_point": p,
                 }
             )
-    ids = _bulk(ctx, RiskMeasure, [{k: v for k, v in r.items() if k != "_point"} for r in rows])
+    ids = ctx.bulk(RiskMeasure, [{k: v for k, v in r.items() if k != "_point"} for r in rows])
     for row, row_id in zip(rows, ids, strict=True):
         row["id"] = row_id
     return rows
@@ -295,7 +279,7 @@ def _checklists(ctx, units, measures, author) -> dict[int, dict[str, Any]]:
         }
         for u in units
     ]
-    ids = _bulk(ctx, InspectionChecklist, lists)
+    ids = ctx.bulk(InspectionChecklist, lists)
     by_unit = {u["id"]: {**row, "id": i} for u, row, i in zip(units, lists, ids, strict=True)}
     grouped: dict[int, list[dict[str, Any]]] = {}
     for m in measures:
@@ -317,7 +301,7 @@ def _checklists(ctx, units, measures, author) -> dict[int, dict[str, Any]]:
                     "created_by": author,
                 }
             )
-    _bulk(ctx, InspectionCheckItem, items)
+    ctx.bulk(InspectionCheckItem, items)
     return by_unit
 
 
@@ -358,7 +342,7 @@ def _plans(ctx, ent, units, checklists, main, author) -> list[dict[str, Any]]:
                     "_unit": unit,
                 }
             )
-    ids = _bulk(ctx, InspectionPlan, [{k: v for k, v in r.items() if k != "_unit"} for r in rows])
+    ids = ctx.bulk(InspectionPlan, [{k: v for k, v in r.items() if k != "_unit"} for r in rows])
     for row, row_id in zip(rows, ids, strict=True):
         row["id"] = row_id
     return rows
@@ -386,7 +370,7 @@ def _tasks(ctx, plans, author) -> None:
                 yield _task(ctx, plan, unit, due, rng, today, author)
                 due += timedelta(days=plan["cycle_days"])
 
-    _bulk(ctx, InspectionTask, rows())
+    ctx.bulk(InspectionTask, rows())
 
 
 def _task(ctx, plan, unit, due, rng, today, author) -> dict[str, Any]:

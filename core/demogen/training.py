@@ -15,7 +15,6 @@ from typing import Any
 from sqlmodel import select
 
 from core.demogen import DemoContext
-from core.demogen.contractor import by_shape
 from core.training import add_years, certificate_dates, is_passed
 from models.org import Post
 from models.training import (
@@ -356,14 +355,14 @@ def generate(ctx: DemoContext) -> dict[str, int]:
         c["id"] = new_id
     post_rows = {p.id: p for p in ctx.posts}
     posts = {f"{p.enterprise_id}:{p.name}": p.id for p in ctx.posts}
-    plans = list(by_shape(_plans(ctx, courses, posts)))
+    plans = list(_plans(ctx, courses, posts))
     for p, new_id in zip(plans, ctx.bulk(TrainingPlan, plans), strict=True):
         p["id"] = new_id
-    ctx.bulk(TrainingRecord, by_shape(_records(ctx, plans, {c["id"]: c for c in courses})))
+    ctx.bulk(TrainingRecord, _records(ctx, plans, {c["id"]: c for c in courses}))
     papers = _papers(ctx, courses, bank) if bank else []
     for p, new_id in zip(papers, ctx.bulk(ExamPaper, papers), strict=True):
         p["id"] = new_id
     if papers:
-        ctx.bulk(ExamRecord, _exams(ctx, papers))  # one shape already: no reordering
-    ctx.bulk(TrainingCertificate, by_shape(_certificates(ctx, courses, post_rows)))
+        ctx.bulk(ExamRecord, _exams(ctx, papers))
+    ctx.bulk(TrainingCertificate, _certificates(ctx, courses, post_rows))
     return ctx.counts
