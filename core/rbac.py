@@ -139,6 +139,10 @@ class ScopeColumns:
     park: str | None = None
 
 
+# Reference lists and libraries: one copy for everyone who may view the module.
+REFERENCE_SCOPE = ScopeColumns(own=None, department=None, enterprise=None)
+
+
 def _level_column(cols: ScopeColumns, level: Scope) -> str | None:
     return getattr(cols, level.value)
 

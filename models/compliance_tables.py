@@ -10,12 +10,11 @@ from sqlmodel import SQLModel
 from core.compliance import before_save_clause, before_save_result
 from core.crud.fields import CHOICE, TAGS, TEXTAREA, FieldSpec, fields
 from core.crud.registry import TableSpec, register
-from core.rbac import ScopeColumns
+from core.rbac import REFERENCE_SCOPE
 from models.compliance import KbDocument, Regulation, RegulationClause
 from models.compliance_assessment import AssessmentItem, AssessmentResult, AssessmentTemplate
 from models.enums import Module
 
-LIBRARY_SCOPE = ScopeColumns(own=None, department=None, enterprise=None)
 SHARED = {"code", "name", "enterprise_id", "department_id", "description", "status"}
 COMPUTED = {"in_form": False}
 
@@ -62,7 +61,7 @@ REGULATION = register(
         search=("title", "doc_no", "code", "summary"),
         title_field="title",
         default_sort=("code", False),
-        scope=LIBRARY_SCOPE,
+        scope=REFERENCE_SCOPE,
         example={"code": "R{n}", "title": "样例法规{n}"},
     )
 )
@@ -94,7 +93,7 @@ REGULATION_CLAUSE = register(
         search=("clause_no", "text", "code"),
         title_field="code",
         default_sort=("code", False),
-        scope=LIBRARY_SCOPE,
+        scope=REFERENCE_SCOPE,
         before_save=before_save_clause,
         example={"code": "C{n}"},
     )
@@ -148,7 +147,7 @@ ASSESSMENT_TEMPLATE = register(
         ),
         search=("name", "standard"),
         default_sort=("name", False),
-        scope=LIBRARY_SCOPE,
+        scope=REFERENCE_SCOPE,
         example={"name": "样例模板{n}"},
     )
 )
@@ -178,7 +177,7 @@ ASSESSMENT_ITEM = register(
         search=("code", "element", "requirement"),
         title_field="code",
         default_sort=("position", False),
-        scope=LIBRARY_SCOPE,
+        scope=REFERENCE_SCOPE,
     )
 )
 

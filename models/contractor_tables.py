@@ -11,7 +11,7 @@ from core.contractor import before_child, before_contractor, before_evaluation, 
 from core.crud.fields import TEXTAREA, FieldSpec
 from core.crud.fields import fields as _fields
 from core.crud.registry import TableSpec, register
-from core.rbac import ScopeColumns
+from core.rbac import REFERENCE_SCOPE
 from models.contractor import (
     Contractor,
     ContractorEvaluation,
@@ -23,7 +23,6 @@ from models.contractor import (
 )
 from models.enums import Module
 
-REFERENCE_SCOPE = ScopeColumns(own=None, department=None, enterprise=None)
 DERIVED = {"in_form": False, "in_io": False, "filter": True}
 HIDDEN = {"in_list": False}
 # Module-specific label keys for columns whose generic key (field.<column>) other modules use.

@@ -11,7 +11,7 @@ from core.crud.registry import TableSpec, register
 from core.crud.service import ValidationFailed
 from core.crud.validate import Problem
 from core.db import utcnow
-from core.rbac import Actor, ScopeColumns
+from core.rbac import REFERENCE_SCOPE, Actor
 from models.emergency import (
     EmergencyPlan,
     EmergencyPlanVersion,
@@ -32,7 +32,6 @@ from models.emergency_supply import (
 from models.enums import Module
 from models.org import Person
 
-REFERENCE_SCOPE = ScopeColumns(own=None, department=None, enterprise=None)
 SHARED = {"name", "code", "kind", "status", "phone", "expires_on", "name_en", "description"}
 SHARED |= {"enterprise_id", "department_id", "person_id", "address"}
 

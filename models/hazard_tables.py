@@ -7,11 +7,10 @@ from typing import Any
 from core.crud.fields import TEXTAREA, fields
 from core.crud.registry import TableSpec, register
 from core.hazard import before_save_category, before_save_hazard
-from core.rbac import ScopeColumns
+from core.rbac import REFERENCE_SCOPE
 from models.enums import Module
 from models.hazard import Hazard, HazardCategory, HazardSla
 
-REFERENCE_SCOPE = ScopeColumns(own=None, department=None, enterprise=None)
 #: Excel import resolves each referenced table's names once per column and currently counts a
 #: name twice when two columns point at the same table ("ambiguous"), so the second column of
 #: a pair (owner department: derived from the owner; verifier) stays out of import/export.

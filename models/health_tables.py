@@ -15,12 +15,11 @@ from core.health import (
     before_save_ppe_issue,
     before_save_ppe_standard,
 )
-from core.rbac import ScopeColumns
+from core.rbac import REFERENCE_SCOPE
 from models.enums import Module
 from models.health import FactorExposure, HealthExam, MonitoringResult, OccupationalFactor
 from models.health_ppe import PpeIssue, PpeItem, PpeStandard
 
-REFERENCE_SCOPE = ScopeColumns(own=None, department=None, enterprise=None)
 COMPUTED = {"in_form": False}
 DERIVED_SCOPE = {"in_form": False, "in_io": False, "filter": True}
 

@@ -12,7 +12,7 @@ from core.crud.service import ValidationFailed
 from core.crud.validate import Problem
 from core.db import utcnow
 from core.incident import accident_grade, grade_rules, next_number
-from core.rbac import Actor, ScopeColumns
+from core.rbac import REFERENCE_SCOPE, Actor
 from models.enums import Module
 from models.incident import (
     AccidentGrade,
@@ -28,7 +28,6 @@ from models.incident_action import (
     CorrectiveActionState,
 )
 
-REFERENCE_SCOPE = ScopeColumns(own=None, department=None, enterprise=None)
 SHARED = {"name", "code", "kind", "name_en", "description", "enterprise_id", "department_id"}
 
 

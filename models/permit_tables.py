@@ -7,7 +7,7 @@ from typing import Any
 from core.crud.fields import TEXTAREA, FieldSpec, fields
 from core.crud.registry import TableSpec, register
 from core.permit import before_save_permit, before_save_reading, before_save_signature
-from core.rbac import ScopeColumns
+from core.rbac import REFERENCE_SCOPE
 from models.enums import Module
 from models.permit import Permit, PermitGasReading, PermitSignature
 from models.permit_reference import (
@@ -18,7 +18,6 @@ from models.permit_reference import (
     PermitType,
 )
 
-REFERENCE_SCOPE = ScopeColumns(own=None, department=None, enterprise=None)
 # field.<column> keys defined in core.json with the wording we want; the rest get
 # field.permit.<column> so a sibling module's wording of the same column never clashes.
 SHARED = {"code", "name", "name_en", "description", "enterprise_id", "department_id", "position"}

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from core.crud.fields import TEXTAREA, fields
 from core.crud.registry import TableSpec, register
-from core.rbac import ScopeColumns
+from core.rbac import REFERENCE_SCOPE
 from models.enums import Module
 from models.reference import AccidentType
-
-REFERENCE_SCOPE = ScopeColumns(own=None, department=None, enterprise=None)
 
 ACCIDENT_TYPE = register(
     TableSpec(

@@ -14,7 +14,7 @@ from sqlmodel import SQLModel
 
 from core.crud.fields import TEXTAREA, FieldSpec, fields
 from core.crud.registry import TableSpec, register
-from core.rbac import ScopeColumns
+from core.rbac import REFERENCE_SCOPE
 from core.risk import inherit_point_scope, score_point
 from models.enums import Module
 from models.risk import LecFactor, LsFactor, RiskLevelRule
@@ -26,7 +26,6 @@ from models.risk_inspection import (
 )
 from models.risk_register import RiskMeasure, RiskPoint, RiskUnit
 
-REFERENCE_SCOPE = ScopeColumns(own=None, department=None, enterprise=None)
 OWN_LABEL = frozenset(
     [
         "area_id",

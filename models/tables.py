@@ -19,7 +19,8 @@ from models.enums import FieldKind, Module, Role
 from models.org import Area, Certificate, Department, Enterprise, Park, Person, Post
 from models.system import CustomField
 
-REFERENCE_SCOPE = ScopeColumns(own=None)
+# Areas and posts: nobody "owns" them; narrower users see their department's.
+SHARED_ORG_SCOPE = ScopeColumns(own=None)
 CUSTOMISABLE = ("park", "enterprise", "department", "area", "post", "person", "certificate")
 
 
@@ -135,7 +136,7 @@ AREA = register(
         ),
         search=("name", "code"),
         default_sort=("name", False),
-        scope=REFERENCE_SCOPE,
+        scope=SHARED_ORG_SCOPE,
     )
 )
 
@@ -160,7 +161,7 @@ POST = register(
         ),
         search=("name", "code"),
         default_sort=("name", False),
-        scope=REFERENCE_SCOPE,
+        scope=SHARED_ORG_SCOPE,
     )
 )
 

@@ -7,7 +7,7 @@ from functools import partial
 from core.crud.fields import TAGS, TEXTAREA
 from core.crud.fields import fields as _fields
 from core.crud.registry import TableSpec, register
-from core.rbac import ScopeColumns
+from core.rbac import REFERENCE_SCOPE
 from core.training import (
     before_certificate,
     before_exam_record,
@@ -25,7 +25,6 @@ from models.training import (
 )
 from models.training_exam import ExamPaper, ExamRecord, Question
 
-REFERENCE_SCOPE = ScopeColumns(own=None, department=None, enterprise=None)
 DERIVED = {"in_form": False, "in_io": False, "filter": True}
 HIDDEN = {"in_list": False}
 # Module-specific label keys for columns whose generic key (field.<column>) other modules use.

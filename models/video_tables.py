@@ -11,7 +11,7 @@ from core.crud.fields import TEXTAREA, fields
 from core.crud.registry import TableSpec, register
 from core.crud.service import ValidationFailed
 from core.crud.validate import Problem
-from core.rbac import Actor, ScopeColumns
+from core.rbac import REFERENCE_SCOPE, Actor, ScopeColumns
 from models.duty_tables import HIDDEN_SCOPE, labelled
 from models.enums import Module
 from models.org import Area
@@ -24,8 +24,6 @@ from models.video import (
     VideoZone,
 )
 from models.video_rules import default_detector_config, polygon_problem, rule_params
-
-REFERENCE_SCOPE = ScopeColumns(own=None, department=None, enterprise=None)
 
 
 def _scope_from(values: dict[str, Any], source: Any) -> None:
