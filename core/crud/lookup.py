@@ -92,5 +92,6 @@ def options(session: Session, table: str, actor: Actor, limit: int = 1000) -> di
     """id → name of the rows a picker may offer this actor (scoped, live, alphabetical)."""
     spec = get_spec(table)
     title = getattr(spec.model, spec.title_field)
-    rows = session.exec(visible(spec, actor).order_by(title).limit(limit)).all()
-    return {row.id: str(getattr(row, spec.title_field)) for row in rows}
+    stmt = visible(spec, actor).with_only_columns(spec.model.id, title)
+    rows = session.execute(stmt.order_by(title).limit(limit)).all()
+    return {row_id: str(name) for row_id, name in rows}

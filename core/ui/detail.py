@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import pandas as pd
@@ -13,6 +14,7 @@ from core.config import get_settings
 from core.crud import files, present, service
 from core.crud.custom import effective_fields
 from core.crud.registry import TableSpec
+from core.db import session_scope
 from core.i18n import Translatable
 from core.rbac import Actor
 from core.ui.context import lang, show_error, tr
@@ -93,14 +95,9 @@ def _attachments(
                 _, thumb = files.fetch(session, spec, actor, item.id, settings, thumbnail=True)
                 if thumb:
                     c1.image(thumb)
-            try:
-                _, data = files.fetch(session, spec, actor, item.id, settings)
-            except Translatable as exc:
-                c2.error(exc.message(lang()))
-                continue
             c2.download_button(
                 f"{tr('common.download')} · {item.filename} ({item.size // 1024 + 1} KB)",
-                data,
+                partial(_file_bytes, spec, actor, item.id),
                 file_name=item.filename,
                 mime=item.mime,
                 key=f"att_{item.id}",
@@ -112,6 +109,13 @@ def _attachments(
             )
             if pressed and _upload(spec, actor, row_id, upload.getvalue(), upload.name):
                 st.rerun()
+
+
+def _file_bytes(spec: TableSpec, actor: Actor, attachment_id: int) -> bytes:
+    """Read on click, not on every render; the row's scope is checked again then."""
+    with session_scope() as session:
+        _, data = files.fetch(session, spec, actor, attachment_id, get_settings())
+    return data or b""
 
 
 def _upload(spec: TableSpec, actor: Actor, row_id: int, data: bytes, name: str) -> bool:
