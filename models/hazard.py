@@ -91,6 +91,8 @@ class Hazard(EnterpriseScoped, table=True):
     source: HazardSource = Field(default=HazardSource.INSPECTION, index=True)
     area_id: int | None = Field(default=None, foreign_key="area.id", index=True)
     location: str | None = Field(default=None, max_length=200)
+    plan_x: float | None = Field(default=None, description="Position on the floor plan, metres")
+    plan_y: float | None = Field(default=None)
     risk_point_id: int | None = Field(default=None, foreign_key="risk_point.id", index=True)
     inspection_task_id: int | None = Field(
         default=None, foreign_key="inspection_task.id", index=True

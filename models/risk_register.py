@@ -56,6 +56,9 @@ class RiskPoint(EnterpriseScoped, table=True):
     residual_level: RiskLevel = Field(default=RiskLevel.LOW, index=True)
     current_level: RiskLevel = Field(default=RiskLevel.LOW, index=True)
     current_reason: str | None = Field(default=None, max_length=500)
+    controls_failing: bool = Field(default=False, index=True)
+    plan_x: float | None = Field(default=None, description="Position on the floor plan, metres")
+    plan_y: float | None = Field(default=None)
 
 
 class RiskMeasure(EnterpriseScoped, table=True):

@@ -22,6 +22,11 @@ class PageDef:
 
 
 HOME = PageDef("pages/home.py", "page.home", "nav.workbench")
+#: Module screens that are more than a table (maps, task lists, analysis), shown at the top of
+#: their module's group. One line per page; keep them in module order.
+MODULE_PAGES: tuple[PageDef, ...] = (
+    # end of module pages
+)
 SYSTEM_PAGES: tuple[PageDef, ...] = (
     PageDef("pages/sys_users.py", "page.users", "nav.system", Module.USERS),
     PageDef(
@@ -45,17 +50,22 @@ SYSTEM_PAGES: tuple[PageDef, ...] = (
 
 
 def all_pages() -> list[PageDef]:
-    """Home, every table page grouped by module (in Module order), the reference lists, then
-    the system pages."""
+    """Home, every module's screens then its tables (in Module order), the reference lists,
+    then the system pages."""
     order = {m.value: i for i, m in enumerate(Module)}
-    specs = sorted(
-        (s for s in all_specs() if s.page),
-        key=lambda s: (s.nav_group is not None, order[str(s.module)]),
-    )
-    tables = [
-        PageDef(s.page, s.label_key, s.nav_group or f"module.{s.module}", s.module) for s in specs
+    ranked = [(False, order[str(p.module)], 0, p) for p in MODULE_PAGES]
+    ranked += [
+        (
+            s.nav_group is not None,
+            order[str(s.module)],
+            1,
+            PageDef(s.page, s.label_key, s.nav_group or f"module.{s.module}", s.module),
+        )
+        for s in all_specs()
+        if s.page
     ]
-    return [HOME, *tables, *SYSTEM_PAGES]
+    ranked.sort(key=lambda r: r[:3])
+    return [HOME, *(r[3] for r in ranked), *SYSTEM_PAGES]
 
 
 def visible_pages(actor: Actor) -> list[PageDef]:
