@@ -1,9 +1,9 @@
 """SafeLoop entry point: configure the page, make sure the database is ready, run the shell."""
 
 import streamlit as st
-from core.init_db import initialise
 
 from core.config import get_settings
+from core.init_db import initialise
 from core.ui.shell import run_app
 
 st.set_page_config(page_title="SafeLoop", page_icon="🛡️", layout="wide")

@@ -175,3 +175,26 @@ def verify(session: Session, batch: int = 2000) -> ChainReport:
     if head is not None and (head.seq != checked or head.hash != prev):
         return ChainReport(False, checked, checked + 1, None, "entries removed from the end")
     return ChainReport(True, checked)
+
+
+def record_update(
+    session: Session, actor: Actor | None, table_name: str, row: SQLModel, before: dict[str, Any]
+) -> None:
+    """Stamp, flush and audit an edited row: only the fields that changed, nothing when none."""
+    row.updated_at = utcnow()
+    session.add(row)
+    session.flush()
+    after = snapshot(row)
+    delta = changes(before, after)
+    delta.pop("updated_at", None)
+    if delta:
+        record(
+            session,
+            actor,
+            "update",
+            table_name=table_name,
+            row_id=row.id,
+            enterprise_id=getattr(row, "enterprise_id", None),
+            before={k: before.get(k) for k in delta},
+            after=delta,
+        )

@@ -19,6 +19,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 from typing import Any, TextIO, TypeVar
 
@@ -319,6 +320,18 @@ def cmd_audit_verify(args: argparse.Namespace, settings: Settings) -> int:
     return 1
 
 
+def cmd_risk_refresh(args: argparse.Namespace, settings: Settings) -> int:
+    """Recompute every risk point's dynamic level from its hazards (after an import, a
+    migration or a change of ``dynamic_risk_threshold``)."""
+    from core.dynamic_risk import refresh_all
+
+    migrate.upgrade(settings)
+    with session_scope(get_engine(settings)) as session:
+        changed = refresh_all(session)
+    say(f"dynamic risk refreshed: {changed} risk points changed")
+    return 0
+
+
 def cmd_backup(args: argparse.Namespace, settings: Settings) -> int:
     with progress_line() as line:
         path = make_backup(SYSTEM, settings, Path(args.to) if args.to else None, progress=line)
@@ -388,6 +401,37 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
 # ------------------------------------------------------------------------------ parser
 
 
+def cmd_remind(args: argparse.Namespace, settings: Settings) -> int:
+    """For cron: write the escalation notices for what is overdue today (site time)."""
+    from core.clock import site_today
+    from core.hazard_remind import escalate_overdue
+
+    migrate.upgrade(settings)
+    today = date.fromisoformat(args.today) if args.today else site_today()
+    with session_scope(get_engine(settings)) as session:
+        sent = escalate_overdue(session, today)
+    say(f"overdue hazards: {sent} new notices ({today})")
+    return 0
+
+
+def cmd_inspections_generate(args: argparse.Namespace, settings: Settings) -> int:
+    """For cron: create the inspection rounds the plans have due (idempotent; site time)."""
+    from core.clock import site_today
+    from core.inspection_schedule import HORIZON_DAYS, generate_tasks
+
+    migrate.upgrade(settings)
+    today = date.fromisoformat(args.today) if args.today else site_today()
+    horizon = HORIZON_DAYS if args.horizon is None else args.horizon
+    with session_scope(get_engine(settings)) as session:
+        report = generate_tasks(session, today=today, horizon_days=horizon)
+    for plan_id, days in sorted(report.created.items()):
+        span = days[0].isoformat() if len(days) == 1 else f"{days[0]} .. {days[-1]}"
+        say(f"plan {plan_id}: {len(days)} round(s) due {span}")
+    raced = f"; {report.raced} plan(s) done by another run" if report.raced else ""
+    say(f"inspection rounds created: {report.tasks} from {len(report.created)} plan(s){raced}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="safeloop", description="SafeLoop work-safety platform: setup and administration."
@@ -406,6 +450,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--demo-if-new", action="store_true", help="load the demo into a new database")
     p.add_argument("--port", type=int, help="port (default: settings.port)")
     p.add_argument("--host", help="address to bind (default: settings.host)")
+    p = command("remind", cmd_remind, "notify managers of overdue hazards (run from cron)")
+    p.add_argument("--today", help="date to check, YYYY-MM-DD (default: today, site time)")
     p = command("demo", cmd_demo, "load the demo organisation into a database without users")
     p.add_argument(
         "--scale",
@@ -413,6 +459,14 @@ def build_parser() -> argparse.ArgumentParser:
         default="S",
         help="S: one plant as in the seed figures; M: 10x; L: 100x transactional rows",
     )
+
+    insp = sub.add_parser("inspections", help="inspection rounds").add_subparsers(
+        dest="inspections_command", required=True, metavar="ACTION"
+    )
+    p = insp.add_parser("generate", help="create the rounds the plans have due (run from cron)")
+    p.set_defaults(func=cmd_inspections_generate)
+    p.add_argument("--today", help="YYYY-MM-DD (default: today, site time)")
+    p.add_argument("--horizon", type=int, help="days ahead to create (default: a week)")
 
     db = sub.add_parser("db", help="schema migrations").add_subparsers(
         dest="db_command", required=True, metavar="ACTION"
@@ -439,6 +493,12 @@ def build_parser() -> argparse.ArgumentParser:
         dest="audit_command", required=True, metavar="ACTION"
     )
     aud.add_parser("verify", help="check the hash chain").set_defaults(func=cmd_audit_verify)
+
+    risk = sub.add_parser("risk", help="risk register").add_subparsers(
+        dest="risk_command", required=True, metavar="ACTION"
+    )
+    p = risk.add_parser("refresh", help="recompute dynamic risk levels from open hazards")
+    p.set_defaults(func=cmd_risk_refresh)
 
     p = command("backup", cmd_backup, "write a backup archive (database and attachments)")
     p.add_argument("--to", help="folder or .zip path (default: <data dir>/backups)")

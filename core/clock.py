@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from core.config import get_settings
@@ -21,3 +21,8 @@ def local(moment: datetime) -> datetime:
 
 def shown(moment: datetime, fmt: str = "%Y-%m-%d %H:%M") -> str:
     return local(moment).strftime(fmt)
+
+
+def site_today() -> date:
+    """Today's date where the site is: deadlines and due dates are local calendar days."""
+    return datetime.now(site_zone()).date()

@@ -60,6 +60,9 @@ class Settings(BaseSettings):
     page_size: int = Field(default=50, ge=5, le=1000, description="Rows per list page.")
     demo: bool = Field(default=False, description="Load the demo organisation into a new DB.")
     timezone: str = Field(default="Asia/Shanghai", description="Zone times are shown in.")
+    dynamic_risk_threshold: int = Field(
+        default=2, ge=1, le=1000, description="Open hazards on a risk point that raise its level."
+    )
 
     @field_validator("timezone")
     @classmethod

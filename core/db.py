@@ -63,6 +63,14 @@ def reset_engines() -> None:
     _engines.clear()
 
 
+def refresh_statistics(engine: Engine) -> None:
+    """``ANALYZE`` after a bulk load, so the planner knows e.g. that ``deleted_at`` is nearly
+    always NULL and picks the (state, deadline) index for the overdue list instead (SQLite keeps
+    no statistics until asked; PostgreSQL's autovacuum would get there later on its own)."""
+    with engine.begin() as conn:
+        conn.exec_driver_sql("ANALYZE")
+
+
 @contextmanager
 def session_scope(engine: Engine | None = None) -> Iterator[Session]:
     """One transaction: commit on success, roll back on any error, always close."""

@@ -14,7 +14,7 @@ import json
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
 from typing import Any, NamedTuple
 
@@ -26,6 +26,7 @@ from core.config import REPO_ROOT
 from core.crud.registry import get_spec
 from core.crud.service import create_row
 from core.demogen import generate_all
+from core.dynamic_risk import refresh_all
 from core.passwords import hash_password, verify_password
 from core.rbac import SYSTEM, default_scope
 from models.accounts import User
@@ -308,6 +309,9 @@ def load(
         progress=lambda f, message: report(0.3 + 0.7 * f, message),
         only=modules,
     )
+    if modules.get("hazard"):  # open hazards raise their risk points, as in the live app
+        evening = datetime.combine(builder.today, time(18, 0), tzinfo=UTC)
+        modules["risk_point_raised"] = refresh_all(session, now=evening)
     return DemoSummary({**builder.counts, **modules}, tuple(logins))
 
 

@@ -16,7 +16,7 @@ from core.crud.service import ValidationFailed
 from core.crud.validate import Problem
 from core.db import utcnow
 from core.rbac import Actor
-from models.hazard import FINISHED_STATES, Hazard, HazardCategory, HazardLevel, HazardSla
+from models.hazard import OPEN_STATES, Hazard, HazardCategory, HazardLevel, HazardSla
 from models.org import Person
 
 NUMBER_PREFIX = "YH"
@@ -111,6 +111,6 @@ def overdue_clause(today: date) -> ColumnElement[bool]:
     """Hazards past their deadline that still wait for rectification or verification."""
     return and_(
         col(Hazard.deadline) < today,
-        col(Hazard.state).not_in([s.value for s in FINISHED_STATES]),
+        col(Hazard.state).in_(OPEN_STATES),
         col(Hazard.deleted_at).is_(None),
     )

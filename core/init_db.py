@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from core import demo as demo_data
 from core.auth import has_users
 from core.config import Settings
-from core.db import get_engine, session_scope
+from core.db import get_engine, refresh_statistics, session_scope
 from core.migrate import current_revision, upgrade
 from core.rbac import seed_permissions
 from core.reference import load_all as load_reference
@@ -55,6 +55,9 @@ def initialise(
             summary = demo_data.load(
                 session, scale=scale, progress=lambda f, message: report(0.15 + 0.8 * f, message)
             )
+    if summary:
+        report(0.96, "planner statistics")
+        refresh_statistics(engine)
     with session_scope(engine) as session:
         logins = summary.logins if summary else demo_data.active_logins(session)
     report(1.0, "database ready")

@@ -51,6 +51,10 @@ def _sqlite_autocommit_driver(dbapi_conn: Any, _record: Any) -> None:
     # leave half a schema behind; we issue BEGIN ourselves in _sqlite_begin_immediate.
     dbapi_conn.isolation_level = None
     dbapi_conn.execute(f"PRAGMA busy_timeout={SQLITE_MIGRATION_BUSY_MS}")
+    # Batch mode rebuilds a table by copy, drop and rename; with foreign keys enforced SQLite
+    # refuses to drop a table others point at. SQLite's own recipe: switch them off for the
+    # migration, then prove nothing dangles (foreign_key_check in ``upgrade``).
+    dbapi_conn.execute("PRAGMA foreign_keys=OFF")
 
 
 def _sqlite_begin_immediate(conn: Connection) -> None:
@@ -72,7 +76,14 @@ def upgrade(settings: Settings | None = None) -> None:
     engine = _migration_engine((settings or get_settings()).db_url)
     try:
         with engine.connect() as conn:
+            before = MigrationContext.configure(conn).get_current_revision()
             command.upgrade(alembic_config(conn), "head")
+            ran = MigrationContext.configure(conn).get_current_revision() != before
+            if ran and engine.dialect.name == "sqlite":
+                dangling = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                if dangling:
+                    conn.rollback()
+                    raise RuntimeError(f"migration left dangling references: {dangling[:5]}")
             if conn.in_transaction():
                 conn.commit()
     finally:

@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import false
+from sqlalchemy import false, or_
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, delete, select
 
@@ -41,6 +41,7 @@ class Actor:
     park_id: int | None = None
     enterprise_id: int | None = None
     department_id: int | None = None
+    person_id: int | None = None
     language: str = "zh-CN"
     grants: frozenset[tuple[str, str]] = field(default_factory=frozenset)
 
@@ -104,6 +105,7 @@ def actor_for(session: Session, user: User) -> Actor:
         park_id=user.park_id,
         enterprise_id=user.enterprise_id,
         department_id=user.department_id,
+        person_id=user.person_id,
         language=user.language,
         grants=grants_for(session, roles),
     )
@@ -131,12 +133,17 @@ def set_grant(
 
 @dataclass(frozen=True)
 class ScopeColumns:
-    """Which column of a table answers each scope level (None: the table has none)."""
+    """Which column of a table answers each scope level (None: the table has none).
+
+    ``assigned`` names a person column (a hazard's owner): own-scope users also reach the
+    rows assigned to them, or a worker could never rectify a hazard somebody else reported.
+    """
 
     own: str | None = "created_by"
     department: str | None = "department_id"
     enterprise: str | None = "enterprise_id"
     park: str | None = None
+    assigned: str | None = None
 
 
 # Reference lists and libraries: one copy for everyone who may view the module.
@@ -181,9 +188,10 @@ def scope_clause(model: type, cols: ScopeColumns, actor: Actor) -> ColumnElement
         Scope.DEPARTMENT: actor.department_id,
         Scope.ENTERPRISE: actor.enterprise_id,
     }[level]
-    if value is None:
-        return false()
-    return getattr(model, _level_column(cols, level)) == value
+    clause = false() if value is None else getattr(model, _level_column(cols, level)) == value
+    if level == Scope.OWN and cols.assigned and actor.person_id is not None:
+        clause = or_(clause, getattr(model, cols.assigned) == actor.person_id)
+    return clause
 
 
 def values_in_scope(
@@ -203,4 +211,7 @@ def values_in_scope(
         Scope.DEPARTMENT: actor.department_id,
         Scope.ENTERPRISE: actor.enterprise_id,
     }[level]
+    assigned = cols.assigned and actor.person_id is not None
+    if level == Scope.OWN and assigned and values.get(cols.assigned) == actor.person_id:
+        return True
     return expected is not None and values.get(_level_column(cols, level)) == expected

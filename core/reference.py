@@ -8,6 +8,15 @@ A file looks like::
 
 Loading inserts the rows whose key is not in the table yet, so it runs on every start,
 picks up rows added in a new release, and never overwrites what an admin changed.
+
+A row refers to another reference row by that row's key, never by id (ids differ between
+databases). A file declares such columns once::
+
+    "lookups": {"scheme_id": {"table": "scoring_scheme", "key": "code"}}
+
+and its rows say ``"scheme_id": "LEC-1"``; the loader resolves the code to the id, loads the
+files of looked-up tables first, and takes a row as present when its key *and* its looked-up
+columns match (so a factor code may repeat in another scheme).
 """
 
 from __future__ import annotations
@@ -39,15 +48,52 @@ def read(path: Path) -> dict[str, Any]:
     return doc
 
 
+def _ordered(docs: list[tuple[Path, dict[str, Any]]]) -> list[tuple[Path, dict[str, Any]]]:
+    """Files in path order, except that a file waits for the files of the tables it looks up
+    (a file looking up its own table would wait forever, and is refused as a cycle)."""
+    pending, out = list(docs), []
+    while pending:
+        waiting = {doc["table"] for _, doc in pending}
+        ready = [
+            (path, doc)
+            for path, doc in pending
+            if not {lk["table"] for lk in doc.get("lookups", {}).values()} & waiting
+        ]
+        if not ready:
+            raise ValueError(f"reference lookups form a cycle among {sorted(waiting)}")
+        out += ready
+        pending = [(path, doc) for path, doc in pending if all(path != p for p, _ in ready)]
+    return out
+
+
+def _resolve(session: Session, path: Path, doc: dict[str, Any]) -> list[dict[str, Any]]:
+    """The file's rows with every looked-up key replaced by the id it names."""
+    rows = [dict(r) for r in doc["rows"]]
+    for column, lookup in doc.get("lookups", {}).items():
+        target = get_spec(lookup["table"]).model
+        key = getattr(target, lookup["key"])
+        wanted = {r[column] for r in rows if r.get(column) is not None}
+        ids = dict(session.exec(select(key, target.id).where(key.in_(sorted(wanted)))).all())
+        for r in rows:
+            if r.get(column) is None:
+                continue
+            if r[column] not in ids:
+                where = f"{lookup['table']}.{lookup['key']}"
+                raise ValueError(f"{path.name}: {column} {r[column]!r} is not in {where}")
+            r[column] = ids[r[column]]
+    return rows
+
+
 def load_all(session: Session) -> dict[str, int]:
     """Insert missing reference rows of every file; returns rows added per table."""
     added: dict[str, int] = {}
-    for path in files():
-        doc = read(path)
+    for path, doc in _ordered([(p, read(p)) for p in files()]):
         spec = get_spec(doc["table"])
-        key = getattr(spec.model, doc["key"])
-        present = set(session.exec(select(key)).all())
-        new = [row for row in doc["rows"] if row[doc["key"]] not in present]
+        names = (doc["key"], *doc.get("lookups", {}))
+        cols = [getattr(spec.model, n) for n in names]
+        present = {tuple(r) for r in session.execute(select(*cols)).all()}
+        rows = _resolve(session, path, doc)
+        new = [row for row in rows if tuple(row.get(n) for n in names) not in present]
         if not new:
             continue
         session.add_all(spec.model(**row) for row in new)

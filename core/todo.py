@@ -29,6 +29,7 @@ class TodoItem:
     severity: str = "info"  # info | warning | error
     page: str | None = None
     due: date | None = None
+    row_id: int | None = None
 
 
 Provider = Callable[[Session, Actor, date], list[TodoItem]]
@@ -86,7 +87,11 @@ PROVIDERS: list[Provider] = [certificates_due, locked_accounts]
 
 def todo_for(session: Session, actor: Actor, today: date | None = None) -> list[TodoItem]:
     """Everything due for the actor, most urgent first."""
+    from core.hazard_remind import hazards_waiting  # imports this module: resolve at call time
+    from core.inspection_tasks import inspection_todo  # same
+
     today = today or date.today()
-    items = [item for provider in PROVIDERS for item in provider(session, actor, today)]
+    providers = [*PROVIDERS, hazards_waiting, inspection_todo]
+    items = [item for provider in providers for item in provider(session, actor, today)]
     rank = {"error": 0, "warning": 1, "info": 2}
     return sorted(items, key=lambda i: (rank[i.severity], i.due or date.max))

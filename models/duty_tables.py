@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from core.crud.fields import TEXTAREA, fields
+from core.crud.fields import TEXTAREA, module_fields
 from core.crud.registry import TableSpec, register
 from core.crud.service import ValidationFailed
 from core.crud.validate import Problem
@@ -28,15 +28,6 @@ from models.enums import Module
 from models.org import Person, Post
 
 SHARED = {"name", "post_id", "active", "enterprise_id", "department_id"}
-
-
-def labelled(prefix: str, names: tuple[str, ...], **overrides: dict[str, Any]) -> dict:
-    """Per-field overrides with ``field.<prefix>.<col>`` labels for the module's own columns."""
-    out: dict[str, dict[str, Any]] = {}
-    for name in names:
-        extra = {} if name in SHARED else {"label": f"field.{prefix}.{name}"}
-        out[name] = extra | overrides.get(name, {})
-    return out
 
 
 def _scope_from(values: dict[str, Any], source: Any) -> None:
@@ -81,19 +72,17 @@ DUTY_ITEM = register(
         page="pages/duty_item.py",
         model=DutyItem,
         module=Module.DUTY,
-        fields=fields(
+        fields=module_fields(
             DutyItem,
             *ITEM_COLS,
-            **labelled(
-                "duty",
-                ITEM_COLS,
-                post_id={"filter": True},
-                cycle={"filter": True},
-                content={"kind": TEXTAREA, "in_list": False},
-                active={"filter": True},
-                enterprise_id=HIDDEN_SCOPE,
-                department_id=HIDDEN_SCOPE,
-            ),
+            prefix="duty",
+            shared=SHARED,
+            post_id={"filter": True},
+            cycle={"filter": True},
+            content={"kind": TEXTAREA, "in_list": False},
+            active={"filter": True},
+            enterprise_id=HIDDEN_SCOPE,
+            department_id=HIDDEN_SCOPE,
         ),
         search=("name", "content", "basis"),
         default_sort=("post_id", False),
@@ -110,23 +99,21 @@ DUTY_TASK = register(
         page="pages/duty_task.py",
         model=DutyTask,
         module=Module.DUTY,
-        fields=fields(
+        fields=module_fields(
             DutyTask,
             *TASK_COLS,
-            **labelled(
-                "duty",
-                TASK_COLS,
-                name={"label": "field.duty.task_name", "required": False},
-                item_id={"filter": True},
-                person_id={"filter": True},
-                period_start={"filter": True},
-                period_end={"in_form": False},
-                due_on={"filter": True},
-                state={"filter": True},
-                on_time={"in_form": False, "filter": True},
-                enterprise_id=HIDDEN_SCOPE,
-                department_id=HIDDEN_SCOPE,
-            ),
+            prefix="duty",
+            shared=SHARED,
+            name={"label": "field.duty.task_name", "required": False},
+            item_id={"filter": True},
+            person_id={"filter": True},
+            period_start={"filter": True},
+            period_end={"in_form": False},
+            due_on={"filter": True},
+            state={"filter": True},
+            on_time={"in_form": False, "filter": True},
+            enterprise_id=HIDDEN_SCOPE,
+            department_id=HIDDEN_SCOPE,
         ),
         search=("name",),
         default_sort=("due_on", True),
@@ -142,21 +129,19 @@ DUTY_SUBMISSION = register(
         page="pages/duty_submission.py",
         model=DutySubmission,
         module=Module.DUTY,
-        fields=fields(
+        fields=module_fields(
             DutySubmission,
             *SUBMISSION_COLS,
-            **labelled(
-                "duty",
-                SUBMISSION_COLS,
-                task_id={"filter": True},
-                submitted_at={"filter": True},
-                content={"kind": TEXTAREA},
-                reviewer_id={"filter": True},
-                decision={"filter": True},
-                comment={"kind": TEXTAREA, "in_list": False},
-                enterprise_id=HIDDEN_SCOPE,
-                department_id=HIDDEN_SCOPE,
-            ),
+            prefix="duty",
+            shared=SHARED,
+            task_id={"filter": True},
+            submitted_at={"filter": True},
+            content={"kind": TEXTAREA},
+            reviewer_id={"filter": True},
+            decision={"filter": True},
+            comment={"kind": TEXTAREA, "in_list": False},
+            enterprise_id=HIDDEN_SCOPE,
+            department_id=HIDDEN_SCOPE,
         ),
         search=("content", "comment"),
         title_field="content",

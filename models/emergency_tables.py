@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from sqlmodel import Session
 
-from core.crud.fields import TEXTAREA, FieldSpec, fields, with_changes
+from core.crud.fields import TEXTAREA, module_fields
 from core.crud.registry import TableSpec, register
 from core.crud.service import ValidationFailed
 from core.crud.validate import Problem
@@ -36,12 +37,7 @@ SHARED = {"name", "code", "kind", "status", "phone", "expires_on", "name_en", "d
 SHARED |= {"enterprise_id", "department_id", "person_id", "address"}
 
 
-def _fields(model: Any, *names: str, **overrides: dict[str, Any]) -> tuple[FieldSpec, ...]:
-    """Module fields labelled ``field.emergency.<column>`` unless the project shares the key."""
-    return tuple(
-        f if f.name in SHARED or f.label else with_changes(f, label=f"field.emergency.{f.name}")
-        for f in fields(model, *names, **overrides)
-    )
+_fields = partial(module_fields, prefix="emergency", shared=SHARED)
 
 
 def _follow(parent: type, column: str) -> Any:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
+from sqlalchemy import Index
 from sqlmodel import Field
 
 from core.db import utcnow
@@ -52,6 +53,9 @@ FINISHED_STATES: tuple[HazardState, ...] = (
     HazardState.VOIDED,
     HazardState.REJECTED,
 )
+#: The rest: someone still owes the hazard a step. Queries name these (``IN``) rather than
+#: excluding the finished ones, so the (state, deadline) index serves the overdue and open lists.
+OPEN_STATES: tuple[HazardState, ...] = tuple(s for s in HazardState if s not in FINISHED_STATES)
 
 
 class HazardCategory(Record, table=True):
@@ -82,6 +86,7 @@ class Hazard(EnterpriseScoped, table=True):
     """One hazard from discovery to close-out, with who fixed and who verified it."""
 
     __tablename__ = "hazard"
+    __table_args__ = (Index("ix_hazard_state_deadline", "state", "deadline"),)
 
     number: str | None = Field(default=None, max_length=30, unique=True, index=True)
     title: str = Field(max_length=200, index=True)
@@ -103,9 +108,11 @@ class Hazard(EnterpriseScoped, table=True):
     owner_id: int | None = Field(default=None, foreign_key="person.id", index=True)
     owner_department_id: int | None = Field(default=None, foreign_key="department.id", index=True)
     deadline: date | None = Field(default=None, index=True)
+    extension_deadline: date | None = Field(default=None, description="Requested new deadline")
     measures: str | None = Field(default=None, max_length=2000)
     cost: float | None = Field(default=None, ge=0)
     rectified_at: datetime | None = Field(default=None)
+    rectifier_id: int | None = Field(default=None, foreign_key="user.id", index=True)
     verifier_id: int | None = Field(default=None, foreign_key="user.id", index=True)
     verified_at: datetime | None = Field(default=None)
     closed_at: datetime | None = Field(default=None, index=True)

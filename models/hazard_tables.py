@@ -7,9 +7,10 @@ from typing import Any
 from core.crud.fields import TEXTAREA, fields
 from core.crud.registry import TableSpec, register
 from core.hazard import before_save_category, before_save_hazard
-from core.rbac import REFERENCE_SCOPE
+from core.hazard_flow import opened
+from core.rbac import REFERENCE_SCOPE, ScopeColumns
 from models.enums import Module
-from models.hazard import Hazard, HazardCategory, HazardSla
+from models.hazard import FINISHED_STATES, Hazard, HazardCategory, HazardSla
 
 #: Excel import resolves each referenced table's names once per column and currently counts a
 #: name twice when two columns point at the same table ("ambiguous"), so the second column of
@@ -99,9 +100,11 @@ HAZARD = register(
             "owner_id",
             "owner_department_id",
             "deadline",
+            "extension_deadline",
             "measures",
             "cost",
             "rectified_at",
+            "rectifier_id",
             "verifier_id",
             "verified_at",
             "closed_at",
@@ -125,9 +128,16 @@ HAZARD = register(
             owner_id=_label("owner_id"),
             owner_department_id={**_label("owner_department_id"), "filter": True, **ONE_PER_TABLE},
             deadline={**_label("deadline"), "filter": True},
+            extension_deadline={**_label("extension_deadline"), "in_list": False, "in_form": False},
             measures={**_label("measures"), "kind": TEXTAREA, "in_list": False},
             cost={**_label("cost"), "in_list": False},
             rectified_at={**_label("rectified_at"), "in_list": False},
+            rectifier_id={
+                **_label("rectifier_id"),
+                "in_list": False,
+                "in_form": False,
+                **ONE_PER_TABLE,
+            },
             verifier_id={**_label("verifier_id"), "in_list": False, **ONE_PER_TABLE},
             verified_at={**_label("verified_at"), "in_list": False},
             closed_at={**_label("closed_at"), "in_list": False},
@@ -137,6 +147,10 @@ HAZARD = register(
         title_field="number",
         default_sort=("found_at", True),
         before_save=before_save_hazard,
+        scope=ScopeColumns(assigned="owner_id"),
+        after_create=opened,
+        state_field="state",
+        locked=lambda h: h.state in FINISHED_STATES,
         example={"repeat_of_id": None, "risk_point_id": None, "inspection_task_id": None},
     )
 )

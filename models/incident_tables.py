@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from sqlmodel import Session
 
-from core.crud.fields import TEXTAREA, FieldSpec, fields, with_changes
+from core.crud.fields import TEXTAREA, module_fields
 from core.crud.registry import TableSpec, register
 from core.crud.service import ValidationFailed
 from core.crud.validate import Problem
@@ -31,12 +32,7 @@ from models.incident_action import (
 SHARED = {"name", "code", "kind", "name_en", "description", "enterprise_id", "department_id"}
 
 
-def _fields(model: Any, *names: str, **overrides: dict[str, Any]) -> tuple[FieldSpec, ...]:
-    """Module fields labelled ``field.incident.<column>`` unless the project shares the key."""
-    return tuple(
-        f if f.name in SHARED or f.label else with_changes(f, label=f"field.incident.{f.name}")
-        for f in fields(model, *names, **overrides)
-    )
+_fields = partial(module_fields, prefix="incident", shared=SHARED)
 
 
 def _follow_incident(session: Session, values: dict[str, Any]) -> None:

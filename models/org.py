@@ -19,6 +19,7 @@ from models.enums import (
     PersonStatus,
     RiskLevel,
 )
+from models.system import Attachment
 
 
 class Park(Record, table=True):
@@ -45,6 +46,12 @@ class Enterprise(Record, table=True):
     latitude: float | None = Field(default=None, ge=-90, le=90)
     plan_width: float | None = Field(default=None, gt=0, description="Floor-plan frame, metres")
     plan_height: float | None = Field(default=None, gt=0)
+    floor_plan_id: int | None = Field(
+        default=None,
+        foreign_key=f"{Attachment.__tablename__}.id",
+        index=True,
+        description="Uploaded floor-plan image in the plan frame; None draws the default plan",
+    )
 
 
 class Department(Record, table=True):

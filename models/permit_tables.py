@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
-from core.crud.fields import TEXTAREA, FieldSpec, fields
+from core.crud.fields import TEXTAREA, FieldSpec, module_fields
 from core.crud.registry import TableSpec, register
 from core.permit import before_save_permit, before_save_reading, before_save_signature
 from core.rbac import REFERENCE_SCOPE
@@ -23,11 +24,7 @@ from models.permit_reference import (
 SHARED = {"code", "name", "name_en", "description", "enterprise_id", "department_id", "position"}
 
 
-def _fields(model: Any, *names: str, **overrides: dict[str, Any]) -> tuple[FieldSpec, ...]:
-    labelled = {
-        n: {"label": f"field.permit.{n}", **overrides.get(n, {})} for n in names if n not in SHARED
-    }
-    return fields(model, *names, **{**overrides, **labelled})
+_fields = partial(module_fields, prefix="permit", shared=SHARED)
 
 
 def _reference(name: str, model: Any, flds: tuple[FieldSpec, ...], **kw: Any) -> TableSpec:

@@ -16,6 +16,7 @@ from core.crud.fields import TEXTAREA, FieldSpec, fields
 from core.crud.registry import TableSpec, register
 from core.rbac import REFERENCE_SCOPE
 from core.risk import inherit_point_scope, score_point
+from core.scoring_scheme import guard_row_delete, guard_rows
 from models.enums import Module
 from models.risk import LecFactor, LsFactor, RiskLevelRule
 from models.risk_inspection import (
@@ -23,6 +24,7 @@ from models.risk_inspection import (
     InspectionChecklist,
     InspectionPlan,
     InspectionTask,
+    InspectionTaskItem,
 )
 from models.risk_register import RiskMeasure, RiskPoint, RiskUnit
 
@@ -75,6 +77,8 @@ def _reference(
     example: dict[str, Any] | None = None,
     **overrides: Any,
 ) -> TableSpec:
+    """A table of a scoring scheme: its rows freeze once points are scored under the scheme
+    (``core.scoring_scheme``), so the hooks refuse edits, additions and deletions then."""
     return register(
         TableSpec(
             name=name,
@@ -82,11 +86,13 @@ def _reference(
             module=Module.RISK,
             page=f"pages/risk_{name}.py",
             nav_group="nav.reference",
-            fields=risk_fields(model, *cols, **overrides),
+            fields=risk_fields(model, "scheme_id", *cols, scheme_id={"filter": True}, **overrides),
             search=("code", *(c for c in ("meaning", "meaning_en") if c in cols)),
             title_field="code",
             default_sort=("code", False),
             scope=REFERENCE_SCOPE,
+            before_save=guard_rows(model),
+            before_delete=guard_row_delete,
             example={"code": "X{n}", **(example or {})},
         )
     )
@@ -124,7 +130,7 @@ RISK_LEVEL_RULE = _reference(
     "min_exclusive",
     "max_inclusive",
     "colour",
-    method={"filter": True, "label": "field.scoring"},
+    method={"filter": True, "label": "field.scoring", "in_form": False},
     level={"filter": True},
 )
 
@@ -177,6 +183,7 @@ RISK_POINT = register(
             "responsible_person_id",
             "method",
             "scoring",
+            "scheme_id",
             "hazard_factors",
             "accident_type_id",
             "other_accident_types",
@@ -197,7 +204,7 @@ RISK_POINT = register(
             "residual_r",
             "residual_level",
             "current_level",
-            "current_reason",
+            "controls_failing",
             unit_id={"filter": True},
             enterprise_id={"filter": True},
             department_id={"filter": True},
@@ -205,6 +212,7 @@ RISK_POINT = register(
             responsible_person_id={"in_list": False},
             method={"filter": True},
             scoring={"filter": True, "in_list": False},
+            scheme_id={**COMPUTED, "in_list": False, "filter": True},
             hazard_factors={"kind": TEXTAREA},
             accident_type_id={"filter": True},
             other_accident_types={"in_list": False},
@@ -214,8 +222,8 @@ RISK_POINT = register(
             residual_d=COMPUTED,
             residual_r={**COMPUTED, "in_list": False},
             residual_level={**COMPUTED, "filter": True},
-            current_level={"filter": True},
-            current_reason={"kind": TEXTAREA, "in_list": False},
+            current_level={**COMPUTED, "filter": True},
+            controls_failing={**COMPUTED, "filter": True},
             **_SCORES,
         ),
         search=("name", "code", "hazard_factors"),
@@ -233,8 +241,6 @@ RISK_POINT = register(
             "inherent_ls_s": None,
             "residual_ls_l": None,
             "residual_ls_s": None,
-            "current_level": None,
-            "current_reason": None,
         },
     )
 )
@@ -367,6 +373,7 @@ INSPECTION_TASK = register(
             "result",
             "issues_found",
             "checkin_location",
+            "checkin_at",
             "remark",
             plan_id={"filter": True, "in_list": False},
             due_date={"filter": True},
@@ -375,9 +382,45 @@ INSPECTION_TASK = register(
             state={"filter": True},
             result={"filter": True},
             checkin_location={"in_list": False},
+            checkin_at={**COMPUTED, "in_list": False, "label": "field.inspection.checkin_at"},
             remark={"kind": TEXTAREA, "in_list": False},
         ),
         search=("name", "checkin_location"),
         default_sort=("due_date", True),
+    )
+)
+
+# A task's lines are written by the task generator and ticked on the inspector's page
+# (core.inspection), never typed in a generic form: no create, no page of their own.
+INSPECTION_TASK_ITEM = register(
+    TableSpec(
+        name="inspection_task_item",
+        model=InspectionTaskItem,
+        module=Module.RISK,
+        fields=risk_fields(
+            InspectionTaskItem,
+            "task_id",
+            "seq",
+            "content",
+            "standard",
+            "result",
+            "remark",
+            "hazard_id",
+            "checked_at",
+            "enterprise_id",
+            "department_id",
+            task_id={"filter": True, "label": "field.inspection.task_id"},
+            standard={"kind": TEXTAREA, "in_list": False},
+            result={"filter": True, "label": "field.inspection.item_result"},
+            remark={"kind": TEXTAREA},
+            hazard_id={"label": "field.inspection.hazard_id"},
+            checked_at={**COMPUTED, "label": "field.inspection.checked_at"},
+            enterprise_id={"filter": True, "in_list": False},
+            department_id={"filter": True, "in_list": False},
+        ),
+        search=("content", "remark"),
+        title_field="content",
+        default_sort=("seq", False),
+        allow_create=False,
     )
 )

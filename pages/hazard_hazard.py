@@ -1,5 +1,9 @@
-"""Hazard register (隐患台账): report, rectify, verify, close."""
+"""Hazard register (隐患台账): the list, and under each hazard its workflow steps."""
 
+from functools import partial
+
+from core.hazard_flow import HAZARD_FLOW
 from core.ui.crud_page import render_table_page
+from core.ui.workflow_panel import render_workflow
 
-render_table_page("hazard")
+render_table_page("hazard", detail_extra=partial(render_workflow, wf=HAZARD_FLOW))

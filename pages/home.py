@@ -1,9 +1,9 @@
-"""Home: greeting, data scope and the to-do list."""
+"""Home: greeting, data scope, unread messages and the to-do list."""
 
 import streamlit as st
 
 from core.ui.context import current_actor, current_user, show_flash, tr
-from core.ui.home import todo_list
+from core.ui.home import inbox, todo_list
 
 actor = current_actor()
 user = current_user()
@@ -13,4 +13,5 @@ st.title(tr("home.welcome", name=user.display_name))
 st.caption(tr("app.tagline"))
 show_flash()
 st.caption(tr("home.scope", scope=tr(f"enum.Scope.{actor.scope}")))
+inbox(actor)
 todo_list(actor)

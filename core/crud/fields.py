@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import types
 import typing
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from enum import StrEnum
@@ -122,6 +122,20 @@ def fields(
         infer(model, n, **{**({"label": keys[n]} if n in keys else {}), **overrides.get(n, {})})
         for n in names
     )
+
+
+def module_fields(
+    model: type[SQLModel],
+    *names: str,
+    prefix: str,
+    shared: Collection[str],
+    **overrides: dict[str, Any],
+) -> tuple[FieldSpec, ...]:
+    """A module's fields: columns outside ``shared`` (whose project-wide wording fits) are
+    labelled ``field.<prefix>.<column>``, so one module's 状态 or 编号 never reads like
+    another's; an override that names its own label wins."""
+    keys = {n: f"field.{prefix}.{n}" for n in names if n not in shared}
+    return fields(model, *names, label_keys=keys, **overrides)
 
 
 def with_changes(spec: FieldSpec, **changes: Any) -> FieldSpec:

@@ -95,3 +95,13 @@ def options(session: Session, table: str, actor: Actor, limit: int = 1000) -> di
     stmt = visible(spec, actor).with_only_columns(spec.model.id, title)
     rows = session.execute(stmt.order_by(title).limit(limit)).all()
     return {row_id: str(name) for row_id, name in rows}
+
+
+def departments_of(session: Session, actor: Actor, enterprise_id: int) -> dict[int, str]:
+    """id → name of the enterprise's departments the actor may see (for filter pickers)."""
+    from models.org import Department
+
+    spec = get_spec("department")
+    stmt = visible(spec, actor).with_only_columns(Department.id, Department.name)
+    stmt = stmt.where(Department.enterprise_id == enterprise_id).order_by(Department.name)
+    return {i: n for i, n in session.execute(stmt).all()}

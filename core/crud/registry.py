@@ -12,6 +12,9 @@ from core.crud.fields import FieldSpec
 from core.rbac import Actor, ScopeColumns
 
 BeforeSave = Callable[[Session, dict[str, Any], Actor], None]
+AfterCreate = Callable[[Session, Any, Actor], None]
+#: Called before a soft delete (``True``) or a restore (``False``); raises to refuse.
+BeforeDelete = Callable[[Session, Any, Actor, bool], None]
 
 
 @dataclass(frozen=True)
@@ -22,6 +25,9 @@ class TableSpec:
     their module's group (or ``nav_group``, an i18n key, e.g. for reference data).
     ``example`` holds raw input that makes a valid row where generic sample values would not
     (the round-trip tests use it; ``{n}`` in a text becomes a number, for unique fields).
+    Workflow-bearing tables name their ``state_field`` (edits cannot change it: only the
+    workflow can), an ``after_create`` hook that opens the history, and ``locked`` rows
+    (finished records) that are archived read-only.
     """
 
     name: str
@@ -33,6 +39,10 @@ class TableSpec:
     default_sort: tuple[str, bool] = ("id", True)
     scope: ScopeColumns = field(default_factory=ScopeColumns)
     before_save: BeforeSave | None = None
+    after_create: AfterCreate | None = None
+    before_delete: BeforeDelete | None = None
+    state_field: str | None = None
+    locked: Callable[[Any], bool] | None = None
     allow_custom_fields: bool = True
     allow_create: bool = True
     page: str | None = None

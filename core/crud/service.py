@@ -294,7 +294,15 @@ def create_row(session: Session, spec: TableSpec, actor: Actor, raw: dict[str, A
         enterprise_id=getattr(row, "enterprise_id", None),
         after=audit.snapshot(row),
     )
+    if spec.after_create:
+        spec.after_create(session, row, actor)
     return row
+
+
+def guard_unlocked(spec: TableSpec, row: Any) -> None:
+    """Finished workflow records are archived: no edit, no delete."""
+    if spec.locked is not None and spec.locked(row):
+        raise PermissionDenied("error.record_locked")
 
 
 def update_row(
@@ -302,7 +310,11 @@ def update_row(
 ) -> SQLModel:
     actor.require(spec.module, Action.EDIT)
     row = get_row(session, spec, actor, row_id, include_deleted=False)
+    guard_unlocked(spec, row)
     values, custom, problems = prepare(session, spec, actor, raw, partial=True)
+    state = spec.state_field
+    if state and state in values and str(values[state]) != str(getattr(row, state)):
+        problems.append(Problem(state, "validation.state_by_workflow", {}))
     guard_named_scope(session, spec, actor, values)
     problems += unique_problems(session, spec, values, row_id, row.model_dump(warnings=False))
     if problems:
@@ -316,23 +328,7 @@ def update_row(
     row.sqlmodel_update(values)
     if custom:
         row.extra = {**(row.extra or {}), **custom}
-    row.updated_at = utcnow()
-    session.add(row)
-    session.flush()
-    after = audit.snapshot(row)
-    delta = audit.changes(before, after)
-    delta.pop("updated_at", None)
-    if delta:
-        audit.record(
-            session,
-            actor,
-            "update",
-            table_name=spec.name,
-            row_id=row.id,
-            enterprise_id=getattr(row, "enterprise_id", None),
-            before={k: before.get(k) for k in delta},
-            after=delta,
-        )
+    audit.record_update(session, actor, spec.name, row, before)
     return row
 
 
@@ -341,6 +337,9 @@ def _set_deleted(session: Session, spec: TableSpec, actor: Actor, row_id: int, o
     row = get_row(session, spec, actor, row_id, include_deleted=True)
     if (row.deleted_at is not None) == on:
         return row
+    guard_unlocked(spec, row)
+    if spec.before_delete:  # a domain rule, e.g. reference rows that scores depend on
+        spec.before_delete(session, row, actor, on)
     row.deleted_at = utcnow() if on else None
     session.add(row)
     session.flush()

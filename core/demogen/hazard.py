@@ -17,18 +17,21 @@ from sqlmodel import col, select
 
 from core.demogen import DemoContext
 from core.hazard import format_number, sla_days
+from core.hazard_demo import hazard_events
 from core.hazard_texts import EQUIPMENT, PLACES, TEXTS
 from models.enums import Role
 from models.hazard import Hazard, HazardCategory, HazardLevel, HazardSource, HazardState
 from models.reference import AccidentType
 from models.risk_inspection import InspectionResult, InspectionTask
 from models.risk_register import RiskPoint
+from models.workflow import WorkflowEvent
 
 ORDER = 20
 PER_SCALE = 10_200  # hazards at scale S over three years (≈ 3,400 a year), times ctx.factor
 MAIN_SHARE = 0.7
 MAJOR_SHARE = 0.02
 REPEAT_SHARE = 0.05
+HISTORY = timedelta(days=365)
 #: Top-level category code → share; the first three make ≈ 70 % (Pareto).
 CATEGORY_SHARE = {
     "01": 0.30, "02": 0.22, "03": 0.18, "05": 0.08, "06": 0.07,
@@ -36,7 +39,15 @@ CATEGORY_SHARE = {
 }  # fmt: skip
 #: Every row carries every column, as one multi-row INSERT needs.
 EMPTY: dict[str, Any] = dict.fromkeys(
-    ("rectified_at", "verified_at", "closed_at", "cost", "repeat_of_id", "inspection_task_id")
+    (
+        "rectified_at",
+        "rectifier_id",
+        "verified_at",
+        "closed_at",
+        "cost",
+        "repeat_of_id",
+        "inspection_task_id",
+    )
 )
 SOURCE_SHARE = {
     HazardSource.INSPECTION: 0.55,
@@ -156,7 +167,9 @@ def _lifecycle(
     late = deadline < now.date()
     if late and rng.random() < 0.3:
         return {"state": HazardState.EXTENSION_REQUESTED}
-    return {"state": HazardState.RECTIFYING}
+    if age > timedelta(days=3) and rng.random() < 0.15:  # failed verification, back to work
+        return {"state": HazardState.RECTIFYING}
+    return {"state": HazardState.CONFIRMED}
 
 
 def _tasks(ctx: DemoContext, enterprise_id: int) -> tuple[list[date], list[int]]:
@@ -225,6 +238,9 @@ def generate(ctx: DemoContext) -> dict[str, int]:
             if source == HazardSource.INSPECTION:
                 row["inspection_task_id"] = _task_for(tasks, day)
             row.update(_lifecycle(rng, found, row["deadline"], level, now))
+            if row["rectified_at"] is not None:  # four eyes: the verifier did not rectify it
+                others = [u for u in reporters if u != row["verifier_id"]] or reporters
+                row["rectifier_id"] = rng.choice(others)
             if repeat is None and row["state"] == HazardState.CLOSED:
                 recent.append(len(rows))
             rows.append(row)
@@ -235,7 +251,12 @@ def generate(ctx: DemoContext) -> dict[str, int]:
     repeats = [r for r in rows if "_repeat" in r]
     for r in repeats:
         r["repeat_of_id"] = id_of[id(rows[r.pop("_repeat")])]
-    ctx.bulk(Hazard, repeats)
+    repeat_ids = ctx.bulk(Hazard, repeats)
+    names = {u.id: u.username for u in ctx.users}
+    since = ctx.today - HISTORY if ctx.factor > 1 else date.min  # M and L: last year only
+    kept = [(i, r) for i, r in zip(ids + repeat_ids, originals + repeats, strict=True)]
+    kept = [(i, r) for i, r in kept if r["found_at"].date() >= since]
+    ctx.bulk(WorkflowEvent, hazard_events(rng, [i for i, _ in kept], [r for _, r in kept], names))
     return ctx.counts
 
 

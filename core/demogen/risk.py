@@ -1,8 +1,11 @@
 """Demo data for risk control: the main plant's risk list of 14,544 points (342 major, 981
-significant, 5,104 general, 8,117 low by residual level, as in the seed's screenshot), their
-control measures, checklists, inspection plans and three years of inspection tasks.
+significant, 5,104 general, 8,117 low by residual level, as in the seed's screenshot), scored
+under the active scoring schemes, JHA / SCL identification lines for the major and significant
+points, control measures, checklists, inspection plans and three years of inspection tasks.
 
 Points and measures are master data and do not scale; plans and tasks scale with the factor.
+Current levels start at the residual ones: hazards are generated later, and
+``core.dynamic_risk.refresh_all`` derives the raised levels from them.
 """
 
 from __future__ import annotations
@@ -14,22 +17,27 @@ from typing import Any
 from sqlmodel import select
 
 from core.demogen import DemoContext
+from core.inspection_schedule import HORIZON_DAYS, due_dates
+from core.inspection_tasks import OPEN_STATES
 from core.risk import Band, bands, lec_score, level_for, ls_score, shipped_bands
 from core.risk_templates import AREA_GROUPS, GROUPS, MEASURES, SPECIAL_PLANS, Component
+from core.scoring_scheme import active_scheme
 from models.enums import RiskLevel
 from models.org import Area, Enterprise
 from models.reference import AccidentType
-from models.risk import IdentificationMethod, MeasureClass, ScoringMethod
+from models.risk import AnalysisKind, IdentificationMethod, MeasureClass, ScoringMethod
 from models.risk_inspection import (
+    CheckResult,
     InspectionCheckItem,
     InspectionChecklist,
     InspectionPlan,
     InspectionPlanType,
     InspectionResult,
     InspectionTask,
+    InspectionTaskItem,
     InspectionTaskState,
 )
-from models.risk_register import RiskMeasure, RiskPoint, RiskUnit
+from models.risk_register import RiskAnalysisItem, RiskMeasure, RiskPoint, RiskUnit
 
 ORDER = 10
 MAIN_LEVELS = {
@@ -44,6 +52,8 @@ OTHER_SHARE = (0.02, 0.07, 0.33)  # major, significant, general; the rest low
 LEVELS = (RiskLevel.MAJOR, RiskLevel.SIGNIFICANT, RiskLevel.GENERAL, RiskLevel.LOW)
 LEC_L, LEC_E, LEC_C = (0.5, 1, 3, 6, 10), (1, 2, 3, 6, 10), (1, 3, 7, 15, 40)
 JHA_STEPS = ("作业前准备", "作业过程", "交叉作业", "作业结束清理")  # steps of a JHA activity
+SCL_ITEMS = ("{c}本体及安全附件", "{c}安全防护装置", "{c}作业环境与标识")  # SCL check items
+ANALYSED = (RiskLevel.MAJOR, RiskLevel.SIGNIFICANT)  # points that get identification lines
 CHECK_ITEMS = 40  # per checklist
 PLAN_CYCLES = {  # per main plant at S: (count, cycle days)
     InspectionPlanType.DAILY: (2, 1),
@@ -56,6 +66,7 @@ PLAN_CYCLES = {  # per main plant at S: (count, cycle days)
 
 def generate(ctx: DemoContext) -> None:
     rules = bands(ctx.session)
+    schemes = {m: getattr(active_scheme(ctx.session, m), "id", None) for m in ScoringMethod}
     if len(_combos(rules)) < 2 * len(LEVELS):  # edited bands that leave a level empty
         rules = shipped_bands()
     accidents = dict(ctx.session.exec(select(AccidentType.name, AccidentType.id)).all())
@@ -68,7 +79,9 @@ def generate(ctx: DemoContext) -> None:
             continue
         counts = MAIN_LEVELS if main else _other_counts()
         units = _units(ctx, ent, areas, MAIN_UNITS if main else 12, author(ent))
-        points = _points(ctx, ent, units, counts, combos, rules, accidents, author(ent))
+        scored = (combos, rules, schemes)
+        points = _points(ctx, ent, units, counts, scored, accidents, author(ent))
+        _analysis(ctx, points, author(ent))
         measures = _measures(ctx, points, author(ent))
         checklists = _checklists(ctx, units, measures, author(ent))
         plans = _plans(ctx, ent, units, checklists, main, author(ent))
@@ -152,8 +165,9 @@ def _units(ctx, ent: Enterprise, areas: list[Area], n: int, author) -> list[dict
     return rows
 
 
-def _points(ctx, ent, units, counts, combos, rules, accidents, author) -> list[dict[str, Any]]:
+def _points(ctx, ent, units, counts, scored, accidents, author) -> list[dict[str, Any]]:
     """Points drawn from the units' components; the most severe-looking get the high levels."""
+    combos, rules, schemes = scored
     rng = ctx.rng
     total = sum(counts.values())
     drafts: list[tuple[float, dict[str, Any], Component]] = []
@@ -174,6 +188,7 @@ def _points(ctx, ent, units, counts, combos, rules, accidents, author) -> list[d
         method = ScoringMethod.LS if rng.random() < 0.2 else ScoringMethod.LEC
         rows.append(_point(ctx, ent, j, unit, comp, method, level_of[j], combos, rules, accidents))
         rows[-1]["created_by"] = author
+        rows[-1]["scheme_id"] = schemes[method]
     ids = ctx.bulk(RiskPoint, [{k: v for k, v in r.items() if not k.startswith("_")} for r in rows])
     for row, row_id in zip(rows, ids, strict=True):
         row["id"] = row_id
@@ -220,10 +235,37 @@ def _point(ctx, ent, j, unit, comp, method, level, combos, rules, accidents) -> 
             row[f"{stage}_d"] = None
         row[f"{stage}_level"] = level_for(method, score, rules)
     row["current_level"], row["current_reason"] = row["residual_level"], None
-    if level != RiskLevel.MAJOR and rng.random() < 0.005:
-        row["current_level"] = LEVELS[LEVELS.index(level) - 1]
-        row["current_reason"] = "存在未闭环的事故隐患，管控措施失效，动态提级"
+    row["controls_failing"] = False
     return row
+
+
+def _analysis(ctx, points, author) -> None:
+    """JHA steps (activities) or SCL items (equipment) for the major and significant points:
+    what the identification found at each, the consequence and the controls in place."""
+    rows = []
+    for p in points:
+        if p["residual_level"] not in ANALYSED:
+            continue
+        comp: Component = p["_comp"]
+        jha = p["method"] == IdentificationMethod.JHA
+        labels = JHA_STEPS[:3] if jha else tuple(i.format(c=comp.name) for i in SCL_ITEMS)
+        for seq, label in enumerate(labels, start=1):
+            rows.append(
+                {
+                    "point_id": p["id"],
+                    "seq": seq,
+                    "kind": AnalysisKind.JHA_STEP if jha else AnalysisKind.SCL_ITEM,
+                    "step_or_item": f"{label}：{comp.name}" if jha else label,
+                    "hazard": comp.hazard,
+                    "consequence": f"{comp.accident}、{comp.other}",
+                    "standard": None if jha else f"{comp.name}符合安全技术规范，{comp.engineering}",
+                    "existing_controls": comp.engineering,
+                    "enterprise_id": p["enterprise_id"],
+                    "department_id": p["department_id"],
+                    "created_by": author,
+                }
+            )
+    ctx.bulk(RiskAnalysisItem, rows)
 
 
 def _raise(method, residual, rules, rng) -> tuple[float, ...]:
@@ -301,7 +343,13 @@ def _checklists(ctx, units, measures, author) -> dict[int, dict[str, Any]]:
                     "created_by": author,
                 }
             )
-    ctx.bulk(InspectionCheckItem, items)
+    for item, item_id in zip(items, ctx.bulk(InspectionCheckItem, items), strict=True):
+        item["id"] = item_id
+    lines: dict[int, list[dict[str, Any]]] = {}
+    for item in items:
+        lines.setdefault(item["checklist_id"], []).append(item)
+    for row in by_unit.values():
+        row["_items"] = lines.get(row["id"], [])  # what each round of its plans copies
     return by_unit
 
 
@@ -315,10 +363,14 @@ def _plans(ctx, ent, units, checklists, main, author) -> list[dict[str, Any]]:
         else {InspectionPlanType.WEEKLY: (1, 7), InspectionPlanType.MONTHLY: (1, 30)}
     )
     rows = []
+    inspectors = _inspectors(ctx, units) if main else []
     for plan_type, (count, days) in cycles.items():
         for k in range(count * ctx.factor):
             unit = units[(k * 7 + len(rows)) % len(units)]
             staff = unit["_staff"]
+            assignee = rng.choice(staff).id if staff else None
+            if plan_type in _INSPECTOR_PLANS and k < len(inspectors):
+                unit, assignee = inspectors[k]  # the demo inspectors have rounds to do
             label = (
                 SPECIAL_PLANS[k % len(SPECIAL_PLANS)]
                 if plan_type == InspectionPlanType.SPECIAL
@@ -332,7 +384,7 @@ def _plans(ctx, ent, units, checklists, main, author) -> list[dict[str, Any]]:
                     "checklist_id": checklists[unit["id"]]["id"],
                     "enterprise_id": ent.id,
                     "department_id": unit["department_id"],
-                    "assignee_id": rng.choice(staff).id if staff else None,
+                    "assignee_id": assignee,
                     "checkin_required": plan_type
                     in (InspectionPlanType.DAILY, InspectionPlanType.WEEKLY),
                     "active": True,
@@ -340,12 +392,24 @@ def _plans(ctx, ent, units, checklists, main, author) -> list[dict[str, Any]]:
                     "ends_on": None,
                     "created_by": author,
                     "_unit": unit,
+                    "_items": checklists[unit["id"]]["_items"],
                 }
             )
-    ids = ctx.bulk(InspectionPlan, [{k: v for k, v in r.items() if k != "_unit"} for r in rows])
-    for row, row_id in zip(rows, ids, strict=True):
+    plain = [{k: v for k, v in r.items() if not k.startswith("_")} for r in rows]
+    for row, row_id in zip(rows, ctx.bulk(InspectionPlan, plain), strict=True):
         row["id"] = row_id
     return rows
+
+
+def _inspectors(ctx, units) -> list[tuple[dict[str, Any], int]]:
+    """(a unit of their department, their person) for each demo inspector account."""
+    found = []
+    for user in ctx.users:
+        if "inspector" in (user.roles or []) and user.person_id is not None:
+            mine = [u for u in units if u["department_id"] == user.department_id]
+            if mine:
+                found.append((mine[0], user.person_id))
+    return found
 
 
 _TYPE_NAMES = {
@@ -356,21 +420,80 @@ _TYPE_NAMES = {
     InspectionPlanType.SPECIAL: "专项排查",
 }
 _ISSUE_RATE = {1: 0.2, 2: 0.16, 6: 0.18, 7: 0.24, 8: 0.24, 12: 0.18}  # winter heating, summer heat
+_INSPECTOR_PLANS = (InspectionPlanType.DAILY, InspectionPlanType.WEEKLY)
+LINE_DAYS = 90
+_REMARKS = (
+    "现场检查不符合要求，已拍照记录",
+    "防护装置缺失，未恢复",
+    "安全警示标识缺失、不清晰",
+    "点检记录未按时填写",
+    "个体防护用品未按规定佩戴",
+)
 
 
 def _tasks(ctx, plans, author) -> None:
-    """Every plan's occurrences up to one cycle ahead; most past ones done, a few overdue."""
+    """Every plan's rounds on the dates the task generator uses (so running it on the demo
+    adds nothing), up to its horizon; most past ones done, a few overdue. Rounds of the last
+    ``LINE_DAYS`` days and open ones carry their lines (a copy of the checklist with the
+    verdicts); older ones keep only their result, which keeps scale L affordable."""
     rng, today = ctx.rng, ctx.today
+    until = today + timedelta(days=HORIZON_DAYS)
+    users = {u.person_id: u.id for u in ctx.users if u.person_id is not None}
+    rows = []
+    for plan in plans:
+        days = due_dates(plan["plan_type"], plan["cycle_days"], plan["starts_on"], None, until)
+        for due in days:
+            row = _task(ctx, plan, plan["_unit"], due, rng, today, author)
+            if (today - due).days <= LINE_DAYS or row["state"] in OPEN_STATES:
+                row["_lines"] = _lines(ctx, plan, row, users.get(plan["assignee_id"]))
+            rows.append(row)
+    plain = [{k: v for k, v in r.items() if k != "_lines"} for r in rows]
+    ids = ctx.bulk(InspectionTask, plain)
+    lines = (
+        {**line, "task_id": task_id}
+        for row, task_id in zip(rows, ids, strict=True)
+        for line in row.get("_lines", ())
+    )
+    ctx.bulk(InspectionTaskItem, lines)
 
-    def rows():
-        for plan in plans:
-            unit = plan["_unit"]
-            due = plan["starts_on"]
-            while due <= today + timedelta(days=plan["cycle_days"]):
-                yield _task(ctx, plan, unit, due, rng, today, author)
-                due += timedelta(days=plan["cycle_days"])
 
-    ctx.bulk(InspectionTask, rows())
+def _lines(ctx, plan, task, checked_by) -> list[dict[str, Any]]:
+    """The round's copy of its checklist: done rounds have a verdict on every line (as many
+    failed lines as issues found), rounds in progress on the first half, others none."""
+    rng, items, state = ctx.rng, plan["_items"], task["state"]
+    verdicts: list[CheckResult | None] = [None] * len(items)
+    when = task["done_at"]
+    if state == InspectionTaskState.DONE:
+        failed = set(rng.sample(range(len(items)), min(task["issues_found"], len(items))))
+        task["issues_found"] = len(failed)
+        task["result"] = InspectionResult.ISSUES if failed else InspectionResult.OK
+        verdicts = [
+            CheckResult.FAIL
+            if i in failed
+            else (CheckResult.NA if rng.random() < 0.04 else CheckResult.PASS)
+            for i in range(len(items))
+        ]
+    elif state == InspectionTaskState.IN_PROGRESS:
+        half = len(items) // 2
+        verdicts = [CheckResult.PASS] * half + [None] * (len(items) - half)
+        when = ctx.moment(ctx.today, rng)
+    return [
+        {
+            "check_item_id": item["id"],
+            "measure_id": item["measure_id"],
+            "seq": item["seq"],
+            "content": item["content"],
+            "standard": item["standard"],
+            "result": verdict,
+            "remark": rng.choice(_REMARKS) if verdict == CheckResult.FAIL else None,
+            "checked_at": when if verdict is not None else None,
+            "checked_by": checked_by if verdict is not None else None,
+            "enterprise_id": task["enterprise_id"],
+            "department_id": task["department_id"],
+            "created_by": task["created_by"],
+        }
+        for item, verdict in zip(items, verdicts, strict=True)
+    ]
 
 
 def _task(ctx, plan, unit, due, rng, today, author) -> dict[str, Any]:
@@ -378,10 +501,10 @@ def _task(ctx, plan, unit, due, rng, today, author) -> dict[str, Any]:
     age = (today - due).days
     if age > 0:
         roll = rng.random()
-        overdue = 0.12 if age <= 60 else 0.02
+        overdue = 0.12 if age <= 60 else 0.0  # a round missed long ago was written off
         if roll < overdue:
             state = InspectionTaskState.OVERDUE
-        elif roll < overdue + 0.02:
+        elif roll < overdue + (0.02 if age <= 60 else 0.03):
             state = InspectionTaskState.CANCELLED
         else:
             state = InspectionTaskState.DONE
@@ -407,7 +530,11 @@ def _task(ctx, plan, unit, due, rng, today, author) -> dict[str, Any]:
         "done_at": done_at,
         "result": result,
         "issues_found": issues,
-        "checkin_location": unit["name"] if plan["checkin_required"] and done_at else None,
+        "checkin_location": (
+            unit["name"]
+            if plan["checkin_required"] and (done_at or state == InspectionTaskState.IN_PROGRESS)
+            else None
+        ),
         "remark": None,
         "created_by": author,
     }

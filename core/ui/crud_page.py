@@ -135,9 +135,13 @@ def _list(spec: TableSpec, actor: Actor, detail_extra: DetailExtra | None) -> se
     )
     c2.caption(tr("common.page_info", page=page.page, pages=page.pages, total=page.total))
     picked = event.selection.rows if event and event.selection else []
+    linked = st.query_params.get("id", "")
     if picked and picked[0] < len(rows):
         with session_scope() as session:
             render_detail(session, spec, actor, rows[picked[0]]["id"], detail_extra)
+    elif linked.isdigit():  # opened from a to-do or a message: ?id=<row id>
+        with session_scope() as session:
+            render_detail(session, spec, actor, int(linked), detail_extra)
     else:
         st.caption(tr("common.select_row"))
     return q

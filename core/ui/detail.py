@@ -50,7 +50,8 @@ def render_detail(
         width="stretch",
         key=f"{spec.name}_detail_{row_id}",
     )
-    can_edit = actor.can(spec.module, Action.EDIT) and not deleted
+    locked = spec.locked is not None and spec.locked(row)
+    can_edit = actor.can(spec.module, Action.EDIT) and not deleted and not locked
     if can_edit:
         key = f"{spec.name}_edit_{row_id}"
         with st.expander(tr("common.edit")), st.form(key):
@@ -60,7 +61,7 @@ def render_detail(
             key, lambda s: service.update_row(s, spec, actor, row_id, raw), tr("common.saved")
         ):
             st.rerun()
-    if actor.can(spec.module, Action.DELETE):
+    if actor.can(spec.module, Action.DELETE) and not locked:
         label, action, done = (
             ("common.restore", service.restore, "common.restored")
             if deleted

@@ -25,6 +25,23 @@ HOME = PageDef("pages/home.py", "page.home", "nav.workbench")
 #: Module screens that are more than a table (maps, task lists, analysis), shown at the top of
 #: their module's group. One line per page; keep them in module order.
 MODULE_PAGES: tuple[PageDef, ...] = (
+    PageDef(
+        "pages/hazard_report.py",
+        "page.hazard_report",
+        "module.hazard",
+        Module.HAZARD,
+        Action.CREATE,
+    ),
+    PageDef("pages/risk_map.py", "page.risk_map", "module.risk", Module.RISK),
+    PageDef("pages/hazard_analysis.py", "page.hazard_analysis", "module.hazard", Module.HAZARD),
+    PageDef("pages/risk_my_tasks.py", "page.risk_my_tasks", "module.risk", Module.RISK),
+    PageDef(
+        "pages/risk_control_list.py",
+        "page.risk_control_list",
+        "module.risk",
+        Module.RISK,
+        Action.EXPORT,
+    ),
     # end of module pages
 )
 SYSTEM_PAGES: tuple[PageDef, ...] = (

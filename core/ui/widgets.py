@@ -114,3 +114,13 @@ def filter_input(session: Session, actor: Actor, f: FieldSpec, key: str) -> Any:
             return (picked[0], picked[1])
         return (picked[0], None) if len(picked) == 1 else None
     return st.text_input(label, key=key) or None
+
+
+def one_or_all(cell: Any, label: str, choices: dict[Any, str], key: str) -> Any:
+    """A filter picker whose first entry, ``None``, means "all"."""
+    return cell.selectbox(
+        label,
+        [None, *choices],
+        format_func=lambda v: tr("common.all") if v is None else choices[v],
+        key=key,
+    )

@@ -27,6 +27,7 @@ from models.hazard import (
     HazardSla,
     HazardState,
 )
+from models.workflow import WorkflowEvent
 from tests.modules.conftest import TODAY
 
 FOUND = datetime(2026, 5, 6, 9, 30, tzinfo=UTC)
@@ -133,7 +134,8 @@ def test_overdue_is_a_query_over_deadline_and_state(demo_session: Session) -> No
 def test_demo_at_s_writes_ten_thousand_two_hundred_hazards(
     demo_session: Session, run_generator
 ) -> None:
-    assert run_generator("hazard") == {"hazard": 10_200}
+    counts = run_generator("hazard")
+    assert counts["hazard"] == 10_200
     s = demo_session
     numbers = s.exec(select(Hazard.number)).all()
     assert len(set(numbers)) == len(numbers)
@@ -148,6 +150,20 @@ def test_demo_at_s_writes_ten_thousand_two_hundred_hazards(
     assert _count(s, col(Hazard.found_at) > evening) == 0
     open_ = col(Hazard.state).not_in([st.value for st in FINISHED_STATES])
     assert 100 <= _count(s, open_) <= 600
+    # every hazard has the history the workflow would have written, ending in its state
+    last = (
+        select(WorkflowEvent.row_id, WorkflowEvent.to_state, WorkflowEvent.action)
+        .where(WorkflowEvent.table_name == "hazard")
+        .order_by(WorkflowEvent.row_id, WorkflowEvent.ts, WorkflowEvent.id)
+    )
+    final: dict[int, tuple[str, str]] = {}
+    for row_id, state, action in s.execute(last).all():
+        final[row_id] = (state, action)
+    assert counts["workflow_event"] > 3 * 10_200
+    states = dict(s.exec(select(Hazard.id, Hazard.state)).all())
+    assert {i: str(st) for i, st in states.items()} == {i: f[0] for i, f in final.items()}
+    assert {f[1] for f in final.values() if f[0] == "closed"} == {"verify_pass"}
+    assert _count(s, closed, col(Hazard.rectifier_id) == col(Hazard.verifier_id)) == 0
     assert _count(s, open_, col(Hazard.closed_at).is_not(None)) == 0
     assert 50 <= _count(s, overdue_clause(TODAY)) <= _count(s, open_)
     assert 150 <= _count(s, Hazard.level == HazardLevel.MAJOR) <= 300

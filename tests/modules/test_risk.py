@@ -1,4 +1,8 @@
-"""Risk module: the scoring rules, the shipped reference lists and the demo risk list."""
+"""Risk module: the scoring rules, the shipped reference lists and the demo risk list.
+
+Band edges and scheme versioning are in ``test_scoring.py``, dynamic risk in
+``test_dynamic_risk.py``.
+"""
 
 from __future__ import annotations
 
@@ -6,14 +10,15 @@ import pytest
 from sqlmodel import Session, func, select
 
 from core.crud.registry import get_spec
-from core.crud.service import ValidationFailed, create_row, update_row
+from core.crud.service import ListQuery, ValidationFailed, create_row, list_rows, update_row
 from core.rbac import SYSTEM
 from core.risk import Band, lec_score, level_for, ls_score, shipped_bands
 from models.enums import RiskLevel
 from models.org import Area, Enterprise
-from models.risk import LecFactor, LsFactor, RiskLevelRule
+from models.risk import AnalysisKind, LecFactor, LsFactor, RiskLevelRule, ScoringScheme
 from models.risk_inspection import InspectionTask, InspectionTaskState
-from models.risk_register import RiskMeasure, RiskPoint, RiskUnit
+from models.risk_register import RiskAnalysisItem, RiskMeasure, RiskPoint, RiskUnit
+from tests.factories import Org, Users, make
 
 BANDS = shipped_bands()
 
@@ -72,6 +77,7 @@ def test_reference_lists_are_loaded(demo_session: Session) -> None:
     assert count(LecFactor, factor="C") == 6
     assert count(LsFactor) == 10
     assert count(RiskLevelRule) == 8
+    assert count(ScoringScheme) == 2
     c15 = demo_session.exec(select(LecFactor).where(LecFactor.code == "C15")).one()
     assert c15.value == 15 and "1～2人死亡" in c15.meaning
     major = demo_session.exec(select(RiskLevelRule).where(RiskLevelRule.code == "LEC-major")).one()
@@ -101,14 +107,10 @@ def test_point_scores_are_computed_on_save(demo_session: Session) -> None:
     assert (point.inherent_d, point.inherent_level) == (540, RiskLevel.MAJOR)
     assert (point.residual_d, point.residual_level) == (126, RiskLevel.GENERAL)
     assert point.current_level == RiskLevel.GENERAL
-    raised = update_row(
-        demo_session,
-        spec,
-        SYSTEM,
-        point.id,
-        {"current_level": "significant", "current_reason": "存在未整改的重大隐患"},
-    )
-    assert raised.current_level == RiskLevel.SIGNIFICANT
+    lec1 = demo_session.exec(select(ScoringScheme).where(ScoringScheme.code == "LEC-1")).one()
+    assert point.scheme_id == lec1.id
+    typed = update_row(demo_session, spec, SYSTEM, point.id, {"current_level": "significant"})
+    assert typed.current_level == RiskLevel.GENERAL  # only hazards raise it (dynamic risk)
     ls = create_row(
         demo_session,
         spec,
@@ -171,6 +173,18 @@ def test_demo_risk_list_matches_the_seed(run_generator, demo_session: Session) -
     assert counts["risk_point"] > 14544  # the other enterprises have a few hundred
     assert 1.5 <= counts["risk_measure"] / counts["risk_point"] <= 2.5
     assert 3500 <= counts["inspection_task"] <= 5000
+    assert counts["risk_analysis_item"] >= 3 * (342 + 981)
+    kinds = dict(
+        demo_session.exec(
+            select(RiskAnalysisItem.kind, func.count()).group_by(RiskAnalysisItem.kind)
+        ).all()
+    )
+    assert kinds[AnalysisKind.JHA_STEP] > 0 and kinds[AnalysisKind.SCL_ITEM] > 0
+    unscored = select(func.count()).select_from(RiskPoint).where(RiskPoint.scheme_id.is_(None))
+    assert demo_session.exec(unscored).one() == 0
+    raised = select(func.count()).select_from(RiskPoint)
+    raised = raised.where(RiskPoint.current_level != RiskPoint.residual_level)
+    assert demo_session.exec(raised).one() == 0  # hazards (and raised levels) come later
     overdue = demo_session.exec(
         select(func.count())
         .select_from(InspectionTask)
@@ -229,3 +243,33 @@ def test_same_seed_same_rows(demo_engine) -> None:
             session.close()
             transaction.rollback()
     assert snapshots[0] == snapshots[1]
+
+
+def test_identification_lines_follow_their_point(session: Session, org: Org, users: Users) -> None:
+    """A JHA / SCL line takes its point's scope and kind; others cannot attach lines to a
+    point they cannot see."""
+    unit_a = make(session, "risk_unit", name="机修单元", enterprise_id=org.ent1,
+                  department_id=org.dept_a)  # fmt: skip
+    factors = {"inherent_l": 6, "inherent_e": 6, "inherent_c": 7}
+    factors |= {"residual_l": 3, "residual_e": 6, "residual_c": 7}
+    point = make(session, "risk_point", name="检修作业", unit_id=unit_a.id, method="jha",
+                 department_id=org.dept_a, enterprise_id=org.ent1, **factors)  # fmt: skip
+    spec = get_spec("risk_analysis_item")
+    line = create_row(
+        session,
+        spec,
+        users.inspector_a,
+        {"point_id": point.id, "seq": 1, "step_or_item": "停机挂牌", "hazard": "误启动"},
+    )
+    assert (line.enterprise_id, line.department_id) == (org.ent1, org.dept_a)
+    assert line.kind == AnalysisKind.JHA_STEP
+    seen_by_b = list_rows(session, spec, users.inspector_b, ListQuery()).rows
+    assert line.id not in {r.id for r in seen_by_b}
+    with pytest.raises(ValidationFailed) as exc:
+        create_row(
+            session,
+            spec,
+            users.inspector_b,
+            {"point_id": point.id, "seq": 2, "step_or_item": "试车", "hazard": "卷入"},
+        )
+    assert exc.value.problems[0].key == "validation.fk_missing"

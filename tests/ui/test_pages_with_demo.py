@@ -16,12 +16,10 @@ from streamlit.testing.v1 import AppTest
 from core.config import get_settings
 from core.db import get_engine, reset_engines, session_scope, utcnow
 from core.init_db import initialise
-from core.rbac import default_matrix
 from core.ui.nav import all_pages
 from models.accounts import User
 from tests.ui.conftest import APP
-
-INSPECTOR = set(default_matrix()["inspector"]["grants"])
+from tests.ui.test_pages import INSPECTOR_PAGES
 
 
 @pytest.fixture(scope="module")
@@ -60,9 +58,7 @@ def test_page_with_demo_data_for_admin(demo_users: dict[str, int], page: str) ->
     assert at.title
 
 
-@pytest.mark.parametrize(
-    "page", [p.path for p in all_pages() if p.module is None or p.module in INSPECTOR]
-)
+@pytest.mark.parametrize("page", INSPECTOR_PAGES)
 def test_page_with_demo_data_for_inspector(demo_users: dict[str, int], page: str) -> None:
     at, _ = _render(demo_users["inspector"], page)
     assert not at.exception, at.exception

@@ -1,0 +1,94 @@
+"""Tell users about things: who should hear of a record, and their unread inbox.
+
+Recipients are found by role and scope (the safety head of the enterprise, the head of the
+owner's department), so nobody has to maintain mailing lists. Writing is idempotent per
+(user, message, record): a side effect fired twice or a reminder run every hour notifies once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from sqlmodel import Session, col, select, update
+
+from core.db import utcnow
+from core.rbac import Actor
+from models.accounts import User
+from models.notification import Notification
+
+
+def users_with_role(
+    session: Session, role: str, *, enterprise_id: int | None, department_id: int | None = None
+) -> list[int]:
+    """Active accounts holding ``role`` in the enterprise (and department, when given)."""
+    stmt = select(User.id, User.roles).where(
+        User.enterprise_id == enterprise_id, col(User.deleted_at).is_(None), User.active
+    )
+    if department_id is not None:
+        stmt = stmt.where(User.department_id == department_id)
+    return [uid for uid, roles in session.execute(stmt).all() if role in (roles or [])]
+
+
+def notify(
+    session: Session,
+    user_ids: Iterable[int],
+    key: str,
+    *,
+    table_name: str | None = None,
+    row_id: int | None = None,
+    params: dict[str, Any] | None = None,
+    severity: str = "info",
+    enterprise_id: int | None = None,
+) -> int:
+    """Add the message for each user who does not have it yet; returns how many were new."""
+    wanted = set(user_ids)
+    if not wanted:
+        return 0
+    have = set(
+        session.exec(
+            select(Notification.user_id).where(
+                col(Notification.user_id).in_(wanted),
+                Notification.key == key,
+                Notification.table_name == table_name,
+                Notification.row_id == row_id,
+            )
+        ).all()
+    )
+    new = sorted(wanted - have)
+    session.add_all(
+        Notification(
+            user_id=uid,
+            key=key,
+            params=params or {},
+            table_name=table_name,
+            row_id=row_id,
+            severity=severity,
+            enterprise_id=enterprise_id,
+        )
+        for uid in new
+    )
+    session.flush()
+    return len(new)
+
+
+def unread(session: Session, actor: Actor, limit: int = 20) -> list[Notification]:
+    """The actor's own unread messages, newest first."""
+    if actor.user_id is None:
+        return []
+    stmt = (
+        select(Notification)
+        .where(Notification.user_id == actor.user_id, col(Notification.read_at).is_(None))
+        .order_by(col(Notification.created_at).desc(), col(Notification.id).desc())
+        .limit(limit)
+    )
+    return list(session.exec(stmt).all())
+
+
+def mark_read(session: Session, actor: Actor, ids: Iterable[int]) -> None:
+    """Only the actor's own messages can be marked, whatever ids are passed."""
+    session.execute(
+        update(Notification)
+        .where(col(Notification.id).in_(list(ids)), Notification.user_id == actor.user_id)
+        .values(read_at=utcnow())
+    )
