@@ -28,22 +28,20 @@ PREVIEW_ROWS = 50
 actor = guard(Module.RISK, Action.EXPORT)
 st.title(tr("page.risk_control_list"))
 st.caption(tr("risk_list.intro"))
-with session_scope() as session:
-    enterprises = options(session, "enterprise", actor)
 c1, c2, c3 = st.columns(3)
-enterprise = one_or_all(c1, tr("risk_list.col.enterprise"), enterprises, "rcl_enterprise")
-with session_scope() as session:
+with session_scope() as session:  # one read transaction for pickers, count and preview
+    enterprises = options(session, "enterprise", actor)
+    enterprise = one_or_all(c1, tr("risk_list.col.enterprise"), enterprises, "rcl_enterprise")
     departments = department_options(session, actor, enterprise)
-department = one_or_all(c2, tr("risk_list.col.department"), departments, "rcl_department")
-levels = c3.multiselect(
-    tr("risk_list.col.level"),
-    [level.value for level in RiskLevel],
-    format_func=lambda v: enum_label(RiskLevel(v), lang()),
-    placeholder=tr("common.all"),
-    key="rcl_levels",
-)
-filt = ListFilter(enterprise, department, tuple(levels))
-with session_scope() as session:
+    department = one_or_all(c2, tr("risk_list.col.department"), departments, "rcl_department")
+    levels = c3.multiselect(
+        tr("risk_list.col.level"),
+        [level.value for level in RiskLevel],
+        format_func=lambda v: enum_label(RiskLevel(v), lang()),
+        placeholder=tr("common.all"),
+        key="rcl_levels",
+    )
+    filt = ListFilter(enterprise, department, tuple(levels))
     total = count(session, actor, filt)
     rows = preview(session, actor, filt, lang(), PREVIEW_ROWS)
 st.caption(tr("risk_list.preview", shown=len(rows), total=total))
