@@ -82,3 +82,28 @@ def label_point(polygon: Polygon) -> tuple[float | None, float | None]:
         if inside(polygon, x0 + u * w, y0 + v * h):
             return (round(x0 + u * w, 2), round(y0 + v * h, 2))
     return (round(x0 + w / 2, 2), round(y0 + h / 2, 2))
+
+
+def _orient(p: Sequence[float], q: Sequence[float], r: Sequence[float]) -> float:
+    return (q[0] - p[0]) * (r[1] - p[1]) - (q[1] - p[1]) * (r[0] - p[0])
+
+
+def _cross(a: Sequence[float], b: Sequence[float], c: Sequence[float], d: Sequence[float]) -> bool:
+    """Do segments ab and cd properly cross (not merely touch or run along each other)?"""
+    o1, o2, o3, o4 = _orient(a, b, c), _orient(a, b, d), _orient(c, d, a), _orient(c, d, b)
+    return o1 * o2 < 0 and o3 * o4 < 0
+
+
+def polygons_intersect(p: Polygon, q: Polygon) -> bool:
+    """Do two areas share ground? Crossing edges, or one lying inside the other. Neighbours
+    that only share a wall do not: work on either side of it is not simultaneous operation."""
+    if len(p) < 3 or len(q) < 3:
+        return False
+    for i in range(len(p)):
+        a, b = p[i], p[(i + 1) % len(p)]
+        for j in range(len(q)):
+            if _cross(a, b, q[j], q[(j + 1) % len(q)]):
+                return True
+    px, py = label_point(p)
+    qx, qy = label_point(q)
+    return (px is not None and inside(q, px, py)) or (qx is not None and inside(p, qx, qy))

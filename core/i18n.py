@@ -47,6 +47,12 @@ def t(key: str, lang: str = DEFAULT_LANGUAGE, **params: object) -> str:
     return text.format(**params) if params else text
 
 
+def t_keys(key: str, lang: str, params: dict[str, object]) -> str:
+    """Translate ``key``; parameters that are catalogue keys are translated too."""
+    shown = {k: t(v, lang) if isinstance(v, str) and has(v, lang) else v for k, v in params.items()}
+    return t(key, lang, **shown)
+
+
 def enum_label(value: object, lang: str = DEFAULT_LANGUAGE) -> str:
     """Label of a StrEnum member, from ``enum.<Class>.<value>``."""
     return t(f"enum.{type(value).__name__}.{value}", lang)
@@ -61,9 +67,4 @@ class Translatable(Exception):
         self.params = params
 
     def message(self, lang: str = DEFAULT_LANGUAGE) -> str:
-        """The message in ``lang``; parameters that are catalogue keys are translated too."""
-        params = {
-            k: t(v, lang) if isinstance(v, str) and has(v, lang) else v
-            for k, v in self.params.items()
-        }
-        return t(self.key, lang, **params)
+        return t_keys(self.key, lang, self.params)

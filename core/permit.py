@@ -7,12 +7,17 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlalchemy import case
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import Session, col, select
 
 from core.crud.service import ValidationFailed
 from core.crud.validate import Problem
-from core.rbac import Actor
-from models.permit import Permit
+from core.db import utcnow
+from core.permit_template import template_for
+from core.rbac import Actor, PermissionDenied
+from models.permit import Permit, PermitSequence, PermitState
 from models.permit_reference import GasLimit, PermitGas, PermitGasUnit, PermitGrade, PermitType
 
 PLANT_TZ = timezone(timedelta(hours=8))  # permit numbers follow the plant's calendar day
@@ -32,11 +37,31 @@ def plant_day(moment: datetime) -> date:
     return aware(moment).astimezone(PLANT_TZ).date()
 
 
+def _highest_taken(session: Session, prefix: str) -> int:
+    """Numbers already given (demo, import) that the sequence row does not know of yet."""
+    taken = session.exec(select(Permit.number).where(col(Permit.number).like(f"{prefix}%"))).all()
+    seqs = (n[len(prefix) :] for n in taken if n)
+    return max((int(q) for q in seqs if q.isdigit()), default=0)
+
+
 def next_number(session: Session, type_code: str, day: date) -> str:
+    """The next number of a type and day, from one atomic upsert on ``permit_sequence``: two
+    sessions asking at once get consecutive numbers (the second waits for the first's lock)."""
     prefix = permit_number(type_code, day, 0)[:-3]
-    taken = session.exec(select(Permit.number).where(Permit.number.like(f"{prefix}%"))).all()
-    seqs = [int(n[len(prefix) :]) for n in taken if n and n[len(prefix) :].isdigit()]
-    return permit_number(type_code, day, max(seqs, default=0) + 1)
+    floor = _highest_taken(session, prefix)
+    dialect = session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    last = PermitSequence.__table__.c.last
+    stmt = (
+        insert(PermitSequence)
+        .values(prefix=prefix, last=floor + 1)
+        .on_conflict_do_update(
+            index_elements=["prefix"], set_={"last": case((last >= floor, last), else_=floor) + 1}
+        )
+        .returning(last)
+    )
+    seq = session.execute(stmt).scalar_one()
+    return permit_number(type_code, day, seq)
 
 
 def validity_problem(start: datetime, end: datetime, hours: int) -> Problem | None:
@@ -49,29 +74,39 @@ def validity_problem(start: datetime, end: datetime, hours: int) -> Problem | No
     return None
 
 
+def _strictest(rows: list[GasLimit]) -> GasLimit:
+    return min(rows, key=lambda r: r.max_value if r.max_value is not None else 1e9)
+
+
 def pick_limit(limits: Iterable[GasLimit], gas: str, medium_lel: float | None) -> GasLimit | None:
     """The limit row for ``gas``; for combustibles the LEL band of the medium decides, and an
-    unknown medium gets the strictest band (0.2 %vol)."""
+    unknown medium gets the strictest band (0.2 %vol). Of several toxic limits (CO's PC-TWA
+    and PC-STEL) a spot reading is held to the strictest."""
     rows = [r for r in limits if r.gas == gas]
-    if gas == PermitGas.COMBUSTIBLE and len(rows) > 1:
-        if medium_lel is None:
-            return min(rows, key=lambda r: r.max_value if r.max_value is not None else 1e9)
+    if gas == PermitGas.COMBUSTIBLE and len(rows) > 1 and medium_lel is not None:
         rows = [
             r
             for r in rows
             if (r.lel_min is None or medium_lel >= r.lel_min)
             and (r.lel_max is None or medium_lel < r.lel_max)
         ] or rows
-    return rows[0] if rows else None
+    return _strictest(rows) if rows else None
 
 
 MOLAR_MASS = {PermitGas.H2S: 34.08, PermitGas.CO: 28.01}  # g/mol, for ppm <-> mg/m3 at 25 °C
 
 
-def convert(value: float, gas: str, unit: str, target: str) -> float:
-    """Detectors read ppm, GBZ 2.1 limits are mg/m3: mg/m3 = ppm x M / 24.45."""
+def convert(
+    value: float, gas: str, unit: str, target: str, medium_lel: float | None = None
+) -> float:
+    """Detectors read ppm and %LEL; GBZ 2.1 limits are mg/m3 (mg/m3 = ppm x M / 24.45) and
+    GB 30871's combustible limits %vol (%vol = %LEL x the medium's LEL / 100)."""
+    if unit == target:
+        return value
+    if (unit, target) == (PermitGasUnit.LEL_PCT, PermitGasUnit.VOL_PCT) and medium_lel:
+        return value * medium_lel / 100
     mass = MOLAR_MASS.get(gas)  # type: ignore[call-overload]
-    if unit == target or mass is None:
+    if mass is None:
         return value
     if (unit, target) == (PermitGasUnit.PPM, PermitGasUnit.MG_M3):
         return value * mass / 24.45
@@ -80,12 +115,18 @@ def convert(value: float, gas: str, unit: str, target: str) -> float:
     return value
 
 
-def within(limit: GasLimit | None, value: float, gas: str = "", unit: str = "") -> bool | None:
+def within(
+    limit: GasLimit | None,
+    value: float,
+    gas: str = "",
+    unit: str = "",
+    medium_lel: float | None = None,
+) -> bool | None:
     """Is the reading inside the limit (converted to the limit's unit where needed)?"""
     if limit is None:
         return None
     if unit:
-        value = convert(value, gas, unit, limit.unit)
+        value = convert(value, gas, unit, limit.unit, medium_lel)
     low_ok = limit.min_value is None or value >= limit.min_value
     high_ok = limit.max_value is None or value <= limit.max_value
     return low_ok and high_ok
@@ -106,6 +147,9 @@ def before_save_permit(session: Session, values: dict[str, Any], actor: Actor) -
     start, end = values.get("planned_start"), values.get("planned_end")
     if hours and start and end and (problem := validity_problem(start, end, hours)):
         raise ValidationFailed([problem])
+    if ptype is not None and not values.get("template_id"):
+        template = template_for(session, ptype.code)
+        values["template_id"] = template.id if template else None
     if not values.get("number") and ptype is not None and start is not None:
         values["number"] = next_number(session, ptype.code, plant_day(start))
 
@@ -119,15 +163,28 @@ def _follow_permit(session: Session, values: dict[str, Any]) -> Permit | None:
     return permit
 
 
+ARCHIVED = (PermitState.CLOSED, PermitState.CANCELLED)
+#: A detector's clock may run a little ahead of the server's.
+CLOCK_SLACK = timedelta(minutes=5)
+
+
 def before_save_reading(session: Session, values: dict[str, Any], actor: Actor) -> None:
+    """Judge a reading against the type's limit; closed permits take no more readings."""
     permit = _follow_permit(session, values)
+    if permit is not None and permit.state in ARCHIVED:
+        raise PermissionDenied("error.record_locked")
+    at = values.get("measured_at")
+    if at is not None and aware(at) > utcnow() + CLOCK_SLACK:
+        raise ValidationFailed([Problem("measured_at", "permit.reading_future", {})])
     ptype = session.get(PermitType, permit.permit_type_id) if permit else None
     if ptype is None or values.get("value") is None:
         values["within_limit"] = None
         return
-    limit = pick_limit(limits_for(session, ptype.code), values.get("gas"), values.get("medium_lel"))
-    unit = values.get("unit") or ""
-    values["within_limit"] = within(limit, values["value"], values.get("gas") or "", unit)
+    gas, unit, lel = values.get("gas") or "", values.get("unit") or "", values.get("medium_lel")
+    if unit == PermitGasUnit.LEL_PCT and not lel:
+        raise ValidationFailed([Problem("medium_lel", "permit.lel_needs_medium", {})])
+    limit = pick_limit(limits_for(session, ptype.code), gas, lel)
+    values["within_limit"] = within(limit, values["value"], gas, unit, lel)
 
 
 def before_save_signature(session: Session, values: dict[str, Any], actor: Actor) -> None:

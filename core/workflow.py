@@ -182,53 +182,57 @@ def fire(
     problems = _missing(t, payload, comment, files)
     if problems:
         raise ValidationFailed(problems)
-    with session.begin_nested():  # a refusal inside a step's own checks undoes the step
-        before = audit.snapshot(record)
-        model: type[SQLModel] = spec.model
-        state_col = getattr(model, wf.state_field)
-        claimed = session.execute(
-            update(model)
-            .where(model.id == row_id, state_col == source)
-            .values({wf.state_field: t.target, "updated_at": utcnow()})
-            .execution_options(synchronize_session=False)
-        )
-        if claimed.rowcount != 1:
-            raise IllegalTransition("workflow.stale", action=f"workflow.action.{action}")
-        session.refresh(record)
-        if t.apply is not None:
-            t.apply(session, record, payload, actor)
-        session.add(record)
-        session.flush()
-        attachment_ids = store_files(session, wf, record, actor, files)
-        event = WorkflowEvent(
-            table_name=wf.table,
-            row_id=row_id,
-            from_state=source,
-            to_state=t.target,
-            action=action,
-            actor_id=actor.user_id,
-            actor_name=actor.username,
-            comment=comment or None,
-            data=audit.jsonable(payload),
-            attachment_ids=attachment_ids,
-            enterprise_id=getattr(record, "enterprise_id", None),
-        )
-        session.add(event)
-        session.flush()
-        after = audit.snapshot(record)
-        audit.record(
-            session,
-            actor,
-            "transition",
-            table_name=wf.table,
-            row_id=row_id,
-            enterprise_id=event.enterprise_id,
-            before={k: before.get(k) for k in audit.changes(before, after)},
-            after=audit.changes(before, after),
-            detail={"action": action, "from": source, "to": t.target, "event_id": event.id},
-        )
-        if wf.on_change is not None:
-            wf.on_change(session, record, event, actor)
+    try:
+        with session.begin_nested():  # a refusal inside a step's own checks undoes the step
+            before = audit.snapshot(record)
+            model: type[SQLModel] = spec.model
+            state_col = getattr(model, wf.state_field)
+            claimed = session.execute(
+                update(model)
+                .where(model.id == row_id, state_col == source)
+                .values({wf.state_field: t.target, "updated_at": utcnow()})
+                .execution_options(synchronize_session=False)
+            )
+            if claimed.rowcount != 1:
+                raise IllegalTransition("workflow.stale", action=f"workflow.action.{action}")
+            session.refresh(record)
+            if t.apply is not None:
+                t.apply(session, record, payload, actor)
+            session.add(record)
+            session.flush()
+            attachment_ids = store_files(session, wf, record, actor, files)
+            event = WorkflowEvent(
+                table_name=wf.table,
+                row_id=row_id,
+                from_state=source,
+                to_state=t.target,
+                action=action,
+                actor_id=actor.user_id,
+                actor_name=actor.username,
+                comment=comment or None,
+                data=audit.jsonable(payload),
+                attachment_ids=attachment_ids,
+                enterprise_id=getattr(record, "enterprise_id", None),
+            )
+            session.add(event)
+            session.flush()
+            after = audit.snapshot(record)
+            audit.record(
+                session,
+                actor,
+                "transition",
+                table_name=wf.table,
+                row_id=row_id,
+                enterprise_id=event.enterprise_id,
+                before={k: before.get(k) for k in audit.changes(before, after)},
+                after=audit.changes(before, after),
+                detail={"action": action, "from": source, "to": t.target, "event_id": event.id},
+            )
+            if wf.on_change is not None:
+                wf.on_change(session, record, event, actor)
+    except Exception:
+        session.expire(record)  # a rolled-back savepoint leaves the loaded state stale
+        raise
     return event
 
 

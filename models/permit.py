@@ -1,5 +1,7 @@
-"""Hazardous work permits (作业票, GB 30871-2022): the permit, its gas readings and its
-approval signatures. Rules (number, validity, gas limits) live in ``core.permit``."""
+"""Hazardous work permits (作业票, GB 30871-2022): the permit, its gas readings, its approval
+signatures and the per-day number sequence. Rules live in ``core.permit`` (number, validity,
+gas limits), ``core.permit_approval`` (the chain), ``core.permit_start`` (what must be true
+before work starts) and ``core.permit_flow`` (the state machine)."""
 
 from __future__ import annotations
 
@@ -7,15 +9,17 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON
-from sqlmodel import Field
+from sqlalchemy import JSON, Index
+from sqlmodel import Field, SQLModel
 
 from models.base import EnterpriseScoped
 from models.permit_reference import PermitApprovalRole, PermitGas, PermitGasUnit
 
 
 class PermitState(StrEnum):
-    """The whole life of a permit; transitions come with the workflow engine."""
+    """The whole life of a permit (``core.permit_flow``). ``submitted`` and ``gas_tested`` are
+    kept for permits imported from older records; the flow itself goes draft → approving →
+    approved → in progress (⇄ suspended) → completed → closed."""
 
     DRAFT = "draft"
     SUBMITTED = "submitted"
@@ -37,6 +41,8 @@ class PermitDecision(StrEnum):
 
 class Permit(EnterpriseScoped, table=True):
     __tablename__ = "permit"
+    # the GIS view and the statistics ask "this enterprise, this day / month"
+    __table_args__ = (Index("ix_permit_enterprise_start", "enterprise_id", "planned_start"),)
 
     number: str | None = Field(default=None, max_length=20, unique=True, index=True)
     permit_type_id: int = Field(foreign_key="permit_type.id", index=True)
@@ -55,6 +61,21 @@ class Permit(EnterpriseScoped, table=True):
     state: PermitState = Field(default=PermitState.DRAFT, index=True)
     cancel_reason: str | None = Field(default=None, max_length=500)
     closed_at: datetime | None = Field(default=None)
+    template_id: int | None = Field(default=None, foreign_key="permit_template.id", index=True)
+    parent_id: int | None = Field(default=None, foreign_key="permit.id", index=True)
+    form_values: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    # {measure code: {"by": user id, "name": user name, "at": iso time}}, ticked by the guardian
+    measures_checked: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    briefing_content: str | None = Field(default=None, max_length=1000)
+    briefing_by: int | None = Field(default=None, foreign_key="user.id")
+    briefed_at: datetime | None = Field(default=None)
+    # person ids (and "c<id>" for contractor workers) who signed the briefing (交底签字)
+    briefing_signed: list[Any] = Field(default_factory=list, sa_type=JSON)
+    # ids of permits overlapping in time and place when this one was submitted (交叉作业)
+    simops: list[Any] = Field(default_factory=list, sa_type=JSON)
+    started_at: datetime | None = Field(default=None)
+    suspend_reason: str | None = Field(default=None, max_length=500)
+    completed_at: datetime | None = Field(default=None)
 
 
 class PermitGasReading(EnterpriseScoped, table=True):
@@ -81,3 +102,17 @@ class PermitSignature(EnterpriseScoped, table=True):
     decision: PermitDecision = Field(default=PermitDecision.APPROVE, index=True)
     comment: str | None = Field(default=None, max_length=500)
     signed_at: datetime = Field(index=True)
+    signer_name: str | None = Field(default=None, max_length=50)
+    # set when the signature no longer counts: withdrawn (unapprove), or the permit was
+    # rejected and resubmitted; the row stays for the record
+    withdrawn_at: datetime | None = Field(default=None)
+
+
+class PermitSequence(SQLModel, table=True):
+    """The last number given per prefix (type code + plant day): one atomic upsert hands out
+    the next, so two applicants pressing "submit" at once never get the same number."""
+
+    __tablename__ = "permit_sequence"
+
+    prefix: str = Field(primary_key=True, max_length=20)
+    last: int = Field(default=0)

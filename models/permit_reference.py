@@ -113,7 +113,15 @@ class GasLimit(Record, table=True):
 
 
 class PermitTemplate(Record, table=True):
-    """What a permit of one type asks for: extra fields, measure items, approval steps."""
+    """What a permit of one type asks for (validated by ``core.permit_template``).
+
+    ``form_fields``: ``{"name", "label", "label_en", "kind", "required", "options"}``;
+    ``approval_steps``: ``{"role", "parallel", "grades"}`` in order, ``parallel`` joining the
+    step to the one before (they sign in any order), ``grades`` limiting it to some grades
+    (特级 hot work adds the plant leader); ``gases``: what must be analysed before the start;
+    ``worker_certificates``: certificate work types of which a worker needs one (any);
+    ``reading_interval_min``: how often readings are due during the work.
+    """
 
     __tablename__ = "permit_template"
 
@@ -125,3 +133,6 @@ class PermitTemplate(Record, table=True):
     form_fields: list[Any] = Field(default_factory=list, sa_type=JSON)
     measure_codes: list[Any] = Field(default_factory=list, sa_type=JSON)
     approval_steps: list[Any] = Field(default_factory=list, sa_type=JSON)
+    gases: list[Any] = Field(default_factory=list, sa_type=JSON)
+    worker_certificates: list[Any] = Field(default_factory=list, sa_type=JSON)
+    reading_interval_min: int | None = Field(default=None, ge=5, le=1440)

@@ -8,7 +8,9 @@ from typing import Any
 from core.crud.fields import TEXTAREA, FieldSpec, module_fields
 from core.crud.registry import TableSpec, register
 from core.permit import before_save_permit, before_save_reading, before_save_signature
-from core.rbac import REFERENCE_SCOPE
+from core.permit_flow import EDITABLE, opened, reading_saved
+from core.permit_template import before_save_template
+from core.rbac import REFERENCE_SCOPE, ScopeColumns
 from models.enums import Module
 from models.permit import Permit, PermitGasReading, PermitSignature
 from models.permit_reference import (
@@ -139,13 +141,27 @@ PERMIT_TEMPLATE = _reference(
         "form_fields",
         "measure_codes",
         "approval_steps",
+        "gases",
+        "worker_certificates",
+        "reading_interval_min",
         type_code={"filter": True},
         form_fields={"in_list": False},
         measure_codes={"in_list": False},
+        approval_steps={"in_list": False},
+        worker_certificates={"in_list": False},
     ),
     search=("code", "name"),
     default_sort=("code", False),
-    example={"code": "T{n}"},
+    before_save=before_save_template,
+    example={
+        "code": "T{n}",
+        "is_default": False,
+        "form_fields": [],
+        "measure_codes": [],
+        "gases": [],
+        "approval_steps": [{"role": "unit_head"}],
+        "reading_interval_min": 60,
+    },
 )
 
 PERMIT = register(
@@ -175,10 +191,16 @@ PERMIT = register(
             "jsa",
             "cancel_reason",
             "closed_at",
+            "template_id",
+            "parent_id",
+            "form_values",
+            "started_at",
+            "completed_at",
+            "suspend_reason",
             number={"in_form": False, "in_io": False},
             permit_type_id={"filter": True},
             grade_id={"filter": True},
-            state={"filter": True},
+            state={"filter": True, "in_form": False},
             enterprise_id={"filter": True},
             department_id={"filter": True},
             area_id={"filter": True},
@@ -188,12 +210,24 @@ PERMIT = register(
             content={"kind": TEXTAREA, "in_list": False},
             workers={"in_list": False},
             jsa={"in_list": False},
-            cancel_reason={"in_list": False},
+            cancel_reason={"in_list": False, "in_form": False},
+            closed_at={"in_list": False, "in_form": False},
+            template_id={"in_list": False, "in_form": False},
+            parent_id={"in_list": False, "in_form": False},
+            form_values={"in_list": False},
+            started_at={"in_list": False, "in_form": False},
+            completed_at={"in_list": False, "in_form": False},
+            suspend_reason={"in_list": False, "in_form": False},
         ),
         search=("number", "location", "content"),
         title_field="number",
         default_sort=("planned_start", True),
+        # the guardian reaches the permit they watch over, whoever applied for it
+        scope=ScopeColumns(assigned="guardian_id"),
         before_save=before_save_permit,
+        after_create=opened,
+        state_field="state",
+        locked=lambda p: p.state not in EDITABLE,
         # generic sample types (code X<n>) have no grade of their own: leave the grade empty
         example={"grade_id": None},
     )
@@ -228,6 +262,7 @@ PERMIT_GAS_READING = register(
         title_field="gas",
         default_sort=("measured_at", True),
         before_save=before_save_reading,
+        after_create=reading_saved,
     )
 )
 
@@ -246,6 +281,8 @@ PERMIT_SIGNATURE = register(
             "decision",
             "comment",
             "signed_at",
+            "signer_name",
+            "withdrawn_at",
             "enterprise_id",
             "department_id",
             role={"filter": True},
@@ -258,5 +295,8 @@ PERMIT_SIGNATURE = register(
         title_field="role",
         default_sort=("signed_at", True),
         before_save=before_save_signature,
+        # signatures come from the approval chain only, and are never edited afterwards
+        allow_create=False,
+        locked=lambda _s: True,
     )
 )

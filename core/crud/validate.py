@@ -26,7 +26,7 @@ from core.crud.fields import (
     TAGS,
     FieldSpec,
 )
-from core.i18n import LANGUAGES, t
+from core.i18n import LANGUAGES, t_keys
 
 _TRUE = {"true", "1", "yes", "y", "是", "√", "✓", "x"}
 _FALSE = {"false", "0", "no", "n", "否", ""}
@@ -42,7 +42,7 @@ class Problem:
     params: dict[str, Any]
 
     def message(self, lang: str) -> str:
-        return t(self.key, lang, **self.params)
+        return t_keys(self.key, lang, self.params)
 
 
 class Invalid(ValueError):

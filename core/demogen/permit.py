@@ -14,16 +14,15 @@ from typing import Any
 
 from sqlmodel import select
 
+from analytics.plan_geometry import box, clean_polygon, spot
 from core.demogen import DemoContext
 from core.permit import PLANT_TZ, permit_number
-from core.permit_demo import Crew, events, readings, signatures
+from core.permit_demo import STARTED, Crew, events, readings, signatures
+from core.permit_template import template_for
+from core.permit_workers import SPECIAL, matches
 from models.enums import Role
-from models.permit import (
-    Permit,
-    PermitGasReading,
-    PermitSignature,
-    PermitState,
-)
+from models.org import Certificate
+from models.permit import Permit, PermitGasReading, PermitSignature, PermitState
 from models.permit_reference import GasLimit, PermitGrade, PermitTemplate, PermitType
 from models.workflow import WorkflowEvent
 
@@ -42,10 +41,10 @@ MONTH_FACTOR = {1: 0.8, 2: 0.45, 7: 0.85, 8: 0.85, 12: 0.9}
 WEEKDAY_FACTOR = (1.0, 1.0, 1.0, 1.0, 0.95, 0.35, 0.15)
 START_HOURS = (7, 8, 8, 8, 9, 9, 10, 13, 14, 15)
 TODAY_STATES = (
-    PermitState.IN_PROGRESS, PermitState.IN_PROGRESS, PermitState.GAS_TESTED,
+    PermitState.IN_PROGRESS, PermitState.IN_PROGRESS, PermitState.APPROVED,
     PermitState.APPROVED, PermitState.SUSPENDED, PermitState.IN_PROGRESS,
 )  # fmt: skip
-TOMORROW_STATES = (PermitState.SUBMITTED, PermitState.APPROVING, PermitState.DRAFT)
+TOMORROW_STATES = (PermitState.APPROVING, PermitState.APPROVING, PermitState.DRAFT)
 CONTENT = {
     "DH": ("{e}管线焊接修复", "{e}法兰切割更换", "{e}支架气割", "{e}平台护栏焊接", "{e}壳体补焊"),
     "SX": ("{e}内部清理检查", "{e}内衬检修", "{e}人孔进入检测", "{e}内部防腐"),
@@ -71,6 +70,16 @@ DEFAULT_JSA = (
     ("作业实施", "人员伤害", "按票证措施落实, 监护人到位"),
 )
 CANCEL_REASONS = ("生产调度调整, 作业取消", "天气原因取消作业", "设备未交出, 作业推迟", "方案变更")
+SUSPEND_REASONS = ("复测可燃气体浓度上升, 暂停作业", "监护人临时离开现场", "突发大风, 暂停作业",
+                   "生产工况变化, 暂停作业")  # fmt: skip
+#: Which approval roles each system role signs in the demo (``core.permit_approval`` rules).
+SIGNER_ROLES = {
+    "gas_tester": (Role.INSPECTOR,),
+    "unit_head": (Role.DEPT_HEAD,),
+    "safety_dept": (Role.SAFETY_MANAGER,),
+    "plant_leader": (Role.SAFETY_HEAD,),
+    "acceptor": (Role.DEPT_HEAD, Role.SAFETY_MANAGER),
+}
 
 
 def _weighted_days(ctx: DemoContext) -> tuple[list[date], list[float]]:
@@ -91,6 +100,10 @@ def _pick(rng: random.Random, options: list[PermitGrade]) -> PermitGrade:
     return rng.choices(options, weights=[GRADE_MIX.get(g.code, 1) for g in options])[0]
 
 
+APPROVERS = {Role.SAFETY_HEAD, Role.SAFETY_MANAGER, Role.DEPT_HEAD, Role.INSPECTOR}
+APPLICANTS = APPROVERS | {Role.EMPLOYEE}
+
+
 class _Plant:
     """What one enterprise lends its permits: departments, areas, people, signers."""
 
@@ -99,23 +112,26 @@ class _Plant:
         self.departments = [d.id for d in ctx.departments_of(enterprise_id)]
         self.areas = ctx.areas_of(enterprise_id)
         self.people = [p.id for p in ctx.people_of(enterprise_id)]
-        self.users = [u.id for u in ctx.users if u.enterprise_id == enterprise_id]
-        managers = [
-            u.id
-            for u in ctx.users
-            if u.enterprise_id == enterprise_id and Role.SAFETY_MANAGER in u.roles
-        ]
+        users = [u for u in ctx.users if u.enterprise_id == enterprise_id]
+        self.users = [u.id for u in users if APPLICANTS & set(u.roles)]
+        managers = [u.id for u in users if Role.SAFETY_MANAGER in u.roles]
         self.owner = managers[0] if managers else fallback
-        self.signers = self.users or ([self.owner] if self.owner else [])
+        # approval roles → users; a plant without accounts signs on paper (names only)
+        approvers = [u.id for u in users if APPROVERS & set(u.roles)]
+        self.signers = {
+            role: [u.id for u in users if set(wanted) & set(u.roles)]
+            for role, wanted in SIGNER_ROLES.items()
+        } | {"": approvers}
 
 
-def _xy(rng: random.Random, area: Any) -> tuple[float | None, float | None]:
-    points = [p for p in (area.polygon or []) if isinstance(p, list | tuple) and len(p) >= 2]
-    if not points:
-        return None, None
-    x = sum(p[0] for p in points) / len(points) + rng.uniform(-3, 3)
-    y = sum(p[1] for p in points) / len(points) + rng.uniform(-3, 3)
-    return round(x, 1), round(y, 1)
+def _spots(areas: list[Any]) -> dict[int, tuple[list[list[float]], Any]]:
+    """Each area's outline and inset box, for positions inside it (``plan_geometry.spot``)."""
+    out = {}
+    for area in areas:
+        poly = clean_polygon(area.polygon)
+        if len(poly) >= 3:
+            out[area.id] = (poly, box(poly))
+    return out
 
 
 def _hours(rng: random.Random, code: str, grade: PermitGrade) -> int:
@@ -128,6 +144,37 @@ def _hours(rng: random.Random, code: str, grade: PermitGrade) -> int:
     return min(choice, grade.validity_hours)
 
 
+def _holders(ctx: DemoContext, templates: dict[str, PermitTemplate]) -> dict[tuple, list]:
+    """``{(enterprise, type): [(person, expires_on)]}``: who holds a certificate the type's
+    template asks of its workers."""
+    certs = ctx.session.exec(
+        select(Certificate.enterprise_id, Certificate.person_id, Certificate.work_type,
+               Certificate.expires_on)
+        .where(Certificate.kind.in_(SPECIAL), Certificate.deleted_at.is_(None))
+    ).all()  # fmt: skip
+    out: dict[tuple, list] = defaultdict(list)
+    for code, tpl in templates.items():
+        accepted = [str(c) for c in tpl.worker_certificates or []]
+        for ent, person, work_type, expires in certs:
+            if accepted and matches(work_type, accepted):
+                out[(ent, code)].append((person, expires))
+    return out
+
+
+def _crew(
+    rng: random.Random, plant: _Plant, holders: list, day: date
+) -> tuple[int | None, list[int]]:
+    """(guardian, workers): certified workers where the template asks for a certificate and
+    the plant has holders valid on the day, else any of its people; the guardian works not."""
+    valid = sorted({p for p, exp in holders if exp is None or exp >= day})
+    if valid:
+        workers = rng.sample(valid, k=min(len(valid), rng.randint(1, 3)))
+    else:
+        workers = rng.sample(plant.people, k=min(len(plant.people), rng.randint(1, 4)))
+    others = [p for p in plant.people if p not in workers]
+    return (rng.choice(others) if others else None), workers
+
+
 def generate(ctx: DemoContext) -> None:
     session, rng = ctx.session, ctx.rng
     types = {t.code: t for t in session.exec(select(PermitType).order_by(PermitType.code))}
@@ -136,10 +183,7 @@ def generate(ctx: DemoContext) -> None:
     grades: dict[str, list[PermitGrade]] = defaultdict(list)
     for g in session.exec(select(PermitGrade).order_by(PermitGrade.code)):
         grades[g.type_code].append(g)
-    steps = {
-        t.type_code: list(t.approval_steps)
-        for t in session.exec(select(PermitTemplate).where(PermitTemplate.is_default))
-    }
+    templates = {c: t for c in types if (t := template_for(session, c)) is not None}
     limits: dict[str, list[GasLimit]] = defaultdict(list)
     for lim in session.exec(select(GasLimit).order_by(GasLimit.code)):
         limits[lim.type_code].append(lim)
@@ -150,6 +194,12 @@ def generate(ctx: DemoContext) -> None:
     others = [e.id for e in ctx.enterprises if e.id != main.id and plants[e.id].departments]
     codes = [c for c in TYPE_MIX if c in types and grades.get(c)]
     days, cum = _weighted_days(ctx)
+    spots = _spots(ctx.areas)
+    holders = _holders(ctx, templates)
+    person_names = {p.id: p.name for p in ctx.people}
+    user_names = {u.id: u.display_name or u.username for u in ctx.users}
+    user_of = {u.person_id: u.id for u in ctx.users if u.person_id is not None}
+    guardians = {pid: (user_of.get(pid), name) for pid, name in person_names.items()}
 
     total = PER_YEAR * 3 * ctx.factor
     n_today, n_tomorrow = 6 * ctx.factor, 3 * ctx.factor
@@ -159,66 +209,154 @@ def generate(ctx: DemoContext) -> None:
     tomorrow = ctx.today + timedelta(days=1)
     plan += [(tomorrow, TOMORROW_STATES[i % len(TOMORROW_STATES)]) for i in range(n_tomorrow)]
 
+    today_start = datetime.combine(ctx.today, time(0)).replace(tzinfo=PLANT_TZ).astimezone(UTC)
     seq: dict[tuple[str, date], int] = defaultdict(int)
     rows: list[dict[str, Any]] = []
     crews: list[Crew] = []
-    for day, forced in plan:
+    for n, (day, forced) in enumerate(plan):
         on_main = forced is not None or not others or rng.random() < MAIN_SHARE
         plant = plants[main.id if on_main else rng.choice(others)]
         code = rng.choices(codes, weights=[TYPE_MIX[c] for c in codes])[0]
         grade = _pick(rng, grades[code])
+        template = templates.get(code)
         local = datetime.combine(day, time(rng.choice(START_HOURS), rng.choice((0, 0, 15, 30, 45))))
         start = local.replace(tzinfo=PLANT_TZ).astimezone(UTC)
         end = start + timedelta(hours=_hours(rng, code, grade))
         seq[(code, day)] += 1
         area = rng.choice(plant.areas) if plant.areas else None
-        x, y = _xy(rng, area) if area is not None else (None, None)
+        x, y = None, None
+        if area is not None and area.id in spots:
+            outline, inset = spots[area.id]
+            x, y = spot(outline, n, inset_box=inset)
         state = forced or _history_state(rng)
-        if state == PermitState.GAS_TESTED and not types[code].requires_gas_analysis:
-            state = PermitState.APPROVED  # no gas analysis for this type: ready to start
+        if forced is None and state == PermitState.CLOSED and end > today_start:
+            state = PermitState.IN_PROGRESS  # a long permit (临时用电) still inside its window
         applicant = rng.choice(plant.users) if plant.users else plant.owner
-        crew = rng.sample(plant.people, k=min(len(plant.people), rng.randint(2, 5)))
+        guardian, workers = _crew(rng, plant, holders.get((plant.id, code), []), day)
         equipment = rng.choice(EQUIPMENT)
-        rows.append(
-            {
-                "number": permit_number(code, day, seq[(code, day)]),
-                "permit_type_id": types[code].id,
-                "grade_id": grade.id,
-                "enterprise_id": plant.id,
-                "department_id": (area.department_id if area and area.department_id else None)
-                or (rng.choice(plant.departments) if plant.departments else None),
-                "area_id": area.id if area else None,
-                "location": f"{area.name if area else equipment}{rng.choice(SPOTS)}",
-                "x": x,
-                "y": y,
-                "planned_start": start,
-                "planned_end": end,
-                "content": rng.choice(CONTENT[code]).format(e=equipment),
-                "applicant_id": applicant,
-                "guardian_id": crew[0] if crew else None,
-                "workers": crew[1:],
-                "jsa": [
-                    {"step": s, "hazard": h, "measure": m} for s, h, m in JSA.get(code, DEFAULT_JSA)
-                ],
-                "state": state,
-                "cancel_reason": rng.choice(CANCEL_REASONS)
-                if state == PermitState.CANCELLED
-                else None,
-                "closed_at": end - timedelta(minutes=rng.randint(0, 90))
-                if state == PermitState.CLOSED
-                else None,
-                "created_by": applicant if on_main else plant.owner,
-            }
-        )
-        crews.append(Crew(code, grade, plant.people, plant.signers))
+        content = rng.choice(CONTENT[code]).format(e=equipment)
+        jsa = JSA.get(code, DEFAULT_JSA)
+        row = {
+            "number": permit_number(code, day, seq[(code, day)]),
+            "permit_type_id": types[code].id,
+            "grade_id": grade.id,
+            "template_id": template.id if template else None,
+            "enterprise_id": plant.id,
+            "department_id": (area.department_id if area and area.department_id else None)
+            or (rng.choice(plant.departments) if plant.departments else None),
+            "area_id": area.id if area else None,
+            "location": f"{area.name if area else equipment}{rng.choice(SPOTS)}",
+            "x": x,
+            "y": y,
+            "planned_start": start,
+            "planned_end": end,
+            "content": content,
+            "applicant_id": applicant,
+            "guardian_id": guardian,
+            "workers": workers,
+            "jsa": [{"step": s, "hazard": h, "measure": m} for s, h, m in jsa],
+            "form_values": form_values(rng, template, grade, equipment),
+            "state": state,
+            "cancel_reason": rng.choice(CANCEL_REASONS) if state == PermitState.CANCELLED else None,
+            "suspend_reason": rng.choice(SUSPEND_REASONS)
+            if state == PermitState.SUSPENDED
+            else None,
+            "created_by": applicant if on_main else plant.owner,
+        }
+        if state in STARTED:
+            _started(rng, row, template, guardians.get(guardian, (None, "")), content, jsa)
+        rows.append(row)
+        crews.append(Crew(code, grade, template, plant.people, plant.signers))
     ids = ctx.bulk(Permit, rows)
-    ctx.bulk(PermitGasReading, readings(rng, ids, rows, crews, types, limits))
-    ctx.bulk(PermitSignature, signatures(rng, ids, rows, crews, steps))
-    gas_types = {c for c, t in types.items() if t.requires_gas_analysis}
+    ctx.bulk(PermitGasReading, readings(rng, ids, rows, crews, limits))
+    signed = signatures(rng, ids, rows, crews, user_names, guardians)
+    ctx.bulk(PermitSignature, signed)
     # state histories for the last year only: they double the S runtime if kept for all three
     recent = [i for i, r in enumerate(rows) if r["planned_start"].date() >= ctx.today - HISTORY]
-    picked = ([ids[i] for i in recent], [rows[i] for i in recent], [crews[i] for i in recent])
-    ctx.bulk(WorkflowEvent, events(rng, *picked[:2], gas_types, picked[2]))
+    keep = {ids[i] for i in recent}
+    by_permit: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for sig in signed:
+        if sig["permit_id"] in keep:
+            by_permit[sig["permit_id"]].append(sig)
+    ctx.bulk(WorkflowEvent, events([ids[i] for i in recent], [rows[i] for i in recent], by_permit))
+
+
+def _started(
+    rng: random.Random,
+    row: dict[str, Any],
+    template: PermitTemplate | None,
+    guardian: tuple[int | None, str],
+    content: str,
+    jsa: tuple,
+) -> None:
+    """What a started permit carries: measures ticked by the guardian, the briefing signed by
+    the crew, the start, and for finished ones the completion and close-out."""
+    start, end = row["planned_start"], row["planned_end"]
+    ticked = (start - timedelta(minutes=rng.randint(25, 40))).isoformat()
+    stamp = {"by": guardian[0], "name": guardian[1], "at": ticked}
+    row["measures_checked"] = {str(c): stamp for c in (template.measure_codes if template else [])}
+    row["briefing_content"] = f"{content}: " + "; ".join(f"{h}, {m}" for _, h, m in jsa)
+    row["briefing_by"] = row["applicant_id"]
+    row["briefed_at"] = start - timedelta(minutes=rng.randint(10, 20))
+    row["briefing_signed"] = list(row["workers"])
+    row["started_at"] = start + timedelta(minutes=rng.randint(0, 15))
+    if row["state"] in (PermitState.COMPLETED, PermitState.CLOSED):
+        span = (end - row["started_at"]).total_seconds()
+        row["completed_at"] = row["started_at"] + timedelta(seconds=span * rng.uniform(0.6, 0.95))
+    if row["state"] == PermitState.CLOSED:
+        row["closed_at"] = row["completed_at"] + timedelta(minutes=rng.randint(5, 40))
+
+
+FIELD_VALUES = {
+    "hot_work_method": ("电焊", "气割", "气焊", "砂轮切割", "电钻打孔"),
+    "medium": ("天然气", "氢气", "液化石油气", "柴油", "氮气(已置换)", "空气"),
+    "crane": ("25 t 汽车吊", "50 t 汽车吊", "3#行车", "履带吊"),
+    "power_source": ("1#配电室 2#柜", "检修电源箱 EB-03", "临时配电箱 T-05"),
+    "road": ("厂区东西主干道", "2#路", "南门通道", "北侧消防通道"),
+    "detour": ("经3#路绕行", "经北侧道路绕行", "临时便道通行"),
+}
+NUMBER_RANGES = {
+    "pressure_mpa": (0.0, 0.6),
+    "voltage_v": (220, 380),
+    "load_kw": (5, 60),
+    "depth_m": (0.5, 3.0),
+    "area_m2": (2, 40),
+}
+GRADED = {"m": "height_m", "t": "load_t"}  # the field a grade's bounds classify
+
+
+def form_values(
+    rng: random.Random, template: PermitTemplate | None, grade: PermitGrade, equipment: str
+) -> dict[str, Any]:
+    """Plausible values for the template's fields; a height or load inside the grade's
+    bounds (GC grade 2: 5-15 m)."""
+    out: dict[str, Any] = {}
+    for item in template.form_fields if template else []:
+        if not isinstance(item, dict):
+            continue
+        name, kind = str(item.get("name")), item.get("kind") or "text"
+        if name == GRADED.get(grade.bound_unit or ""):
+            high = grade.bound_max or (grade.bound_min or 0.0) * 1.5 or 10.0
+            low = grade.bound_min or high * 0.05
+            out[name] = round(rng.uniform(low, high - (high - low) * 0.02), 1)
+        elif name in NUMBER_RANGES:
+            low, high = NUMBER_RANGES[name]
+            out[name] = (
+                rng.choice((220, 380)) if name == "voltage_v" else round(rng.uniform(low, high), 1)
+            )
+        elif kind == "choice" and item.get("options"):
+            out[name] = rng.choice([str(o) for o in item["options"]])
+        elif name in FIELD_VALUES:
+            out[name] = rng.choice(FIELD_VALUES[name])
+        elif kind == "number":
+            out[name] = round(rng.uniform(1, 10), 1)
+        elif kind == "bool":
+            out[name] = True
+        elif name.endswith("_no"):
+            out[name] = f"{name[:2].upper()}-{rng.randint(1, 199):03d}"
+        else:
+            out[name] = equipment
+    return out
 
 
 def _history_state(rng: random.Random) -> PermitState:

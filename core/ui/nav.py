@@ -42,6 +42,23 @@ MODULE_PAGES: tuple[PageDef, ...] = (
         Module.RISK,
         Action.EXPORT,
     ),
+    PageDef(
+        "pages/permit_apply.py",
+        "page.permit_apply",
+        "module.permit",
+        Module.PERMIT,
+        Action.CREATE,
+    ),
+    PageDef("pages/permit_work.py", "page.permit_work", "module.permit", Module.PERMIT),
+    PageDef("pages/permit_map.py", "page.permit_map", "module.permit", Module.PERMIT),
+    PageDef("pages/permit_stats.py", "page.permit_stats", "module.permit", Module.PERMIT),
+    PageDef(
+        "pages/permit_template_editor.py",
+        "page.permit_template_editor",
+        "module.permit",
+        Module.PERMIT,
+        Action.CONFIGURE,
+    ),
     # end of module pages
 )
 SYSTEM_PAGES: tuple[PageDef, ...] = (

@@ -124,17 +124,9 @@ def _hazard_rows(hazards: pl.DataFrame) -> list[dict]:
     ]
 
 
-def build(
-    plan: Bitmap,
-    areas: pl.DataFrame,
-    points: pl.DataFrame,
-    hazards: pl.DataFrame,
-    look: Look = PAGE,
-) -> pdk.Deck:
-    """The deck for one enterprise; areas, points and hazards come from analytics.risk_map."""
-    ink = [235, 238, 242] if look.dark else [29, 39, 51]
-    paper = [14, 17, 23, 190] if look.dark else [255, 255, 255, 200]
-    layers = [
+def plan_layers(plan: Bitmap, areas: pl.DataFrame, look: Look = PAGE) -> list[pdk.Layer]:
+    """What every plan map draws first: the floor-plan bitmap and the areas in level colours."""
+    return [
         pdk.Layer(
             "BitmapLayer",
             id="plan",
@@ -153,6 +145,62 @@ def build(
             filled=True,
             pickable=True,
         ),
+    ]
+
+
+def names_layer(areas: pl.DataFrame, look: Look = PAGE, lift_px: int = 0) -> pdk.Layer:
+    """Area names on a paper background; ``lift_px`` moves them up off markers placed at the
+    area's centre."""
+    ink = [235, 238, 242] if look.dark else [29, 39, 51]
+    paper = [14, 17, 23, 190] if look.dark else [255, 255, 255, 200]
+    lift = {"get_pixel_offset": [0, -lift_px]} if lift_px else {}
+    return pdk.Layer(
+        "TextLayer",
+        id="names",
+        data=_area_rows(areas),
+        get_position="[label_x, label_y]",
+        get_text="name",
+        get_size=look.label_px,
+        size_units=literal("pixels"),
+        get_color=ink,
+        font_family=literal(FONTS),
+        character_set=literal("auto"),
+        background=True,
+        get_background_color=paper,
+        background_padding=[4, 2],
+        get_text_anchor='"middle"',
+        get_alignment_baseline='"center"',
+        **lift,
+    )
+
+
+def deck(layers: list[pdk.Layer], plan: Bitmap, areas: pl.DataFrame, look: Look = PAGE) -> pdk.Deck:
+    """A tile-less deck over the plan frame, fitted to the areas, with a ``{tip}`` tooltip."""
+    view = pdk.View(type="OrthographicView", controller=True, flip_y=False)
+    tooltip = {
+        "text": "{tip}",
+        "style": {"fontSize": "13px", "maxWidth": "360px", "whiteSpace": "pre-line"},
+    }
+    return pdk.Deck(
+        layers=layers,
+        views=[view],
+        initial_view_state=view_state(plan, areas, look),
+        map_style=BLANK_STYLE,
+        map_provider=None,
+        tooltip=tooltip,
+    )
+
+
+def build(
+    plan: Bitmap,
+    areas: pl.DataFrame,
+    points: pl.DataFrame,
+    hazards: pl.DataFrame,
+    look: Look = PAGE,
+) -> pdk.Deck:
+    """The deck for one enterprise; areas, points and hazards come from analytics.risk_map."""
+    layers = [
+        *plan_layers(plan, areas, look),
         pdk.Layer(
             "ScatterplotLayer",
             id="points",
@@ -185,35 +233,6 @@ def build(
             get_alignment_baseline='"center"',
             pickable=True,
         ),
-        pdk.Layer(
-            "TextLayer",
-            id="names",
-            data=_area_rows(areas),
-            get_position="[label_x, label_y]",
-            get_text="name",
-            get_size=look.label_px,
-            size_units=literal("pixels"),
-            get_color=ink,
-            font_family=literal(FONTS),
-            character_set=literal("auto"),
-            background=True,
-            get_background_color=paper,
-            background_padding=[4, 2],
-            get_text_anchor='"middle"',
-            get_alignment_baseline='"center"',
-        ),
+        names_layer(areas, look),  # last: markers never hide the names
     ]
-    view = pdk.View(type="OrthographicView", controller=True, flip_y=False)
-    state = view_state(plan, areas, look)
-    tooltip = {
-        "text": "{tip}",
-        "style": {"fontSize": "13px", "maxWidth": "360px", "whiteSpace": "pre-line"},
-    }
-    return pdk.Deck(
-        layers=layers,
-        views=[view],
-        initial_view_state=state,
-        map_style=BLANK_STYLE,
-        map_provider=None,
-        tooltip=tooltip,
-    )
+    return deck(layers, plan, areas, look)

@@ -24,7 +24,7 @@ from core.risk import SEVERITY
 from core.ui import risk_deck
 from core.ui.context import flash, lang, show_error, show_flash, tr
 from core.ui.nav import guard
-from core.ui.widgets import one_or_all
+from core.ui.widgets import any_of, one_or_all
 from models.enums import RISK_COLOURS, Action, Module, RiskLevel
 from models.hazard import HazardCategory
 from models.org import Enterprise
@@ -88,19 +88,9 @@ def _filters(session: Session, actor: Actor, enterprise_id: int) -> risk_map.Map
         format_func=lambda lvl: enum_label(lvl, lang()),
         key="risk_map_levels",
     )
-    chosen_types = c3.multiselect(
-        tr("risk_map.accident_types"),
-        list(types),
-        format_func=types.get,
-        placeholder=tr("risk_map.all"),
-        key="risk_map_types",
-    )
-    chosen_categories = c4.multiselect(
-        tr("risk_map.hazard_categories"),
-        list(categories),
-        format_func=categories.get,
-        placeholder=tr("risk_map.all"),
-        key="risk_map_categories",
+    chosen_types = any_of(c3, tr("risk_map.accident_types"), types, "risk_map_types")
+    chosen_categories = any_of(
+        c4, tr("risk_map.hazard_categories"), categories, "risk_map_categories"
     )
     return risk_map.MapFilter(
         enterprise_id=enterprise_id,

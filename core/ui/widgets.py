@@ -124,3 +124,10 @@ def one_or_all(cell: Any, label: str, choices: dict[Any, str], key: str) -> Any:
         format_func=lambda v: tr("common.all") if v is None else choices[v],
         key=key,
     )
+
+
+def any_of(cell: Any, label: str, choices: dict[Any, str], key: str) -> list[Any]:
+    """A filter picker for several values; picking none means "all"."""
+    return cell.multiselect(
+        label, list(choices), format_func=choices.get, placeholder=tr("common.all"), key=key
+    )

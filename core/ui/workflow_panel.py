@@ -48,7 +48,7 @@ def render_workflow(session: Session, actor: Actor, record: Any, *, wf: Workflow
                 _step_form(session, actor, wf, record, t)
     else:
         st.caption(tr("workflow.no_actions"))
-    _history(session, wf, record)
+    history(session, wf, record)
 
 
 def _finished(wf: Workflow) -> set[str]:
@@ -93,7 +93,7 @@ def _step_form(session: Session, actor: Actor, wf: Workflow, record: Any, t: Tra
         st.rerun()
 
 
-def _history(session: Session, wf: Workflow, record: Any) -> None:
+def history(session: Session, wf: Workflow, record: Any) -> None:
     rows = events(session, wf.table, record.id)
     with st.expander(f"{tr('workflow.history')} ({len(rows)})", expanded=True):
         table = pd.DataFrame(

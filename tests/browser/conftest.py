@@ -61,10 +61,15 @@ def artefacts_dir() -> Path:
 
 
 @pytest.fixture(scope="session")
-def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def app_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The server's data dir (its database), for tests that look up demo names."""
+    return tmp_path_factory.mktemp("safeloop-browser-data")
+
+
+@pytest.fixture(scope="session")
+def app_url(app_data_dir: Path) -> Iterator[str]:
     """Base URL of one SafeLoop server (demo data, fresh temp data dir) shared by the session."""
-    data_dir = tmp_path_factory.mktemp("safeloop-browser-data")
-    with running_app(data_dir) as url:
+    with running_app(app_data_dir) as url:
         yield url
 
 
