@@ -200,7 +200,7 @@ def _thumb_path(sha: str, settings: Settings) -> Path:
     return settings.attachments_dir / "thumbs" / f"{sha}.jpg"
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
+def write_atomic(path: Path, data: bytes) -> None:
     """Write via a temp file + rename so a crash never leaves a half file under a hash name."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
@@ -272,13 +272,13 @@ def store(
 
     blob = _blob_path(sha, settings)
     if not blob.exists() or _file_sha(blob) != sha:
-        _write_atomic(blob, data)
+        write_atomic(blob, data)
     has_thumb = False
     if kind.is_image:
         thumb = _thumb_path(sha, settings)
         try:
             if not thumb.exists():
-                _write_atomic(thumb, make_thumbnail(data))
+                write_atomic(thumb, make_thumbnail(data))
             has_thumb = True
         except Exception:  # an odd but valid image still attaches, just without preview
             has_thumb = False
@@ -346,5 +346,5 @@ def read_thumbnail(attachment: Attachment, settings: Settings) -> bytes | None:
         thumb = make_thumbnail(read(attachment, settings))
     except Exception:
         return None
-    _write_atomic(path, thumb)
+    write_atomic(path, thumb)
     return thumb

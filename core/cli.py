@@ -432,6 +432,35 @@ def cmd_inspections_generate(args: argparse.Namespace, settings: Settings) -> in
     return 0
 
 
+def cmd_detector_run(args: argparse.Namespace, settings: Settings) -> int:
+    """Run the video detector on the enabled cameras until Ctrl-C / SIGTERM, or until every
+    camera has come to an end (a file source, ``--max-frames``). The detector's packages are
+    imported here only, so the app never loads ONNX Runtime."""
+    import logging
+
+    from detectors.service import run as run_detector
+
+    migrate.upgrade(settings)
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    which = ", ".join(map(str, args.camera)) if args.camera else "all enabled"
+    say(f"detector starting: cameras {which}, database {_safe_url(settings)}")
+    summary = run_detector(settings, args.camera or None, max_frames=args.max_frames)
+    for camera_id, camera in sorted(summary["cameras"].items()):
+        ms = camera["ms_per_frame"]
+        stages = ", ".join(f"{k} {v:.1f}" for k, v in ms.items() if v is not None)
+        say(
+            f"camera {camera_id} ({camera['name']}): {camera['frames']} frames, "
+            f"{camera['violations']} violations committed; ms/frame {stages or '-'}"
+        )
+        if camera["error"]:
+            print(f"camera {camera_id}: {camera['error']}", file=sys.stderr)
+    total = f"{summary['frames']} frames, {summary['violations']} violations committed"
+    say(f"detector stopped: {total}")
+    return 1 if summary["errors"] and not summary["frames"] else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="safeloop", description="SafeLoop work-safety platform: setup and administration."
@@ -499,6 +528,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p = risk.add_parser("refresh", help="recompute dynamic risk levels from open hazards")
     p.set_defaults(func=cmd_risk_refresh)
+
+    det = sub.add_parser("detector", help="video detector service").add_subparsers(
+        dest="detector_command", required=True, metavar="ACTION"
+    )
+    p = det.add_parser("run", help="run the cameras' pipelines (until Ctrl-C or the end)")
+    p.set_defaults(func=cmd_detector_run)
+    p.add_argument("--camera", type=int, action="append", metavar="ID", help="only this camera")
+    p.add_argument("--max-frames", type=int, metavar="N", help="stop each camera after N frames")
 
     p = command("backup", cmd_backup, "write a backup archive (database and attachments)")
     p.add_argument("--to", help="folder or .zip path (default: <data dir>/backups)")

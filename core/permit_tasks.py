@@ -5,6 +5,7 @@ states and the user's place in each permit, like the hazard to-do list."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from sqlmodel import Session, col, or_
 
@@ -12,6 +13,8 @@ from core.crud.lookup import visible
 from core.crud.registry import get_spec
 from core.permit_approval import chain_state, step_for, template_of
 from core.rbac import Actor
+from core.todo import TodoItem
+from models.enums import Action, Module
 from models.permit import Permit, PermitState
 
 OPEN = (
@@ -27,6 +30,7 @@ OPEN = (
 PREPARE = (PermitState.APPROVING, PermitState.APPROVED, PermitState.GAS_TESTED)
 RUNNING = (PermitState.IN_PROGRESS, PermitState.SUSPENDED)
 LIMIT = 200
+PAGE = "pages/permit_work.py"
 
 
 @dataclass(frozen=True)
@@ -78,3 +82,31 @@ def my_permit_tasks(session: Session, actor: Actor) -> PermitTasks:
         )
     )
     return PermitTasks(to_sign, to_guard, mine, running)
+
+
+def permits_waiting(session: Session, actor: Actor, today: date) -> list[TodoItem]:
+    """The home page's share: signatures due, sites to prepare, suspended work."""
+    if not actor.can(Module.PERMIT, Action.VIEW):
+        return []
+    tasks = my_permit_tasks(session, actor)
+    items = [
+        TodoItem("todo.permit_sign", _params(p), "warning", PAGE, p.planned_start.date(), p.id)
+        for p in tasks.to_sign
+    ]
+    items += [
+        TodoItem(
+            "todo.permit_suspended" if p.state == PermitState.SUSPENDED else "todo.permit_guard",
+            _params(p),
+            "error" if p.state == PermitState.SUSPENDED else "info",
+            PAGE,
+            p.planned_start.date(),
+            p.id,
+        )
+        for p in tasks.to_guard
+        if p.state in (*PREPARE, PermitState.SUSPENDED)
+    ]
+    return items
+
+
+def _params(p: Permit) -> dict[str, object]:
+    return {"number": p.number, "location": p.location}

@@ -89,9 +89,10 @@ def todo_for(session: Session, actor: Actor, today: date | None = None) -> list[
     """Everything due for the actor, most urgent first."""
     from core.hazard_remind import hazards_waiting  # imports this module: resolve at call time
     from core.inspection_tasks import inspection_todo  # same
+    from core.permit_tasks import permits_waiting  # same
 
     today = today or date.today()
-    providers = [*PROVIDERS, hazards_waiting, inspection_todo]
+    providers = [*PROVIDERS, hazards_waiting, inspection_todo, permits_waiting]
     items = [item for provider in providers for item in provider(session, actor, today)]
     rank = {"error": 0, "warning": 1, "info": 2}
     return sorted(items, key=lambda i: (rank[i.severity], i.due or date.max))

@@ -150,6 +150,14 @@ class VideoViolation(EnterpriseScoped, table=True):
     reviewed_at: datetime | None = Field(default=None)
     review_comment: str | None = Field(default=None, max_length=500)
     hazard_id: int | None = Field(default=None, index=True)
+    idem_key: str | None = Field(
+        default=None,
+        max_length=120,
+        unique=True,
+        index=True,
+        description="The detector's hit key (detectors.types.Hit.key): a replay writes nothing",
+    )
+    frame_index: int | None = Field(default=None, ge=0, description="Frame number in the stream")
 
 
 class VideoRuleKind(Record, table=True):

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-DEFAULT_WEIGHTS = "yolov8n.pt"
+DEFAULT_WEIGHTS = "ppe_synth_yolo11n.onnx"  # the shipped demo model (docs/detector.md)
 DEFAULT_CONFIDENCE = 0.5
 DEFAULT_FAMILY = "coco"
 

@@ -19,6 +19,7 @@ from typing import Any
 
 from sqlmodel import select
 
+from core.db import utcnow
 from core.demogen import DemoContext
 from models.org import Area
 from models.video import (
@@ -112,7 +113,8 @@ def _detector_config(ctx: DemoContext, family: str) -> dict[str, Any]:
 def _cameras(ctx: DemoContext, created_by: int | None) -> list[dict[str, Any]]:
     rng = ctx.rng
     configs = {f: _detector_config(ctx, f) for f in ("coco", "ppe")}
-    now = datetime.combine(ctx.today, time(9, 30), tzinfo=UTC)
+    # the last heartbeat: 09:30 of the demo day, or now if that is still ahead (a fresh demo)
+    now = min(datetime.combine(ctx.today, time(9, 30), tzinfo=UTC), utcnow())
     codes = {e.id: e.code[-5:-3] for e in ctx.enterprises}  # "…HD01X" → HD
     rows: list[dict[str, Any]] = []
     seen: dict[int, int] = {}
@@ -247,6 +249,7 @@ def _violations(
     hour_cum = list(itertools.accumulate(HOUR_WEIGHTS))
     kinds, kind_cum = list(KIND_WEIGHTS), list(itertools.accumulate(KIND_WEIGHTS.values()))
     recent = ctx.today - timedelta(days=3)
+    latest = utcnow() - timedelta(minutes=1)  # a demo made today has nothing from the future
     tracks = itertools.count(1)
     rows = []
     for _ in range(total):
@@ -258,7 +261,7 @@ def _violations(
         day = days[min(len(days) - 1, bisect.bisect(day_cum, rng.random() * day_cum[-1]))]
         hour = bisect.bisect(hour_cum, rng.random() * hour_cum[-1])
         local = datetime.combine(day, time(hour, rng.randint(0, 59), rng.randint(0, 59)))
-        occurred = (local - BEIJING).replace(tzinfo=UTC)
+        occurred = min((local - BEIJING).replace(tzinfo=UTC), latest)
         zone = zone_by_id[rule["zone_id"]]
         cam = cam_by_id[zone["camera_id"]]
         false_alarm = rng.random() < FALSE_ALARM

@@ -59,6 +59,10 @@ MODULE_PAGES: tuple[PageDef, ...] = (
         Module.PERMIT,
         Action.CONFIGURE,
     ),
+    PageDef("pages/video_feed.py", "page.video_feed", "module.video", Module.VIDEO),
+    PageDef("pages/video_stats.py", "page.video_stats", "module.video", Module.VIDEO),
+    PageDef("pages/video_cameras.py", "page.video_cameras", "module.video", Module.VIDEO),
+    PageDef("pages/video_setup.py", "page.video_setup", "module.video", Module.VIDEO),
     # end of module pages
 )
 SYSTEM_PAGES: tuple[PageDef, ...] = (

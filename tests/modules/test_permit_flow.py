@@ -407,3 +407,14 @@ def test_submission_needs_jsa_crew_and_a_separate_guardian(demo_session: Session
     with pytest.raises(ValidationFailed) as same:
         submitted(demo_session, w, workers=[*w.welders, w.guardian])
     assert "permit.guardian_is_worker" in _keys(same.value.problems)
+
+
+def test_the_home_to_do_list_names_the_signature_due(demo_session: Session, w: World) -> None:
+    from core.todo import todo_for
+
+    permit = submitted(demo_session, w)
+    mine = [i for i in todo_for(demo_session, w.actor("inspector")) if i.row_id == permit.id]
+    assert [i.key for i in mine] == ["todo.permit_sign"]
+    act(demo_session, w.actor("inspector"), permit.id, "sign")
+    keys = {i.key for i in todo_for(demo_session, w.actor("dept_head")) if i.row_id == permit.id}
+    assert keys == {"todo.permit_sign", "todo.permit_guard"}  # guardian step due, and the site

@@ -1,0 +1,5 @@
+"""Camera health: status, fps, lag and last frame of every camera, stale heartbeats flagged."""
+
+from core.ui.video_cameras import render
+
+render()

@@ -1,0 +1,90 @@
+"""The AI-video screens in the app: each renders in both languages, the live feed shows a new
+violation and reviewing it there changes its state (and opens the hazard the rule asks for)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from sqlmodel import select
+
+from core.db import session_scope
+from core.i18n import t
+from models.video import VideoViolation, ViolationState
+from tests.modules.test_video_review import VideoWorld, build_video, violation
+
+PAGES = ("pages/video_feed.py", "pages/video_stats.py", "pages/video_cameras.py")
+TITLES = {
+    "pages/video_feed.py": "page.video_feed",
+    "pages/video_stats.py": "page.video_stats",
+    "pages/video_cameras.py": "page.video_cameras",
+}
+
+
+@pytest.fixture(scope="module")
+def video(ui_world) -> VideoWorld:
+    org, _ = ui_world
+    with session_scope() as session:
+        return build_video(session, org)
+
+
+def _new(video: VideoWorld, rule_id: int | None = None) -> int:
+    with session_scope() as session:
+        return violation(session, video, rule_id, snapshot=True).id
+
+
+def _texts(at) -> str:
+    parts = [e.value for kind in ("markdown", "caption", "text", "info", "success") for e in
+             getattr(at, kind)]  # fmt: skip
+    return "\n".join(str(p) for p in parts)
+
+
+@pytest.mark.parametrize("lang", ["zh-CN", "en"])
+@pytest.mark.parametrize("page", PAGES)
+def test_page_renders(open_page, video, page: str, lang: str) -> None:
+    _new(video)
+    at = open_page(page, lang=lang)
+    assert not at.exception
+    assert at.title[0].value == t(TITLES[page], lang)
+    assert "video_ui." not in _texts(at) and "enum." not in _texts(at)
+    if page == "pages/video_stats.py":
+        charts = at.get("plotly_chart")
+        assert len(charts) >= 5
+        assert json.loads(charts[0].proto.spec)["data"]
+    if page == "pages/video_cameras.py":
+        assert at.dataframe and "1号车间枪机" in at.dataframe[0].value.to_string()
+
+
+def test_feed_shows_new_violation_and_review_changes_it(open_page, video) -> None:
+    vid = _new(video, video.auto_rule)
+    at = open_page("pages/video_feed.py", as_user="inspector_a")
+    assert not at.exception
+    assert at.button(key=f"vf_confirm_{vid}")
+    at.text_input(key=f"vf_comment_{vid}").input("确认人员闯入")
+    at.button(key=f"vf_confirm_{vid}").click().run()
+    assert not at.exception
+    with session_scope() as session:
+        row = session.get(VideoViolation, vid)
+        assert row.state == ViolationState.CONFIRMED and row.hazard_id is not None
+    assert any(f"#{vid}" in s.value for s in at.success)
+    assert not [b for b in at.button if b.key == f"vf_confirm_{vid}"]  # gone from "new"
+
+
+def test_false_alarm_without_reason_is_refused_on_the_page(open_page, video) -> None:
+    vid = _new(video)
+    at = open_page("pages/video_feed.py", as_user="inspector_a", lang="en")
+    at.button(key=f"vf_false_{vid}").click().run()
+    assert not at.exception
+    assert any(t("video_review.reason_required", "en") in e.value for e in at.error)
+    with session_scope() as session:
+        assert session.get(VideoViolation, vid).state == ViolationState.NEW
+
+
+def test_reader_sees_feed_without_review_buttons(open_page, video) -> None:
+    vid = _new(video)
+    at = open_page("pages/video_feed.py", as_user="display")
+    assert not at.exception
+    assert not [b for b in at.button if b.key == f"vf_confirm_{vid}"]
+    with session_scope() as session:
+        ids = session.exec(select(VideoViolation.id)).all()
+    assert vid in ids
