@@ -15,7 +15,7 @@ from PIL import Image
 from playwright.sync_api import Browser, Locator, Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from .test_main_paths import TIMEOUT, _login, _open
+from .test_main_paths import TIMEOUT, _idle, _login, _open
 
 PHONE = {"width": 390, "height": 844}
 MAP_HAZARDS = re.compile(r"未闭环隐患 (\d+) 条")
@@ -90,6 +90,7 @@ def _pick(page: Page, number: str) -> None:
 
 
 def _step(page: Page, tab: str) -> Locator:
+    _idle(page)
     page.get_by_role("tab", name=tab).click()
     return page.get_by_test_id("stForm").filter(has=page.get_by_role("button", name=tab))
 

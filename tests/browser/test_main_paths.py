@@ -14,7 +14,7 @@ from playwright.sync_api import Page, expect
 from .server import record_outside_requests
 
 DEMO_PASSWORD = "Safeloop2026"
-TIMEOUT = 20_000
+TIMEOUT = 40_000  # two servers share two cores when the suite runs on two workers
 
 
 def _login(page: Page, url: str, username: str = "admin") -> None:
@@ -25,9 +25,17 @@ def _login(page: Page, url: str, username: str = "admin") -> None:
     expect(page.get_by_text("我的待办")).to_be_visible(timeout=TIMEOUT)
 
 
+def _idle(page: Page) -> None:
+    """Wait until the script run started by the last action has finished: a press that
+    lands mid-run is lost with the widgets it was on."""
+    app = page.get_by_test_id("stApp")
+    expect(app).to_have_attribute("data-test-script-state", "notRunning", timeout=TIMEOUT)
+
+
 def _open(page: Page, label: str) -> None:
     page.get_by_test_id("stSidebarNav").get_by_text(label, exact=True).click()
     expect(page.get_by_role("heading", name=label)).to_be_visible(timeout=TIMEOUT)
+    _idle(page)
 
 
 def _bad_import_file() -> bytes:

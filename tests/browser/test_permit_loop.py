@@ -12,7 +12,7 @@ from pathlib import Path
 
 from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
 
-from .test_main_paths import TIMEOUT, _login, _open
+from .test_main_paths import TIMEOUT, _idle, _login, _open
 
 PHONE = {"width": 390, "height": 844}
 NUMBER = re.compile(r"DH\d{11}")
@@ -47,21 +47,11 @@ def _permit(page: Page, number: str) -> None:
     expect(page.get_by_role("heading", name=re.compile(number))).to_be_visible(timeout=TIMEOUT)
 
 
-def _done(page: Page, action: str) -> None:
-    expect(page.get_by_text(f"已执行：{action}")).to_be_visible(timeout=TIMEOUT)
-
-
 def _press(page: Page, button: Locator, action: str) -> None:
-    """Press and wait for "已执行：…"; a press that lands while the page is still rerunning
-    is lost, so press again (a second press of a done step is refused harmlessly)."""
-    for _ in range(3):
-        button.click()
-        try:
-            expect(page.get_by_text(f"已执行：{action}")).to_be_visible(timeout=8000)
-            return
-        except AssertionError:
-            continue
-    _done(page, action)
+    """Press once the page is idle and wait for "已执行：…" (a loaded machine is slow)."""
+    _idle(page)
+    button.click()
+    expect(page.get_by_text(f"已执行：{action}")).to_be_visible(timeout=TIMEOUT)
 
 
 def _sign(page: Page, number: str) -> None:
