@@ -45,6 +45,7 @@ def _permit(page: Page, number: str) -> None:
     page.get_by_label("输入作业票编号直接打开").fill(number)
     page.get_by_label("输入作业票编号直接打开").press("Enter")
     expect(page.get_by_role("heading", name=re.compile(number))).to_be_visible(timeout=TIMEOUT)
+    _idle(page)  # opening by number reruns the page once more
 
 
 def _press(page: Page, button: Locator, action: str) -> None:
@@ -68,6 +69,7 @@ def _pick(page: Page, box: Locator, option: str | re.Pattern[str]) -> None:
 
 
 def _tab(page: Page, name: str) -> None:
+    _idle(page)
     page.get_by_role("tab", name=name).click()
 
 
@@ -161,8 +163,11 @@ def test_apply_approve_start_suspend_close(
     boxes = form.get_by_role("checkbox")
     for i in range(boxes.count()):
         boxes.nth(i).check(force=True)
+    _idle(guardian)
     form.get_by_role("button", name="确认所选措施已落实").click()
     expect(guardian.get_by_text("已保存")).to_be_visible(timeout=TIMEOUT)
+    open_measures = guardian.get_by_text(re.compile("项安全措施未经监护人确认"))
+    expect(open_measures).to_have_count(0, timeout=TIMEOUT)
     _permit(inspector, number)
     _tab(inspector, "开工准备")
     form = inspector.get_by_test_id("stForm").filter(
@@ -174,6 +179,7 @@ def test_apply_approve_start_suspend_close(
         inspector.keyboard.press("ArrowDown")
         inspector.keyboard.press("Enter")
     inspector.keyboard.press("Escape")
+    _idle(inspector)
     form.get_by_role("button", name="记录交底").click()
     expect(inspector.get_by_text("开工条件已满足")).to_be_visible(timeout=TIMEOUT)
     inspector.screenshot(path=str(shots / "permit_ready_to_start.png"), full_page=True)
