@@ -27,7 +27,7 @@ from core.rbac import Actor
 from core.ui import risk_deck
 from core.ui.context import lang, tr
 from core.ui.nav import guard
-from core.ui.widgets import any_of
+from core.ui.widgets import any_of, pick_enterprise
 from models.enums import Module
 from models.org import Enterprise
 from models.permit import PermitState
@@ -268,17 +268,12 @@ def render() -> None:
     st.title(tr("page.permit_map"))
     with session_scope() as session:
         enterprises = options(session, "enterprise", actor)
-        if not enterprises:
+        enterprise_id = pick_enterprise(
+            enterprises, tr("permit_map.enterprise"), "permit_map_enterprise"
+        )
+        if enterprise_id is None:
             st.info(tr("permit_map.no_enterprise"))
             return
-        enterprise_id = next(iter(enterprises))
-        if len(enterprises) > 1:
-            enterprise_id = st.selectbox(
-                tr("permit_map.enterprise"),
-                list(enterprises),
-                format_func=enterprises.get,
-                key="permit_map_enterprise",
-            )
         f, hour = _filters(session, actor, enterprise_id)
         day = permit_map.markers(session, actor, f, lang())
         areas = permit_map.areas(session, actor, enterprise_id, lang())

@@ -24,7 +24,7 @@ from core.risk import SEVERITY
 from core.ui import risk_deck
 from core.ui.context import flash, lang, show_error, show_flash, tr
 from core.ui.nav import guard
-from core.ui.widgets import any_of, one_or_all
+from core.ui.widgets import any_of, one_or_all, pick_enterprise
 from models.enums import RISK_COLOURS, Action, Module, RiskLevel
 from models.hazard import HazardCategory
 from models.org import Enterprise
@@ -180,17 +180,12 @@ def render() -> None:
     show_flash()
     with session_scope() as session:
         enterprises = options(session, "enterprise", actor)
-        if not enterprises:
+        enterprise_id = pick_enterprise(
+            enterprises, tr("risk_map.enterprise"), "risk_map_enterprise"
+        )
+        if enterprise_id is None:
             st.info(tr("risk_map.no_enterprise"))
             return
-        enterprise_id = next(iter(enterprises))
-        if len(enterprises) > 1:
-            enterprise_id = st.selectbox(
-                tr("risk_map.enterprise"),
-                list(enterprises),
-                format_func=enterprises.get,
-                key="risk_map_enterprise",
-            )
         enterprise = session.get(Enterprise, enterprise_id)
         if wall:
             f = risk_map.MapFilter(enterprise_id=enterprise_id)

@@ -131,3 +131,12 @@ def any_of(cell: Any, label: str, choices: dict[Any, str], key: str) -> list[Any
     return cell.multiselect(
         label, list(choices), format_func=choices.get, placeholder=tr("common.all"), key=key
     )
+
+
+def pick_enterprise(choices: dict[int, str], label: str, key: str) -> int | None:
+    """The enterprise a map shows: the only one the user reaches, or a picker; None if none."""
+    if not choices:
+        return None
+    if len(choices) == 1:
+        return next(iter(choices))
+    return st.selectbox(label, list(choices), format_func=choices.get, key=key)
