@@ -79,4 +79,4 @@ def render_work(session: Session, actor: Actor) -> None:
             if selected:
                 st.query_params["id"] = str(rows[selected[0]].id)
                 st.rerun()
-    st.page_link("pages/permit_apply.py", label=tr("page.permit_apply"), icon="➕")
+    st.page_link("pages/permit_apply.py", label="+ " + tr("page.permit_apply"))
