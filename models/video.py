@@ -95,6 +95,9 @@ class Camera(EnterpriseScoped, table=True):
     fps: float | None = Field(default=None, ge=0)
     lag_ms: float | None = Field(default=None, ge=0)
     last_error: str | None = Field(default=None, max_length=1000)
+    heartbeat_at: datetime | None = Field(
+        default=None, description="When the detector last reported on this camera (alive)"
+    )
 
 
 class VideoZone(EnterpriseScoped, table=True):
@@ -158,6 +161,20 @@ class VideoViolation(EnterpriseScoped, table=True):
         description="The detector's hit key (detectors.types.Hit.key): a replay writes nothing",
     )
     frame_index: int | None = Field(default=None, ge=0, description="Frame number in the stream")
+    frame_id: int | None = Field(
+        default=None, description="attachment id of the clean frame (no drawing): training data"
+    )
+    labels: list[Any] = Field(
+        default_factory=list,
+        sa_type=JSON,
+        description="every box on the frame: {role, xyxy, confidence, track_id}; reviewers fix it",
+    )
+    permit_id: int | None = Field(
+        default=None,
+        foreign_key="permit.id",
+        index=True,
+        description="the work permit the violation concerns (guardian absent, intrusion)",
+    )
 
 
 class VideoRuleKind(Record, table=True):
