@@ -177,6 +177,10 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--imgsz", type=int, default=320)
     ap.add_argument("--batch", type=int, default=8, help="small batches: more steps per epoch")
     ap.add_argument("--workdir", type=Path, default=None, help="kept when given")
+    ap.add_argument("--init", default="yolo11n.yaml",
+                    help="start from these weights (e.g. the shipped .pt to train on) or a yaml")
+    ap.add_argument("--mosaic", type=float, default=1.0,
+                    help="mosaic probability; 0 keeps small heads big enough at imgsz 320")
     args = ap.parse_args(argv)
 
     work = args.workdir or Path(tempfile.mkdtemp(prefix="safeloop-train-"))
@@ -192,10 +196,10 @@ def main(argv: list[str] | None = None) -> dict:
     from ultralytics import YOLO
 
     torch.set_num_threads(max(1, min(2, os.cpu_count() or 1)))
-    model = YOLO("yolo11n.yaml")
+    model = YOLO(args.init)
     t1 = time.perf_counter()
     model.train(data=str(data), imgsz=args.imgsz, epochs=args.epochs, time=args.minutes / 60,
-                batch=args.batch, warmup_epochs=1, workers=0, device="cpu", plots=False,
+                batch=args.batch, warmup_epochs=1, mosaic=args.mosaic, workers=0, device="cpu", plots=False,
                 amp=False, pretrained=False,
                 project=str(work / "runs"), name="train", exist_ok=True, seed=0,
                 deterministic=True, verbose=False, patience=100)  # fmt: skip
@@ -216,6 +220,8 @@ def main(argv: list[str] | None = None) -> dict:
     info = {
         "name": NAME,
         "architecture": "yolo11n (from yolo11n.yaml, no pretrained weights)",
+        "init": Path(args.init).name,
+        "mosaic": args.mosaic,
         "classes": dict(enumerate(CLASSES)),
         "roles": {"person": "person", "head": "no_helmet", "helmet": "helmet"},
         "imgsz": args.imgsz,

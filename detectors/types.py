@@ -69,6 +69,7 @@ class Hit:
     at: datetime  # UTC, the frame's time
     frame_index: int
     boxes: tuple[tuple[float, float, float, float], ...]  # xyxy of the boxes involved
+    permit_id: int | None = None  # the running permit the hit concerns (detectors.permits)
 
     @property
     def key(self) -> str:
