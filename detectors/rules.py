@@ -16,12 +16,18 @@ streaks for up to ``max_gap_s``; after that, or as soon as they are seen outside
 their streak ends, and the state of a track that is gone is dropped once its cooldown is over
 (so a person leaving and re-entering within the cooldown is not reported twice).
 
+Work permits reach the rules through ``context["permits"]``, ``{zone_id: permit_id}`` of the
+running permits that cover each zone's area (``detectors.permits.PermitWatch``): an intrusion
+rule with ``unless_permit`` is lifted while one does, a post rule with ``while_permit`` is the
+permit's guardian post and only counts while the permit runs, and every hit in such a zone
+names the permit (the sink may suspend it: ``suspend_permit``).
+
 Time is the frame's ``at``, never the wall clock, so a replay gives the same hits.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from typing import Any
@@ -30,14 +36,12 @@ import numpy as np
 import supervision as sv
 
 from detectors.tracking import confidences_of, roles_of
-from detectors.types import CameraSpec, Hit, RuleSpec, ZoneSpec
+from detectors.types import CameraSpec, Hit, RuleSpec
 from detectors.zones import Zones
 from models.video import DetectionRole, RuleKind
 
 PPE_ITEMS = ("helmet", "vest")
 ZONE_LEVEL = (RuleKind.OVERCROWD, RuleKind.POST_UNSTAFFED)
-
-Permitted = bool | Mapping[int, bool] | Callable[[ZoneSpec, datetime], bool]
 
 
 @dataclass
@@ -92,6 +96,7 @@ class RuleEngine:
     Example:
         >>> from datetime import UTC, datetime
         >>> import numpy as np, supervision as sv
+        >>> from detectors.types import ZoneSpec
         >>> pit = ZoneSpec(1, "pit", "danger", ((0, 0), (100, 0), (100, 100), (0, 100)))
         >>> rule = RuleSpec(1, 1, "keep out", "intrusion", {"allowed_people": 0}, min_frames=1)
         >>> camera = CameraSpec(1, "gate", None, None, None, "synthetic://demo", 5, 100, 100,
@@ -127,9 +132,8 @@ class RuleEngine:
         """Feed one frame's tracked persons; return the hits it fires, in rule order then
         track id.
 
-        ``context`` carries what the caller knows about the moment; ``permitted`` lifts
-        intrusion rules: a bool for every zone, a ``{zone_id: bool}`` map, or a callable
-        ``(zone, at) -> bool`` (e.g. "an active permit covers the zone's area").
+        ``context`` carries what the caller knows about the moment: ``permits`` maps a zone
+        id to the running permit covering its area (zones without one are absent).
         """
         persons = _persons(detections)
         ids = [int(tid) for tid in persons.tracker_id]
@@ -176,19 +180,12 @@ class RuleEngine:
             del self._last_seen[tid]
 
     def permitted(self, rule: RuleSpec, at: datetime, context: Mapping[str, Any]) -> bool:
-        """Whether intrusion into the rule's zone is allowed right now."""
-        zone = self.zones.specs[rule.zone_id]
+        """Whether intrusion into the rule's zone is allowed right now: inside its permitted
+        hours, or (``unless_permit``) while a running permit covers the zone's area."""
         hours = rule.params.get("permitted_hours")
         if hours and in_hours(hours, self.local(at)):
             return True
-        permit: Permitted | None = context.get("permitted")
-        if permit is None:
-            return False
-        if isinstance(permit, bool):
-            return permit
-        if isinstance(permit, Mapping):
-            return bool(permit.get(zone.id, False))
-        return bool(permit(zone, at))
+        return bool(rule.params.get("unless_permit")) and permit_of(rule, context) is not None
 
     def local(self, at: datetime) -> datetime:
         return at.astimezone(self.tz) if self.tz is not None else at
@@ -224,6 +221,7 @@ class _Frame:
             at=self.at,
             frame_index=self.frame_index,
             boxes=tuple(tuple(float(v) for v in box) for box in self.persons.xyxy[rows]),
+            permit_id=permit_of(self.rule, self.context),
         )
 
     def zone_hits(self) -> list[Hit]:
@@ -236,8 +234,11 @@ class _Frame:
             confidence = float(np.sort(self.conf[counted])[::-1][limit]) if holds else 0.0
         else:
             local = self.engine.local(self.at)
-            holds = in_hours(params.get("hours", [[0, 24]]), local) and count < int(
-                params.get("min_people", 1)
+            staffed_now = not params.get("while_permit") or permit_of(self.rule, self.context)
+            holds = (
+                bool(staffed_now)
+                and in_hours(params.get("hours", [[0, 24]]), local)
+                and count < int(params.get("min_people", 1))
             )
             hold_s, confidence = float(params.get("seconds", 120)), 1.0
         state = self.engine._zone[self.rule.id]
@@ -299,6 +300,12 @@ class _Frame:
         if "vest" in require:
             missing |= ~np.asarray(data["has_vest"], bool)
         return missing
+
+
+def permit_of(rule: RuleSpec, context: Mapping[str, Any]) -> int | None:
+    """The running permit that covers the rule's zone, from ``context["permits"]``."""
+    permit = (context.get("permits") or {}).get(rule.zone_id)
+    return int(permit) if permit is not None else None
 
 
 def _check(rule: RuleSpec, zones: Zones) -> None:

@@ -110,10 +110,14 @@ class Pipeline:
     def detect(self, frame: np.ndarray) -> Any:
         return self.backend.detect(frame)
 
-    def rules(self, detections: Any, at: datetime, index: int) -> tuple[Any, list]:
+    def rules(
+        self, detections: Any, at: datetime, index: int, permits: dict[int, int] | None = None
+    ) -> tuple[Any, list]:
+        """Track, then apply the rules; ``permits`` maps zones to the running permit
+        covering them (``detectors.permits``)."""
         self.first_at = self.first_at or at
         tracked = self.tracker.update(detections, (at - self.first_at).total_seconds())
-        return tracked, self.engine.update(tracked, at, index)
+        return tracked, self.engine.update(tracked, at, index, {"permits": permits or {}})
 
 
 class CameraWorker(threading.Thread):
@@ -192,7 +196,7 @@ class CameraWorker(threading.Thread):
                 pipeline = Pipeline(fitted, backend, tz=self.service.tz)
             detections = pipeline.detect(frame)
             t2 = time.perf_counter()
-            tracked, hits = pipeline.rules(detections, at, index)
+            tracked, hits = pipeline.rules(detections, at, index, self.service.permits)
             t3 = time.perf_counter()
             for hit in hits:
                 self.stats.hits += 1
@@ -276,6 +280,8 @@ class Service:
         self.tz = site_zone()
         self.workers: dict[int, CameraWorker] = {}
         self.retired: list[CameraWorker] = []
+        # {zone_id: permit_id} of running permits; replaced whole on reload, read by workers.
+        self.permits: dict[int, int] = {}
         self.lock = threading.Lock()
         self._backends: dict[tuple, Any] = {}
         self._backend_lock = threading.Lock()
@@ -443,6 +449,7 @@ def run(
     """
     from core.db import get_engine, session_scope
     from detectors.config import load_cameras
+    from detectors.permits import running_permits
     from detectors.sink import ViolationSink
 
     stop = stop or threading.Event()
@@ -452,10 +459,11 @@ def run(
     make_sink = sink_factory or ViolationSink
     sink = make_sink(engine, settings, spool)
 
-    def load() -> list[CameraSpec] | None:
+    def load() -> tuple[list[CameraSpec], dict[int, int]] | None:
         try:
             with session_scope(engine) as session:
-                return load_cameras(session, ids)
+                cameras = load_cameras(session, ids)
+                return cameras, running_permits(session, cameras)
         except Exception as exc:
             log.warning("cannot read the camera configuration: %s", exc)
             return None
@@ -470,8 +478,9 @@ def run(
             while not stop.is_set():
                 now = time.monotonic()
                 if now >= next_reload:
-                    cameras = load()
-                    if cameras is not None:
+                    loaded = load()
+                    if loaded is not None:
+                        cameras, service.permits = loaded
                         loaded_once = True
                         service.reconcile(cameras)
                         if not cameras and max_frames is not None:

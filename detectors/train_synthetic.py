@@ -177,10 +177,17 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--imgsz", type=int, default=320)
     ap.add_argument("--batch", type=int, default=8, help="small batches: more steps per epoch")
     ap.add_argument("--workdir", type=Path, default=None, help="kept when given")
-    ap.add_argument("--init", default="yolo11n.yaml",
-                    help="start from these weights (e.g. the shipped .pt to train on) or a yaml")
-    ap.add_argument("--mosaic", type=float, default=1.0,
-                    help="mosaic probability; 0 keeps small heads big enough at imgsz 320")
+    ap.add_argument(
+        "--init",
+        default="yolo11n.yaml",
+        help="start from these weights (e.g. the shipped .pt to train on) or a yaml",
+    )
+    ap.add_argument(
+        "--mosaic",
+        type=float,
+        default=1.0,
+        help="mosaic probability; 0 keeps small heads big enough at imgsz 320",
+    )
     args = ap.parse_args(argv)
 
     work = args.workdir or Path(tempfile.mkdtemp(prefix="safeloop-train-"))
@@ -199,8 +206,8 @@ def main(argv: list[str] | None = None) -> dict:
     model = YOLO(args.init)
     t1 = time.perf_counter()
     model.train(data=str(data), imgsz=args.imgsz, epochs=args.epochs, time=args.minutes / 60,
-                batch=args.batch, warmup_epochs=1, mosaic=args.mosaic, workers=0, device="cpu", plots=False,
-                amp=False, pretrained=False,
+                batch=args.batch, warmup_epochs=1, mosaic=args.mosaic, workers=0, device="cpu",
+                plots=False, amp=False, pretrained=False,
                 project=str(work / "runs"), name="train", exist_ok=True, seed=0,
                 deterministic=True, verbose=False, patience=100)  # fmt: skip
     train_s = time.perf_counter() - t1

@@ -169,21 +169,43 @@ def test_allowed_people_are_the_first_ones_in() -> None:
 
 
 @pytest.mark.parametrize(
-    ("permitted", "fires"),
+    ("unless_permit", "permits", "fires"),
     [
-        (True, False),
-        (False, True),
-        ({1: True}, False),
-        ({2: True}, True),
-        (lambda zone, moment: zone.area_id == 7, False),
-        (lambda zone, moment: moment.hour >= 18, True),
+        (True, {1: 42}, False),  # a running permit covers the pit: the crew may be there
+        (True, {}, True),
+        (True, {2: 42}, True),  # a permit for another zone lifts nothing here
+        (False, {1: 42}, True),  # the rule does not care about permits
     ],
 )
-def test_intrusion_lifted_while_permitted(permitted: Any, fires: bool) -> None:
-    zone = ZoneSpec(1, "pit", "danger", SQUARE, area_id=7)
-    engine = RuleEngine(camera(rule("intrusion", min_frames=1), zones=(zone,)))
-    hits = run(engine, [frame(person(5))], context={"permitted": permitted})
+def test_intrusion_lifted_while_a_permit_runs(
+    unless_permit: bool, permits: dict[int, int], fires: bool
+) -> None:
+    params = {"unless_permit": unless_permit}
+    engine = RuleEngine(camera(rule("intrusion", params, min_frames=1)))
+    hits = run(engine, [frame(person(5))], context={"permits": permits})
     assert bool(hits) is fires
+
+
+def test_hits_in_a_permit_zone_name_the_permit() -> None:
+    engine = RuleEngine(camera(rule("ppe_missing", min_frames=1)))
+    (hit,) = run(engine, [frame(person(5, helmet=False))], context={"permits": {1: 42}})[0]
+    assert hit.permit_id == 42
+    (other,) = run(engine, [frame(person(6, INSIDE_2, helmet=False))], start=1)[1]
+    assert other.permit_id is None
+
+
+def test_guardian_post_counts_only_while_its_permit_runs() -> None:
+    """A post rule with while_permit is a permit's guardian post: empty without a permit is
+    fine; once the permit runs, the post empty for 1 s fires, naming the permit."""
+    params = {"while_permit": True, "seconds": 1, "min_people": 1}
+    engine = RuleEngine(camera(rule("post_unstaffed", params, min_frames=1)))
+    assert run(engine, [frame()] * 10) == {}
+    running = {"permits": {1: 42}}
+    hits = run(engine, [frame()] * 10, start=10, context=running)
+    assert list(hits) == [15]
+    assert hits[15][0].permit_id == 42 and hits[15][0].track_id is None
+    # The permit is suspended (no longer running): the empty post stops counting.
+    assert run(engine, [frame()] * 10, start=20) == {}
 
 
 def test_intrusion_permitted_hours_in_site_time() -> None:
