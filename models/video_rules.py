@@ -54,9 +54,66 @@ def polygon_area(points: list[tuple[float, float]]) -> float:
     return abs(twice) / 2
 
 
+def hours_problem(hours: Any) -> bool:
+    """Whether ``hours`` is not a list of ``[start, end]`` hour pairs within 0–24 (``[22, 6]``
+    wraps past midnight; the rules read them with ``detectors.rules.in_hours``)."""
+    if not isinstance(hours, list):
+        return True
+    for pair in hours:
+        if not (isinstance(pair, list | tuple) and len(pair) == 2):
+            return True
+        for hour in pair:
+            if isinstance(hour, bool) or not isinstance(hour, int | float) or not 0 <= hour <= 24:
+                return True
+        if pair[0] == pair[1]:
+            return True
+    return False
+
+
+def parse_hours(text: str) -> list[list[float]]:
+    """Hour windows typed as ``8-17, 22-6`` (also ``8:30-17``) → ``[[8, 17], [22, 6]]``;
+    ``ValueError`` when a window cannot be read or lies outside 0–24.
+
+    Example:
+        >>> parse_hours("8-17, 22:30-6")
+        [[8, 17], [22.5, 6]]
+    """
+    windows: list[list[float]] = []
+    for part in text.replace("，", ",").replace("－", "-").replace("~", "-").split(","):
+        if not part.strip():
+            continue
+        bounds = part.split("-")
+        if len(bounds) != 2:
+            raise ValueError(part.strip())
+        windows.append([_hour(b) for b in bounds])
+    if hours_problem(windows):
+        raise ValueError(text)
+    return windows
+
+
+def _hour(text: str) -> float:
+    hour, _, minute = text.strip().partition(":")
+    if minute and not 0 <= int(minute) < 60:
+        raise ValueError(text)
+    value = int(hour) + (int(minute) / 60 if minute else 0)
+    return int(value) if value == int(value) else round(value, 4)
+
+
+def format_hours(hours: Any) -> str:
+    """``[[8, 17], [22.5, 6]]`` → ``8-17, 22:30-6``: how the forms show hour windows."""
+    return ", ".join("-".join(_clock(h) for h in pair) for pair in hours or [])
+
+
+def _clock(hour: float) -> str:
+    whole = int(hour)
+    minute = round((hour - whole) * 60)
+    return f"{whole}:{minute:02d}" if minute else str(whole)
+
+
 def rule_params(params: dict[str, Any] | None, schema: dict[str, Any]) -> tuple[dict, list[str]]:
     """Fill defaults from the kind's schema and list the parameters that are missing or of
-    the wrong type. ``schema`` maps name → {"type": "int|float|bool|list", "default": ...}."""
+    the wrong type. ``schema`` maps name → {"type": "int|float|bool|list", "default": ...};
+    ``"format": "hours"`` marks a list of hour windows (``hours_problem``)."""
     out = dict(params or {})
     bad: list[str] = []
     kinds = {"int": int, "float": int | float, "bool": bool, "list": list, "str": str}
@@ -69,7 +126,11 @@ def rule_params(params: dict[str, Any] | None, schema: dict[str, Any]) -> tuple[
                 continue
         want = kinds.get(spec.get("type", ""), object)
         value = out[name]
-        if not isinstance(value, want) or (want is not bool and isinstance(value, bool)):
+        if (
+            not isinstance(value, want)
+            or (want is not bool and isinstance(value, bool))
+            or (spec.get("format") == "hours" and hours_problem(value))
+        ):
             bad.append(name)
     return out, bad
 

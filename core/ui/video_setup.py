@@ -13,13 +13,15 @@ from sqlmodel import Session, col, select
 
 from core.crud.lookup import options
 from core.crud.registry import get_spec
-from core.crud.service import create_row, get_row
+from core.crud.service import ValidationFailed, create_row, get_row
+from core.crud.validate import Problem
 from core.rbac import Actor
 from core.ui.context import lang, show_flash, tr
 from core.ui.permit_common import attempt, problems
 from core.video_setup import grid, parse_vertices, polygon_from_selection, snapshot
 from models.enums import Action, Module
 from models.video import Camera, RuleKind, VideoRule, VideoRuleKind, VideoZone, ZoneKind
+from models.video_rules import format_hours, parse_hours
 
 KEY = "video_setup"
 ZONE_COLOURS = {
@@ -225,23 +227,72 @@ def _zones_and_rules(session: Session, actor: Actor, zones: list[VideoZone]) -> 
         with st.expander(title):
             for rule in rules:
                 state = "✓" if rule.enabled else "—"
+                schema = kinds[rule.kind].params_schema if rule.kind in kinds else {}
                 st.markdown(
                     f"{state} **{rule.name}** · {rule_names.get(rule.kind, rule.kind)} "
-                    f"· `{rule.params}` · {tr('video_setup.cooldown')} {rule.cooldown_s}s"
+                    f"· {param_text(rule.params or {}, schema)} "
+                    f"· {tr('video_setup.cooldown')} {rule.cooldown_s}s"
                 )
             _rule_form(actor, zone, kinds, rule_names)
 
 
+def _param_label(name: str) -> str:
+    return tr(f"video_setup.param.{name}")
+
+
 def _param_input(name: str, spec: dict[str, Any], key: str) -> Any:
-    label = name
+    """One rule parameter's widget; hour windows are typed as text (``8-17, 22-6``) and
+    read by ``_read_params`` on save."""
+    label = _param_label(name)
     default = spec.get("default")
+    if spec.get("format") == "hours":
+        return st.text_input(
+            label, format_hours(default), key=key, help=tr("video_setup.hours_hint")
+        )
     if spec.get("type") == "list":
-        return st.multiselect(label, list(spec.get("enum") or []), default=default or [], key=key)
+        return st.multiselect(
+            label,
+            list(spec.get("enum") or []),
+            default=default or [],
+            format_func=lambda v: tr(f"video_setup.option.{v}"),
+            key=key,
+        )
     if spec.get("type") == "bool":
         return st.checkbox(label, value=bool(default), key=key)
     if spec.get("type") == "float":
         return st.number_input(label, value=float(default or 0), key=key)
     return int(st.number_input(label, value=int(default or 0), step=1, key=key))
+
+
+def _read_params(raw: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
+    """The form's values as rule parameters; an unreadable hour window is refused by name."""
+    params = dict(raw)
+    for name, spec in schema.items():
+        if spec.get("format") == "hours":
+            try:
+                params[name] = parse_hours(str(raw.get(name) or ""))
+            except ValueError as exc:
+                values = {"name": _param_label(name), "text": raw.get(name)}
+                problem = Problem("params", "video_setup.bad_hours", values)
+                raise ValidationFailed([problem]) from exc
+    return params
+
+
+def param_text(params: dict[str, Any], schema: dict[str, Any]) -> str:
+    """A rule's parameters in words for the rule list (允许人数 0 · 允许时段 8-17 · …)."""
+    parts = []
+    for name, spec in schema.items():
+        value = params.get(name, spec.get("default"))
+        if spec.get("format") == "hours":
+            shown = format_hours(value) or "—"
+        elif spec.get("type") == "bool":
+            shown = "✓" if value else "✗"
+        elif spec.get("type") == "list":
+            shown = "、".join(tr(f"video_setup.option.{v}") for v in value or []) or "—"
+        else:
+            shown = str(value)
+        parts.append(f"{_param_label(name)} {shown}")
+    return " · ".join(parts)
 
 
 def _rule_form(
@@ -272,12 +323,20 @@ def _rule_form(
         "zone_id": zone.id,
         "name": f"{zone.name} · {name}",
         "kind": kind,
-        "params": params,
         "cooldown_s": int(cooldown),
         "min_confidence": confidence,
         "min_frames": int(frames),
         "auto_hazard": hazard,
         "enabled": True,
     }
-    attempt(key, lambda s: create_row(s, get_spec("video_rule"), actor, values), tr("common.saved"))
+
+    def add(session: Session) -> None:
+        create_row(
+            session,
+            get_spec("video_rule"),
+            actor,
+            {**values, "params": _read_params(params, schema)},
+        )
+
+    attempt(key, add, tr("common.saved"))
     st.rerun()

@@ -21,6 +21,8 @@ from models.video import (
 )
 from models.video_rules import (
     false_alarm_share,
+    format_hours,
+    parse_hours,
     polygon_area,
     polygon_problem,
     rule_params,
@@ -192,3 +194,16 @@ def test_same_seed_gives_the_same_rows(demo_session, run_generator) -> None:
     run_generator("video")
     assert _snapshot(demo_session) == first
     savepoint.rollback()
+
+
+def test_hour_windows_are_read_from_text_and_checked() -> None:
+    assert parse_hours("8-17，22:30-6") == [[8, 17], [22.5, 6]]
+    assert parse_hours(" ") == []
+    assert format_hours([[8, 17], [22.5, 6]]) == "8-17, 22:30-6"
+    for text in ("8", "8-25", "早-晚", "8-8", "1-2-3", "8:75-9"):
+        with pytest.raises(ValueError):
+            parse_hours(text)
+    schema = {"hours": {"type": "list", "format": "hours", "default": [[0, 24]]}}
+    assert rule_params({}, schema) == ({"hours": [[0, 24]]}, [])
+    assert rule_params({"hours": [[8, 30]]}, schema)[1] == ["hours"]
+    assert rule_params({"hours": [8, 17]}, schema)[1] == ["hours"]

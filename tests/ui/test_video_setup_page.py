@@ -56,3 +56,44 @@ def test_a_drawn_zone_is_saved_and_a_rule_attached(open_page, camera: int) -> No
     with session_scope() as session:
         rule = session.exec(select(VideoRule).where(VideoRule.zone_id == zone_id)).one()
         assert rule.kind == "ppe_missing" and rule.params == {"require": ["helmet"]}
+
+
+def _zone(camera: int, name: str) -> int:
+    with session_scope() as session:
+        zone = VideoZone(
+            camera_id=camera,
+            name=name,
+            kind="post",
+            polygon=[[10, 20], [300, 20], [300, 200], [10, 200]],
+        )
+        session.add(zone)
+        session.flush()
+        return zone.id
+
+
+def test_a_guardian_post_rule_takes_hours_as_text_and_refuses_bad_ones(
+    open_page, camera: int
+) -> None:
+    zone_id = _zone(camera, "动火监护岗")
+    at = open_page("pages/video_setup.py")
+    key = f"video_setup_rule_{zone_id}"
+    at.selectbox(key=f"{key}_kind").select("post_unstaffed").run()
+    at.text_input(key=f"{key}_hours").input("8-25")
+    at.button(key=f"FormSubmitter:{key}-添加规则").click().run()
+    assert not at.exception, at.exception
+    assert any("值守时段“8-25”无法识别" in e.value for e in at.error), [e.value for e in at.error]
+    with session_scope() as session:
+        assert not session.exec(select(VideoRule).where(VideoRule.zone_id == zone_id)).all()
+
+    at.text_input(key=f"{key}_hours").input("8-17, 22:30-6")
+    at.checkbox(key=f"{key}_while_permit").check()
+    at.checkbox(key=f"{key}_suspend_permit").check()
+    at.button(key=f"FormSubmitter:{key}-添加规则").click().run()
+    assert not at.exception, at.exception
+    with session_scope() as session:
+        rule = session.exec(select(VideoRule).where(VideoRule.zone_id == zone_id)).one()
+    assert rule.kind == "post_unstaffed"
+    assert rule.params["hours"] == [[8, 17], [22.5, 6]]
+    assert rule.params["while_permit"] is True and rule.params["suspend_permit"] is True
+    listed = " ".join(m.value for m in at.markdown)
+    assert "值守时段 8-17, 22:30-6" in listed and "离岗即暂停作业票 ✓" in listed

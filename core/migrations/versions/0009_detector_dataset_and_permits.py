@@ -19,7 +19,7 @@ import sqlmodel
 # them on an upgraded database).
 NEW_PARAMS = {
     "intrusion": {
-        "permitted_hours": {"type": "list", "default": []},
+        "permitted_hours": {"type": "list", "format": "hours", "default": []},
         "unless_permit": {"type": "bool", "default": False},
     },
     "post_unstaffed": {
@@ -27,6 +27,8 @@ NEW_PARAMS = {
         "suspend_permit": {"type": "bool", "default": False},
     },
 }
+# Existing parameters the set-up form now shows as hour windows ("8-17, 22-6").
+HOURS_FORMAT = {"post_unstaffed": "hours"}
 RULE_KIND = sa.table(
     "video_rule_kind", sa.column("id", sa.Integer()), sa.column("code", sa.String()),
     sa.column("params_schema", sa.JSON()),
@@ -70,6 +72,11 @@ def _merge_params(*, add: bool) -> None:
                 schema.setdefault(name, spec)
             else:
                 schema.pop(name, None)
+        hours = HOURS_FORMAT.get(code)
+        if hours in schema:
+            schema[hours] = {**schema[hours], "format": "hours"}
+            if not add:
+                schema[hours].pop("format")
         conn.execute(
             RULE_KIND.update().where(RULE_KIND.c.id == row_id).values(params_schema=schema)
         )
