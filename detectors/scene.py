@@ -21,17 +21,23 @@ import random
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import parse_qsl, urlsplit
 
 import cv2
 import numpy as np
 
+from detectors.layout import (
+    FLOOR_Y,
+    SceneParams,
+    layout_name,
+    layout_zones,
+    parse_uri,
+    place,
+)
 from detectors.types import ZoneSpec
 
 Box = tuple[int, int, int, int]
 Point = tuple[float, float]
 
-KINDS = ("production", "storage", "office", "confined_space", "utility", "outdoor")
 # BGR. floor, wall, lane paint, equipment, equipment top
 PALETTES: dict[str, tuple[tuple[int, int, int], ...]] = {
     "production": ((118, 122, 120), (150, 140, 125), (0, 200, 240), (140, 110, 70), (175, 150, 99)),
@@ -47,8 +53,6 @@ SHIRT_COLOURS = ((120, 70, 40), (90, 90, 90), (60, 100, 60), (140, 120, 100), (5
 PANTS_COLOURS = ((60, 45, 35), (40, 40, 40), (110, 80, 50), (70, 70, 80))
 SKIN_COLOURS = ((150, 185, 225), (120, 160, 205), (90, 125, 170), (70, 95, 135))
 HAIR_COLOURS = ((20, 20, 25), (30, 45, 70), (60, 60, 60))
-FLOOR_Y = (0.45, 0.97)  # feet stay in this band of the frame height (the visible floor)
-PARAMS = {"seed": int, "people": int, "width": int, "height": int, "fps": float, "noise": float}
 
 
 @dataclass(frozen=True)
@@ -60,46 +64,6 @@ class PersonTruth:
     head: Box  # head including the hard hat when worn
     helmet: bool
     vest: bool
-
-
-@dataclass(frozen=True)
-class SceneParams:
-    """What a ``synthetic://`` URI says."""
-
-    kind: str = "production"
-    seed: int = 0
-    people: int = 6
-    width: int = 640
-    height: int = 360
-    fps: float = 10.0
-    noise: float = 0.0
-
-
-def parse_uri(uri: str) -> SceneParams:
-    """Read ``synthetic://<kind>?seed=N&people=M&width=W&height=H&fps=F[&noise=S]``.
-
-    An empty or unknown kind keeps its name but gets the production layout (``demo1`` works);
-    an unknown or malformed parameter raises ``ValueError`` so a typo is not silently ignored.
-
-    Example:
-        >>> parse_uri("synthetic://storage?seed=2&people=3").people
-        3
-    """
-    parts = urlsplit(uri.strip())
-    if parts.scheme.lower() != "synthetic":
-        raise ValueError(f"not a synthetic:// URI: {uri!r}")
-    values: dict[str, object] = {"kind": (parts.netloc + parts.path).strip("/") or "production"}
-    for key, raw in parse_qsl(parts.query, keep_blank_values=True):
-        if key not in PARAMS:
-            raise ValueError(f"unknown synthetic scene parameter {key!r} in {uri!r}")
-        try:
-            values[key] = PARAMS[key](raw)
-        except ValueError:
-            raise ValueError(f"bad value for {key!r} in {uri!r}: {raw!r}") from None
-    params = SceneParams(**values)  # type: ignore[arg-type]
-    if params.width < 64 or params.height < 64 or params.people < 0 or params.fps <= 0:
-        raise ValueError(f"synthetic scene too small or empty: {uri!r}")
-    return params
 
 
 def scene_from_uri(uri: str) -> SyntheticScene:
@@ -150,7 +114,8 @@ class SyntheticScene:
         width, height: frame size in pixels.
         fps: frames per second of scene time (walking speed is in pixels per second).
         people: number of workers; person 0 staffs the post, 1-3 walk as a group.
-        kind: background layout and palette, one of ``KINDS`` (others: production's).
+        kind: background layout and palette, one of ``detectors.layout.KINDS`` (others:
+            production's).
         noise: standard deviation of per-frame sensor noise (0: none, fastest).
         scale: multiplies everyone's height (bigger people for training crops).
     """
@@ -160,19 +125,11 @@ class SyntheticScene:
                  scale: float = 1.0) -> None:  # fmt: skip
         self.seed, self.width, self.height, self.fps = seed, width, height, fps
         self.kind, self.noise, self.scale = kind, noise, scale
-        self.layout = kind if kind in PALETTES else "production"
+        self.layout = layout_name(kind)
         rng = random.Random(f"{seed}:{self.layout}")
-        w, h = width, height
-        jx, jy = rng.uniform(-0.04, 0.04), rng.uniform(-0.03, 0.03)
-        self.danger = _px([(0.58 + jx, 0.56 + jy), (0.86 + jx, 0.56 + jy),
-                           (0.90 + jx, 0.76 + jy), (0.60 + jx, 0.76 + jy)], w, h)  # fmt: skip
-        self.post = (0.18 + jx) * w, (0.58 + jy) * h  # where the guard stands
-        self.gather = (0.42 - jx) * w, (0.84 - jy) * h  # where the group meets
-        pit = 0.30 if self.layout == "confined_space" else 0.10
-        gx, gy = self.gather
-        self.confined = _px([(gx / w - pit, gy / h - pit / 2.5), (gx / w + pit, gy / h - pit / 2.5),
-                             (gx / w + pit, min(gy / h + pit / 2.5, 0.99)),
-                             (gx / w - pit, min(gy / h + pit / 2.5, 0.99))], w, h)  # fmt: skip
+        self.geometry = place(rng, width, height, self.layout)
+        self.danger, self.confined = self.geometry.danger, self.geometry.confined
+        self.post, self.gather = self.geometry.post, self.geometry.gather
         self.background = _background(self, rng)
         self.people = [self._person(i, rng) for i in range(people)]
         if people >= 2:  # the flags must vary within a scene: someone with, someone without
@@ -243,23 +200,8 @@ class SyntheticScene:
 
 
 def zones_for(scene: SyntheticScene) -> tuple[ZoneSpec, ...]:
-    """Zones matching the scene's layout, for demos and tests (ids 1..5, pixel polygons).
-
-    The danger zone is the hatched area; the post zone surrounds the guard's spot; the
-    confined space is where the group meets; PPE is required on the whole floor.
-    """
-    w, h = scene.width, scene.height
-    px, py = scene.post
-    r = 0.07 * w
-    floor = [(0, int(FLOOR_Y[0] * h * 0.9)), (w, int(FLOOR_Y[0] * h * 0.9)), (w, h), (0, h)]
-    post = [(px - r, py - r / 2), (px + r, py - r / 2), (px + r, py + r / 2), (px - r, py + r / 2)]
-    raw = [("danger area", "danger", scene.danger), ("post", "post", post),
-           ("confined space", "confined_space", scene.confined),
-           ("production floor", "ppe_required", floor)]  # fmt: skip
-    return tuple(
-        ZoneSpec(id=i, name=name, kind=kind, polygon=tuple(_clip(p, w, h) for p in poly))
-        for i, (name, kind, poly) in enumerate(raw, start=1)
-    )
+    """Zones matching the scene's layout (``detectors.layout.layout_zones``)."""
+    return layout_zones(scene.geometry)
 
 
 def write_video(path: str | Path, scene: SyntheticScene, n_frames: int) -> Path:
@@ -275,14 +217,6 @@ def write_video(path: str | Path, scene: SyntheticScene, n_frames: int) -> Path:
     finally:
         out.release()
     return path
-
-
-def _px(points: list[Point], w: int, h: int) -> list[tuple[int, int]]:
-    return [(round(x * w), round(y * h)) for x, y in points]
-
-
-def _clip(p: Point, w: int, h: int) -> tuple[int, int]:
-    return min(max(round(p[0]), 0), w), min(max(round(p[1]), 0), h)
 
 
 def _background(scene: SyntheticScene, rng: random.Random) -> np.ndarray:

@@ -25,7 +25,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from detectors.scene import KINDS, PersonTruth, SyntheticScene
+from detectors.layout import KINDS
+from detectors.scene import PersonTruth, SyntheticScene
 
 CLASSES = ("person", "head", "helmet")
 NAME = "ppe_synth_yolo11n"

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import bisect
 import itertools
-import math
 import random
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
@@ -21,6 +20,7 @@ from sqlmodel import select
 
 from core.db import utcnow
 from core.demogen import DemoContext
+from detectors.layout import layout_zones, scene_layout
 from models.org import Area
 from models.video import (
     Camera,
@@ -148,18 +148,17 @@ def _cameras(ctx: DemoContext, created_by: int | None) -> list[dict[str, Any]]:
     return rows
 
 
-def polygon(rng: random.Random, width: int = FRAME[0], height: int = FRAME[1]) -> list[list[int]]:
-    """A convex-ish polygon of 4-6 vertices around a random centre, inside the frame."""
-    cx, cy = rng.randint(300, width - 300), rng.randint(250, height - 250)
-    rx, ry = rng.randint(120, 280), rng.randint(100, 220)
-    n = rng.randint(4, 6)
-    points = []
-    for k in range(n):
-        angle = 2 * math.pi * k / n + rng.uniform(-0.2, 0.2)
-        x = min(width - 1, max(0, round(cx + rx * math.cos(angle))))
-        y = min(height - 1, max(0, round(cy + ry * math.sin(angle))))
-        points.append([x, y])
-    return points
+def scene_polygons(uri: str, width: int = FRAME[0], height: int = FRAME[1]) -> dict[str, list]:
+    """Zone outlines by zone kind that match what a ``synthetic://`` camera shows (the
+    scene's own layout, scaled to the camera's frame), so a demo detector run finds people
+    in them. A restricted zone shares the hatched danger area."""
+    layout = scene_layout(uri)
+    sx, sy = width / layout.width, height / layout.height
+    out = {
+        z.kind: [[round(x * sx), round(y * sy)] for x, y in z.polygon] for z in layout_zones(layout)
+    }
+    out[ZoneKind.RESTRICTED] = out[ZoneKind.DANGER]
+    return out
 
 
 def _zones(
@@ -171,10 +170,11 @@ def _zones(
     for cam in cameras:
         kinds = ZONES_BY_AREA_KIND.get(area_kind[cam["area_id"]], ZONES_BY_AREA_KIND["office"])
         count = min(len(kinds), rng.randint(2, 4))
+        outlines = scene_polygons(cam["source_uri"], cam["frame_width"], cam["frame_height"])
         for n, kind in enumerate(kinds[:count], start=1):
             rows.append(
                 {"camera_id": cam["id"], "name": f"{cam['name']}-{ZONE_NAMES[kind]}{n}",
-                 "kind": kind, "polygon": polygon(rng), "area_id": cam["area_id"],
+                 "kind": kind, "polygon": outlines[kind], "area_id": cam["area_id"],
                  "enterprise_id": cam["enterprise_id"], "department_id": cam["department_id"],
                  "created_by": created_by}
             )  # fmt: skip
@@ -197,7 +197,7 @@ def _rules(
                  "params": params, "cooldown_s": rng.choice((30, 60, 120, 300)),
                  "min_confidence": rng.choice((0.45, 0.5, 0.6)),
                  "min_frames": rng.choice((3, 5, 8)), "enabled": True,
-                 "auto_hazard": kind in (RuleKind.INTRUSION, RuleKind.OVERCROWD),
+                 "auto_hazard": kind == RuleKind.OVERCROWD,
                  "enterprise_id": zone["enterprise_id"], "department_id": zone["department_id"],
                  "created_by": created_by}
             )  # fmt: skip

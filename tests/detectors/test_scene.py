@@ -11,11 +11,9 @@ import cv2
 import numpy as np
 import pytest
 
+from detectors.layout import KINDS, SceneParams, parse_uri
 from detectors.scene import (
-    KINDS,
-    SceneParams,
     SyntheticScene,
-    parse_uri,
     scene_from_uri,
     write_video,
     zones_for,

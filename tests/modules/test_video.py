@@ -8,6 +8,7 @@ from sqlmodel import func, select
 from core.crud.registry import get_spec
 from core.crud.service import ValidationFailed, create_row
 from core.rbac import SYSTEM
+from detectors.layout import layout_zones, scene_layout
 from models.org import Area
 from models.video import (
     Camera,
@@ -30,7 +31,7 @@ from models.video_rules import (
 )
 from tests.modules.conftest import TODAY
 
-S_COUNTS = {"camera": 36, "video_zone": 109, "video_rule": 135, "video_violation": 9000}
+S_COUNTS = {"camera": 36, "video_zone": 108, "video_rule": 132, "video_violation": 9000}
 
 
 def test_reference_lists(demo_session) -> None:
@@ -135,6 +136,19 @@ def test_demo_polygons_lie_inside_the_frame(demo_session, run_generator) -> None
     ).all():
         assert polygon_problem(zone.polygon, width, height) is None, zone.name
         assert polygon_area([tuple(p) for p in zone.polygon]) > 1000
+
+
+def test_demo_zones_outline_what_the_synthetic_camera_shows(demo_session, run_generator) -> None:
+    """A demo detector run finds people in the zones: each zone is the scene's own area of
+    its kind (the danger zone is the hatched floor, the post is where the guard stands)."""
+    run_generator("video")
+    rows = demo_session.exec(select(VideoZone, Camera).join(Camera)).all()
+    for zone, camera in rows:
+        layout = scene_layout(camera.source_uri)
+        sx, sy = camera.frame_width / layout.width, camera.frame_height / layout.height
+        kind = "danger" if zone.kind == "restricted" else zone.kind
+        expected = next(z for z in layout_zones(layout) if z.kind == kind).polygon
+        assert zone.polygon == [[round(x * sx), round(y * sy)] for x, y in expected], zone.name
 
 
 def test_demo_violations_look_like_a_plant(demo_session, run_generator) -> None:
