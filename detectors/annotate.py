@@ -9,6 +9,7 @@ ASCII is labelled by id and kind. (ultralytics' own plotting would download a fo
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 import cv2
 import numpy as np
@@ -41,6 +42,29 @@ def label_of(detections: sv.Detections, row: int) -> str:
         parts.append("no-vest")
     parts.append(f"{confidences_of(detections)[row]:.2f}")
     return _ascii(" ".join(parts))
+
+
+def box_labels(detections: sv.Detections) -> list[dict[str, Any]]:
+    """Every box of the frame as ``{role, xyxy, confidence, track_id}`` (integer pixels):
+    stored with the clean frame so a reviewer can correct them into training labels.
+
+    Example:
+        >>> import numpy as np, supervision as sv
+        >>> boxes = sv.Detections(np.array([[10.4, 10, 50, 99.6]]), confidence=np.array([0.9123]))
+        >>> box_labels(boxes)
+        [{'role': 'person', 'xyxy': [10, 10, 50, 100], 'confidence': 0.912, 'track_id': None}]
+    """
+    roles, conf = roles_of(detections), confidences_of(detections)
+    ids = detections.tracker_id
+    return [
+        {
+            "role": str(roles[row]),
+            "xyxy": [round(float(v)) for v in detections.xyxy[row]],
+            "confidence": round(float(conf[row]), 3),
+            "track_id": None if ids is None else int(ids[row]),
+        }
+        for row in range(len(detections))
+    ]
 
 
 def zone_label(zone: ZoneSpec) -> str:

@@ -298,11 +298,14 @@ class Service:
             return self._backends[key]
 
     def write(self, camera: CameraSpec, hit: Any, frame: np.ndarray, tracked: Any) -> bool:
-        from detectors.annotate import annotate, jpeg
+        """Hand the sink the evidence (annotated snapshot) and the training sample (the clean
+        frame and every tracked box on it); encoded here, outside the sink's lock."""
+        from detectors.annotate import annotate, box_labels, jpeg
 
-        data = jpeg(annotate(frame, tracked, camera.zones, hit))
+        snapshot = jpeg(annotate(frame, tracked, camera.zones, hit))
+        clean, labels = jpeg(frame), box_labels(tracked)
         with self.lock:
-            return bool(self.sink.write(camera, hit, data))
+            return bool(self.sink.write(camera, hit, snapshot, clean, labels))
 
     def sink_call(self, name: str, *args: Any) -> Any:
         """A heartbeat or a replay: logged, never fatal (the database may be away)."""

@@ -1,30 +1,27 @@
-"""Where the detector's hits end up: one transaction per violation, a disk spool when the
+"""Where the detector's hits end up: one transaction per violation, the spool when the
 database cannot take it, and the cameras' heartbeats.
 
-A hit becomes a ``video_violation`` row with its snapshot stored as an attachment (and, when
-the rule says ``auto_hazard``, a hazard in ``reported`` with that photo), all in one commit.
-Every write is keyed by ``Hit.key`` under a unique index, so writing the same hit twice, a
-spool replayed after a crash, or two processes racing each leave exactly one row (FIELD-NOTES:
-a failed ``commit()`` does not prove the row is absent).
+A hit becomes a ``video_violation`` row with its annotated snapshot and its clean frame stored
+as attachments, every box of the frame as ``labels`` and the permit it concerns; when the
+rule says ``auto_hazard``, a hazard in ``reported`` with that photo, and when a guardian post
+rule says ``suspend_permit``, the running permit suspended. All in one commit. Every write is
+keyed by ``Hit.key`` under a unique index, so writing the same hit twice, a spool replayed
+after a crash, or two processes racing each leave exactly one row and one suspension
+(FIELD-NOTES: a failed ``commit()`` does not prove the row is absent).
 
-When the database is unreachable or locked past its busy timeout the hit goes to
-``spool_dir`` instead: ``hits.jsonl`` gets one fsync'd JSON line per hit (appended, never
-rewritten) and the JPEG lies next to it, written to a temp file and renamed. ``hits.done``
-holds the byte offset of the first line not yet committed; it moves forward only after a
-commit, so a crash in between replays a hit whose key is already taken: a no-op. New hits
-queue behind the spool, so violations reach the database in the order they happened.
-One process per spool directory.
+When the database is unreachable or locked past its busy timeout the hit goes to the
+:class:`detectors.spool.Spool` instead, and is committed from there, in order, once the
+database is back; new hits queue behind the spool, so violations reach the database in the
+order they happened.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
-import os
 import threading
 import time
-from dataclasses import asdict, replace
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -42,21 +39,20 @@ from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlmodel import Session, col, select
 
 from core import attachments, audit
-from core.attachments import AttachmentRejected, write_atomic
+from core.attachments import AttachmentRejected
 from core.config import Settings
+from core.db import utcnow
 from core.i18n import enum_label, t
 from core.rbac import SYSTEM, Actor
-from detectors.types import CameraSpec, Hit, RuleSpec, ZoneSpec
+from detectors.spool import Record, Spool
+from detectors.types import CameraSpec, Hit, RuleSpec
 from models.hazard import Hazard, HazardSource
+from models.permit import Permit, PermitState
 from models.video import Camera, CameraStatus, RuleKind, VideoViolation, VideoZone
 
 log = logging.getLogger(__name__)
 
 TABLE = "video_violation"
-JOURNAL = "hits.jsonl"
-CURSOR = "hits.done"
-REJECTED = "rejected"
-SPOOL_FORMAT = 1
 HEARTBEAT_BUSY_MS = 1000  # a heartbeat waits at most this long for a locked SQLite file
 LAST_ERROR_MAX = 1000  # Camera.last_error max_length
 
@@ -87,7 +83,7 @@ class ViolationSink:
 
     Example:
         >>> with ViolationSink(engine, settings, settings.data_dir / "spool") as sink:
-        ...     sink.write(camera, hit, jpeg)  # doctest: +SKIP
+        ...     sink.write(camera, hit, snapshot, frame, labels)  # doctest: +SKIP
         True
     """
 
@@ -103,7 +99,7 @@ class ViolationSink:
     ) -> None:
         self.engine = engine
         self.settings = settings
-        self.spool_dir = Path(spool_dir)
+        self.spool = Spool(spool_dir)
         self.actor = actor
         self.retry_s = retry_s
         self.max_retry_s = max_retry_s
@@ -120,12 +116,9 @@ class ViolationSink:
         self.close()
 
     def open(self) -> None:
-        """Create the spool directory and repair a line a crash cut short."""
+        """Open the spool (it repairs a line a crash cut short)."""
         with self._lock:
-            self.spool_dir.mkdir(parents=True, exist_ok=True)
-            _repair_tail(self._journal)
-            if not self._journal.exists():
-                self._cursor_path.unlink(missing_ok=True)
+            self.spool.open()
             self._opened = True
 
     def close(self) -> None:
@@ -134,27 +127,36 @@ class ViolationSink:
 
     # -- writing ---------------------------------------------------------------------------
 
-    def write(self, camera: CameraSpec, hit: Hit, snapshot_jpeg: bytes) -> bool:
-        """Commit ``hit`` as a violation; True once it is in the database (now or before).
+    def write(
+        self,
+        camera: CameraSpec,
+        hit: Hit,
+        snapshot_jpeg: bytes,
+        frame_jpeg: bytes = b"",
+        labels: Sequence[Mapping[str, Any]] = (),
+    ) -> bool:
+        """Commit ``hit`` as a violation with its snapshot, clean frame and labels; True once
+        it is in the database (now or before).
 
         False means it is on disk instead: spooled because the database is unavailable (it
         is written by a later ``write`` or ``replay``), or, for a hit the database refuses
         for another reason, set aside under ``spool_dir/rejected`` and logged. Raises
         ``OSError`` only when the spool cannot be written either (disk full, no rights).
         """
+        record = Record(camera, hit, snapshot_jpeg, frame_jpeg, tuple(labels))
         with self._lock:
             self._ensure_open()
             if time.monotonic() < self._retry_at:
-                self._spool(camera, hit, snapshot_jpeg)
+                self.spool.append(record)
                 return False
-            if self._backlog():
+            if self.spool.backlog():
                 self._replay()
-                if self._backlog():
-                    self._spool(camera, hit, snapshot_jpeg)
+                if self.spool.backlog():
+                    self.spool.append(record)
                     return False
-            outcome = self._try_commit(camera, hit, snapshot_jpeg)
+            outcome = self._try_commit(record)
             if outcome == UNAVAILABLE:
-                self._spool(camera, hit, snapshot_jpeg)
+                self.spool.append(record)
             return outcome == WRITTEN
 
     def replay(self) -> int:
@@ -167,37 +169,46 @@ class ViolationSink:
     def pending(self) -> int:
         """Hits in the spool waiting for the database."""
         with self._lock:
-            return sum(1 for _ in self._pending_lines())
+            return self.spool.pending()
 
-    def _try_commit(self, camera: CameraSpec, hit: Hit, jpeg: bytes) -> str:
+    def _replay(self) -> int:
+        count = 0
+        for end, record in self.spool.entries():
+            if record is not None and self._try_commit(record) == UNAVAILABLE:
+                break
+            self.spool.advance(end, record)  # only now may the hit leave the spool
+            count += 1
+        self.spool.drop_if_replayed()
+        return count
+
+    def _try_commit(self, record: Record) -> str:
         """WRITTEN, UNAVAILABLE (try again later) or REJECTED (set aside, never retried)."""
         try:
-            self._commit(camera, hit, jpeg)
+            self._commit(record)
         except Exception as exc:
             if is_unavailable(exc):
                 self._backoff(exc)
                 return UNAVAILABLE
-            log.exception("violation %s refused by the database; set aside", hit.key)
-            self._reject(camera, hit, jpeg, exc)
+            log.exception("violation %s refused by the database; set aside", record.key)
+            self.spool.set_aside(record, exc)
             return REJECTED
         self._delay, self._retry_at = self.retry_s, 0.0
         return WRITTEN
 
-    def _commit(self, camera: CameraSpec, hit: Hit, jpeg: bytes) -> None:
+    def _commit(self, record: Record) -> None:
+        camera, hit = record.camera, record.hit
         with Session(self.engine, expire_on_commit=False) as session:
             try:
-                if _written(session, hit.key):
+                if _written(session, hit.key):  # a replay: no second row, no second suspension
                     return
-                violation = self._add(session, camera, hit, jpeg)
+                violation = self._add(session, record)
                 rule = _rule(camera, hit.rule_id)
                 if rule is not None and rule.auto_hazard:
-                    try:
-                        with session.begin_nested():
-                            _open_hazard(session, violation, self.actor)
-                    except Exception as exc:
-                        if is_unavailable(exc):
-                            raise
-                        log.exception("violation %s: could not open its hazard", hit.key)
+                    with _follow_up(session, hit, "open its hazard"):
+                        _open_hazard(session, violation, self.actor)
+                if rule is not None and rule.params.get("suspend_permit") and hit.permit_id:
+                    with _follow_up(session, hit, "suspend its permit"):
+                        _suspend_permit(session, camera, rule, hit, self.actor)
                 session.commit()
             except IntegrityError:
                 session.rollback()
@@ -205,7 +216,8 @@ class ViolationSink:
                     return
                 raise
 
-    def _add(self, session: Session, camera: CameraSpec, hit: Hit, jpeg: bytes) -> VideoViolation:
+    def _add(self, session: Session, record: Record) -> VideoViolation:
+        camera, hit = record.camera, record.hit
         violation = VideoViolation(
             enterprise_id=camera.enterprise_id,
             department_id=camera.department_id,
@@ -219,27 +231,17 @@ class ViolationSink:
             boxes=[[round(float(c), 1) for c in box] for box in hit.boxes],
             idem_key=hit.key,
             frame_index=hit.frame_index,
+            labels=[dict(label) for label in record.labels],
+            permit_id=hit.permit_id,
             created_by=self.actor.user_id,
         )
         session.add(violation)
         session.flush()
         assert violation.id is not None
-        try:
-            stored = attachments.store(
-                session,
-                data=jpeg,
-                filename=f"violation-{violation.id}.jpg",
-                table_name=TABLE,
-                row_id=violation.id,
-                enterprise_id=camera.enterprise_id,
-                actor_id=self.actor.user_id,
-                settings=self.settings,
-            )
-            violation.snapshot_id = stored.id
-            session.add(violation)
-            session.flush()
-        except AttachmentRejected as exc:  # the violation matters more than its picture
-            log.warning("violation %s: snapshot refused (%s)", hit.key, exc.key)
+        violation.snapshot_id = self._attach(session, violation, record.snapshot, "")
+        violation.frame_id = self._attach(session, violation, record.frame, "-frame")
+        session.add(violation)
+        session.flush()
         audit.record(
             session,
             self.actor,
@@ -250,6 +252,29 @@ class ViolationSink:
             after=audit.snapshot(violation),
         )
         return violation
+
+    def _attach(
+        self, session: Session, violation: VideoViolation, jpeg: bytes, suffix: str
+    ) -> int | None:
+        """Store a JPEG of the violation; its id, or None when there is none or the store
+        refuses it (the violation matters more than its picture)."""
+        if not jpeg:
+            return None
+        try:
+            stored = attachments.store(
+                session,
+                data=jpeg,
+                filename=f"violation-{violation.id}{suffix}.jpg",
+                table_name=TABLE,
+                row_id=violation.id,
+                enterprise_id=violation.enterprise_id,
+                actor_id=self.actor.user_id,
+                settings=self.settings,
+            )
+        except AttachmentRejected as exc:
+            log.warning("violation %s: picture refused (%s)", violation.idem_key, exc.key)
+            return None
+        return stored.id
 
     def _backoff(self, exc: BaseException) -> None:
         log.warning("database unavailable, spooling for %.1f s: %s", self._delay, exc)
@@ -281,6 +306,7 @@ class ViolationSink:
             "fps": None if fps is None else max(float(fps), 0.0),
             "lag_ms": None if lag_ms is None else max(float(lag_ms), 0.0),
             "last_error": last_error[:LAST_ERROR_MAX] if last_error else None,
+            "heartbeat_at": utcnow(),  # the detector is alive, whatever the camera is doing
         }
         if last_frame_at is not None:
             values["last_frame_at"] = last_frame_at
@@ -305,120 +331,6 @@ class ViolationSink:
             log.warning("camera %s: heartbeat not recorded: %s", camera_id, exc)
             return False
         return True
-
-    # -- the spool -------------------------------------------------------------------------
-
-    @property
-    def _journal(self) -> Path:
-        return self.spool_dir / JOURNAL
-
-    @property
-    def _cursor_path(self) -> Path:
-        return self.spool_dir / CURSOR
-
-    def _cursor(self) -> int:
-        try:
-            done = int(self._cursor_path.read_text(encoding="ascii").strip() or 0)
-        except (FileNotFoundError, ValueError):
-            return 0
-        size = self._journal.stat().st_size if self._journal.exists() else 0
-        return done if 0 <= done <= size else 0  # a cursor past the end: replay all, safely
-
-    def _backlog(self) -> bool:
-        try:
-            size = self._journal.stat().st_size
-        except FileNotFoundError:
-            return False
-        return size > self._cursor()
-
-    def _spool(self, camera: CameraSpec, hit: Hit, jpeg: bytes) -> None:
-        name = _snapshot_name(hit.key)
-        if jpeg:
-            _write_atomic(self.spool_dir / name, jpeg)
-        record = {
-            "format": SPOOL_FORMAT,
-            "key": hit.key,
-            "snapshot": name if jpeg else None,
-            "camera": _camera_json(camera, hit),
-            "hit": _hit_json(hit),
-        }
-        line = json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n"
-        with self._journal.open("ab") as fh:
-            fh.write(line.encode("utf-8"))
-            fh.flush()
-            os.fsync(fh.fileno())
-        _fsync_dir(self.spool_dir)
-
-    def _pending_lines(self) -> Any:
-        """(end offset, line) of each complete line after the cursor, oldest first."""
-        if not self._journal.exists():
-            return
-        with self._journal.open("rb") as fh:
-            fh.seek(self._cursor())
-            while True:
-                line = fh.readline()
-                if not line.endswith(b"\n"):  # end of file, or a line a crash cut short
-                    return
-                yield fh.tell(), line
-
-    def _replay(self) -> int:
-        count = 0
-        for end, line in list(self._pending_lines()):
-            loaded = self._load(line)
-            if loaded is not None:
-                camera, hit, snap = loaded
-                jpeg = snap.read_bytes() if snap is not None and snap.exists() else b""
-                if self._try_commit(camera, hit, jpeg) == UNAVAILABLE:
-                    break
-            self._advance(end)  # only now may the hit leave the spool
-            if loaded is not None and loaded[2] is not None:
-                loaded[2].unlink(missing_ok=True)
-            count += 1
-        if not self._backlog():
-            self._reset()
-        return count
-
-    def _load(self, line: bytes) -> tuple[CameraSpec, Hit, Path | None] | None:
-        """A spooled hit, or None (set aside) for a line that cannot be read back."""
-        try:
-            record = json.loads(line)
-            camera, hit = _camera_from(record["camera"]), _hit_from(record["hit"])
-        except (ValueError, KeyError, TypeError) as exc:
-            log.error("spool line unreadable, set aside: %s", exc)
-            self._set_aside({"line": line.decode("utf-8", "replace")}, None, exc)
-            return None
-        # The name is derived again, never taken from the file: no path comes from outside.
-        snapshot = self.spool_dir / _snapshot_name(hit.key) if record.get("snapshot") else None
-        return camera, hit, snapshot
-
-    def _advance(self, offset: int) -> None:
-        _write_atomic(self._cursor_path, str(offset).encode("ascii"))
-
-    def _reset(self) -> None:
-        """Everything replayed: start the next outage with an empty spool. The cursor goes
-        first: a journal without a cursor is replayed again (harmless), a stale cursor over a
-        new journal would skip hits."""
-        self._cursor_path.unlink(missing_ok=True)
-        self._journal.unlink(missing_ok=True)
-        for leftover in self.spool_dir.glob("*.jpg"):
-            leftover.unlink(missing_ok=True)
-
-    def _reject(self, camera: CameraSpec, hit: Hit, jpeg: bytes, exc: BaseException) -> None:
-        record = {"key": hit.key, "camera": _camera_json(camera, hit), "hit": _hit_json(hit)}
-        self._set_aside(record, jpeg, exc)
-
-    def _set_aside(self, record: dict[str, Any], jpeg: bytes | None, exc: BaseException) -> None:
-        """Keep a hit the database refuses where an operator can look at it, out of the way
-        of the hits behind it."""
-        folder = self.spool_dir / REJECTED
-        folder.mkdir(exist_ok=True)
-        if jpeg and "key" in record:
-            name = _snapshot_name(record["key"])
-            _write_atomic(folder / name, jpeg)
-            record = {**record, "snapshot": name}
-        record = {**record, "error": f"{type(exc).__name__}: {exc}"[:2000]}
-        with (folder / JOURNAL).open("a", encoding="utf-8") as fh:
-            fh.write(json.dumps(record, ensure_ascii=False) + "\n")
 
 
 def _open_hazard(session: Session, violation: VideoViolation, actor: Actor) -> Hazard:
@@ -462,6 +374,42 @@ def _open_hazard(session: Session, violation: VideoViolation, actor: Actor) -> H
     return hazard
 
 
+@contextmanager
+def _follow_up(session: Session, hit: Hit, what: str) -> Iterator[None]:
+    """A savepoint for what follows from a violation: the violation matters more, so a step
+    that fails is undone alone and logged; only a database that went away fails the whole hit
+    (it is then spooled and retried whole)."""
+    try:
+        with session.begin_nested():
+            yield
+    except Exception as exc:
+        if is_unavailable(exc):
+            raise
+        log.exception("violation %s: could not %s", hit.key, what)
+
+
+def _suspend_permit(
+    session: Session, camera: CameraSpec, rule: RuleSpec, hit: Hit, actor: Actor
+) -> None:
+    """Suspend the permit whose guardian post stood empty (GB 30871: the guardian stays for
+    the whole job). A permit no longer in progress (suspended, completed, deleted since the
+    hit) is left as it is: the hit may be an old one replayed from the spool."""
+    from core.permit_flow import suspend  # the permit workflow imports much; load late
+
+    permit = session.get(Permit, hit.permit_id)
+    if permit is None or permit.deleted_at is not None or permit.state != PermitState.IN_PROGRESS:
+        return
+    zone = next((z.name for z in camera.zones if z.id == hit.zone_id), str(hit.zone_id))
+    reason = t(
+        "video_ui.guardian_absent_suspend",
+        actor.language,
+        camera=camera.name,
+        zone=zone,
+        seconds=int(rule.params.get("seconds", 0)),
+    )
+    suspend(session, permit.id, reason, source=actor)
+
+
 def _written(session: Session, key: str) -> bool:
     stmt = select(VideoViolation.id).where(col(VideoViolation.idem_key) == key)
     return session.exec(stmt).first() is not None
@@ -469,74 +417,3 @@ def _written(session: Session, key: str) -> bool:
 
 def _rule(camera: CameraSpec, rule_id: int) -> RuleSpec | None:
     return next((r for r in camera.rules if r.id == rule_id), None)
-
-
-def _snapshot_name(key: str) -> str:
-    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32] + ".jpg"
-
-
-def _camera_json(camera: CameraSpec, hit: Hit) -> dict[str, Any]:
-    """The camera as the sink needs it later: only the hit's zone and rule, no model."""
-    trimmed = replace(
-        camera,
-        detector_config={},
-        zones=tuple(z for z in camera.zones if z.id == hit.zone_id),
-        rules=tuple(r for r in camera.rules if r.id == hit.rule_id),
-    )
-    return asdict(trimmed)
-
-
-def _camera_from(data: dict[str, Any]) -> CameraSpec:
-    zones = tuple(
-        ZoneSpec(**{**z, "polygon": tuple(tuple(p) for p in z["polygon"])}) for z in data["zones"]
-    )
-    rules = tuple(RuleSpec(**r) for r in data["rules"])
-    return CameraSpec(**{**data, "zones": zones, "rules": rules})
-
-
-def _hit_json(hit: Hit) -> dict[str, Any]:
-    return {**asdict(hit), "at": hit.at.isoformat()}
-
-
-def _hit_from(data: dict[str, Any]) -> Hit:
-    boxes = tuple(tuple(float(c) for c in box) for box in data["boxes"])
-    return Hit(**{**data, "at": datetime.fromisoformat(data["at"]), "boxes": boxes})
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    """The attachment store's atomic write, then the directory entry made durable too."""
-    write_atomic(path, data)
-    _fsync_dir(path.parent)
-
-
-def _fsync_dir(folder: Path) -> None:
-    """Make a rename or a new file survive a power cut (POSIX; a no-op where unsupported)."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
-def _repair_tail(journal: Path) -> None:
-    """Cut a last line a crash left without its newline, so the next append starts clean."""
-    if not journal.exists():
-        return
-    with journal.open("rb+") as fh:
-        size = fh.seek(0, os.SEEK_END)
-        if size == 0:
-            return
-        fh.seek(size - 1)
-        if fh.read(1) == b"\n":
-            return
-        fh.seek(0)
-        keep = fh.read().rfind(b"\n") + 1  # only after a crash: reading it all is fine
-        log.warning("spool %s: dropping %d bytes of a line cut short", journal, size - keep)
-        fh.truncate(keep)
-        fh.flush()
-        os.fsync(fh.fileno())

@@ -126,7 +126,10 @@ class VideoRule(EnterpriseScoped, table=True):
     min_frames: int = Field(default=3, ge=1, le=1000)
     enabled: bool = Field(default=True, index=True)
     auto_hazard: bool = Field(
-        default=False, index=True, description="Open a hazard on confirmation"
+        default=False,
+        index=True,
+        description="The detector's sink opens a hazard (reported, with the snapshot) when it "
+        "writes the violation, in the same transaction; confirming opens one only if it has none",
     )
 
 

@@ -306,7 +306,16 @@ def test_run_writes_each_violation_once_with_snapshots(
     with Session(db.get_engine(settings)) as session:
         camera = session.get(Camera, camera_id)
         assert camera is not None and camera.status == "stopped"
-        assert camera.last_frame_at is not None
+        assert camera.last_frame_at is not None and camera.heartbeat_at is not None
+        # Each violation keeps the clean frame and every tracked box on it (training data).
+        for v in session.exec(select(VideoViolation)).all():
+            assert v.frame_id is not None and v.frame_id != v.snapshot_id
+            assert v.labels and {tuple(label) for label in v.labels} == {
+                ("role", "xyxy", "confidence", "track_id")
+            }
+            assert all(isinstance(c, int) for label in v.labels for c in label["xyxy"])
+            if v.track_id is not None:
+                assert v.track_id in {label["track_id"] for label in v.labels}
     again = run(settings, max_frames=N_FRAMES)  # the same input once more: nothing new
     assert violations(settings) == first  # keyed writes: a replay adds no row
     assert again["frames"] == N_FRAMES

@@ -4,11 +4,12 @@ replayed in order without duplicates, and heartbeats."""
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import sqlite3
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -20,13 +21,17 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, col, create_engine, func, select
 
 import detectors.sink as sink_module
+import detectors.spool as spool_module
 from core import db
 from core.config import Settings
 from core.rbac import seed_permissions
 from detectors.config import load_cameras
-from detectors.sink import JOURNAL, REJECTED, ViolationSink
+from detectors.sink import ViolationSink
+from detectors.spool import JOURNAL, REJECTED, Spool
 from detectors.types import CameraSpec, Hit
 from models.hazard import Hazard, HazardSource
+from models.permit import Permit, PermitState
+from models.permit_reference import PermitType
 from models.system import Attachment, AuditEntry
 from models.video import (
     Camera,
@@ -148,6 +153,60 @@ def _dead_engine(tmp_path: Path) -> Engine:
     return create_engine(f"sqlite:///{tmp_path / 'missing-dir' / 'x.db'}")
 
 
+def _permit(engine: Engine, w: World, state: PermitState) -> int:
+    """A permit in the zone's area, in ``state``."""
+    with Session(engine) as s:
+        ptype = PermitType(code="DH", name="动火作业", name_en="Hot work")
+        s.add(ptype)
+        s.flush()
+        permit = Permit(
+            enterprise_id=w.ent,
+            permit_type_id=ptype.id,
+            area_id=w.area,
+            location="冲压区",
+            planned_start=T0,
+            planned_end=T0 + timedelta(hours=8),
+            content="法兰焊接",
+            state=state,
+            started_at=T0,
+        )
+        s.add(permit)
+        s.commit()
+        return permit.id
+
+
+def _guardian_post(engine: Engine, w: World) -> int:
+    """A guardian post rule that suspends the permit when the post stands empty for 90 s."""
+    with Session(engine) as s:
+        rule = VideoRule(
+            zone_id=w.zone,
+            name="监护人",
+            kind="post_unstaffed",
+            enterprise_id=w.ent,
+            params={"seconds": 90, "while_permit": True, "suspend_permit": True},
+        )
+        s.add(rule)
+        s.commit()
+        return rule.id
+
+
+def _unstaffed(w: World, rule_id: int, permit_id: int, n: int = 1) -> Hit:
+    return replace(_hit(w, n, rule=rule_id, track=None), kind="post_unstaffed", permit_id=permit_id)
+
+
+def _suspensions(engine: Engine, permit_id: int) -> list[WorkflowEvent]:
+    with Session(engine) as s:
+        return list(
+            s.exec(
+                select(WorkflowEvent).where(
+                    WorkflowEvent.table_name == "permit",
+                    WorkflowEvent.row_id == permit_id,
+                    WorkflowEvent.action == "suspend",
+                )
+            ).all()
+        )
+
+
 # -- configuration ---------------------------------------------------------------------------
 
 
@@ -170,7 +229,7 @@ def test_load_cameras_fills_defaults_and_leaves_out_what_is_off(sqlite_engine: E
     assert zone.area_id == w.area
     params = {r.name: r.params for r in camera.rules}
     assert params == {
-        "禁入": {"allowed_people": 0},
+        "禁入": {"allowed_people": 0, "permitted_hours": [], "unless_permit": False},
         "安全帽": {"require": ["helmet"]},
         "人数": {"max_people": 5},
     }
@@ -198,7 +257,7 @@ def test_version_follows_the_configuration_only(sqlite_engine: Engine, settings:
         s.commit()
     changed = _camera(sqlite_engine)
     assert changed.version != first.version
-    assert changed.rules[0].params == {"allowed_people": 1}
+    assert changed.rules[0].params["allowed_people"] == 1
 
     with Session(sqlite_engine) as s:
         zone = s.get(VideoZone, w.zone)
@@ -293,6 +352,75 @@ def test_a_hit_the_database_refuses_is_set_aside(world: World, sqlite_engine, se
     assert len(_rows(sqlite_engine)) == 1
 
 
+def test_write_keeps_the_clean_frame_the_labels_and_the_permit(
+    world: World, sqlite_engine: Engine, settings: Settings
+) -> None:
+    permit = _permit(sqlite_engine, world, PermitState.IN_PROGRESS)
+    labels = [
+        {"role": "person", "xyxy": [110, 120, 150, 260], "confidence": 0.9, "track_id": 7},
+        {"role": "person", "xyxy": [300, 110, 340, 250], "confidence": 0.62, "track_id": 9},
+    ]
+    sink = ViolationSink(sqlite_engine, settings, settings.data_dir / "spool")
+    hit = replace(_hit(world, 1), permit_id=permit)
+    assert sink.write(_camera(sqlite_engine), hit, _jpeg(), _jpeg("white"), labels)
+
+    (v,) = _rows(sqlite_engine)
+    assert (v.labels, v.permit_id) == (labels, permit)
+    with Session(sqlite_engine) as s:
+        frame, snapshot = s.get(Attachment, v.frame_id), s.get(Attachment, v.snapshot_id)
+        assert frame is not None and snapshot is not None and frame.id != snapshot.id
+        assert (frame.table_name, frame.row_id, frame.mime) == (
+            "video_violation",
+            v.id,
+            "image/jpeg",
+        )
+    assert _suspensions(sqlite_engine, permit) == []  # an intrusion rule suspends nothing
+
+
+def test_guardian_absent_suspends_the_running_permit_once(
+    world: World, sqlite_engine: Engine, settings: Settings
+) -> None:
+    rule = _guardian_post(sqlite_engine, world)
+    permit = _permit(sqlite_engine, world, PermitState.IN_PROGRESS)
+    camera = _camera(sqlite_engine)
+    sink = ViolationSink(sqlite_engine, settings, settings.data_dir / "spool")
+    assert sink.write(camera, _unstaffed(world, rule, permit), _jpeg())
+
+    (event_,) = _suspensions(sqlite_engine, permit)
+    with Session(sqlite_engine) as s:
+        row = s.get(Permit, permit)
+        assert row is not None and row.state == PermitState.SUSPENDED
+        assert event_.comment == row.suspend_reason
+        row.state = PermitState.IN_PROGRESS  # resumed by the crew lead
+        s.add(row)
+        s.commit()
+    for part in ("东门 1 号", "冲压区", "90"):
+        assert part in (event_.comment or "")
+
+    # The same hit again (a replay, a re-run over the same video): no second suspension.
+    assert sink.write(camera, _unstaffed(world, rule, permit), _jpeg())
+    assert len(_suspensions(sqlite_engine, permit)) == 1
+    with Session(sqlite_engine) as s:
+        assert s.get(Permit, permit).state == PermitState.IN_PROGRESS  # type: ignore[union-attr]
+    assert len(_rows(sqlite_engine)) == 1
+
+
+@pytest.mark.parametrize("state", [PermitState.COMPLETED, PermitState.SUSPENDED])
+def test_guardian_absent_leaves_a_permit_no_longer_running_alone(
+    world: World, sqlite_engine: Engine, settings: Settings, state: PermitState
+) -> None:
+    rule = _guardian_post(sqlite_engine, world)
+    permit = _permit(sqlite_engine, world, state)
+    sink = ViolationSink(sqlite_engine, settings, settings.data_dir / "spool")
+    assert sink.write(_camera(sqlite_engine), _unstaffed(world, rule, permit), _jpeg())
+
+    (v,) = _rows(sqlite_engine)
+    assert v.permit_id == permit
+    assert _suspensions(sqlite_engine, permit) == []
+    with Session(sqlite_engine) as s:
+        assert s.get(Permit, permit).state == state  # type: ignore[union-attr]
+
+
 # -- the spool -------------------------------------------------------------------------------
 
 
@@ -351,11 +479,11 @@ def test_spool_survives_a_restart_and_a_crash_before_its_cursor_moves(
         assert down.write(camera, _hit(world, n), _jpeg()) is False
     down.close()
 
-    def crash(self: ViolationSink, offset: int) -> None:
+    def crash(self: Spool, offset: int, record: Any) -> None:
         raise RuntimeError("power cut")
 
     first = ViolationSink(sqlite_engine, settings, spool)
-    monkeypatch.setattr(ViolationSink, "_advance", crash)
+    monkeypatch.setattr(Spool, "advance", crash)
     with pytest.raises(RuntimeError, match="power cut"):
         first.replay()  # hit 1 committed, its removal from the spool never happened
     monkeypatch.undo()
@@ -395,6 +523,55 @@ def test_unreachable_postgres_spools(world: World, sqlite_engine, settings) -> N
     engine.dispose()
 
 
+def test_a_spooled_hit_keeps_its_frame_labels_and_permit(
+    world: World, sqlite_engine: Engine, settings: Settings, tmp_path: Path
+) -> None:
+    rule = _guardian_post(sqlite_engine, world)
+    permit = _permit(sqlite_engine, world, PermitState.IN_PROGRESS)
+    camera = _camera(sqlite_engine)
+    labels = [{"role": "person", "xyxy": [1, 2, 3, 4], "confidence": 0.5, "track_id": 3}]
+    spool = settings.data_dir / "spool"
+    down = ViolationSink(_dead_engine(tmp_path), settings, spool, retry_s=0)
+    hit = _unstaffed(world, rule, permit)
+    assert down.write(camera, hit, _jpeg(), _jpeg("white"), labels) is False
+    assert len(list(spool.glob("*.jpg"))) == 2  # the snapshot and the clean frame
+
+    with ViolationSink(sqlite_engine, settings, spool) as sink:
+        assert sink.replay() == 1
+    (v,) = _rows(sqlite_engine)
+    assert v.snapshot_id and v.frame_id and v.frame_id != v.snapshot_id
+    assert (v.labels, v.permit_id) == (labels, permit)
+    assert len(_suspensions(sqlite_engine, permit)) == 1
+    assert list(spool.glob("*.jpg")) == []
+
+
+def test_a_format_1_line_still_replays(world: World, sqlite_engine, settings) -> None:
+    """Lines an older detector spooled: a snapshot, no frame, no labels, no permit."""
+    camera = _camera(sqlite_engine)
+    hit = _hit(world, 1)
+    spool = settings.data_dir / "spool"
+    spool.mkdir(parents=True)
+    snapshot = hashlib.sha256(hit.key.encode()).hexdigest()[:32] + ".jpg"  # format 1's name
+    (spool / snapshot).write_bytes(_jpeg())
+    old_hit = {k: v for k, v in hit.__dict__.items() if k != "permit_id"}
+    line = {
+        "format": 1,
+        "key": hit.key,
+        "snapshot": snapshot,
+        "camera": spool_module._camera_json(camera, hit),
+        "hit": {**old_hit, "at": hit.at.isoformat()},
+    }
+    (spool / JOURNAL).write_text(json.dumps(line, ensure_ascii=False) + "\n", encoding="utf-8")
+
+    with ViolationSink(sqlite_engine, settings, spool) as sink:
+        assert sink.pending() == 1
+        assert sink.replay() == 1
+    (v,) = _rows(sqlite_engine)
+    assert v.idem_key == hit.key and v.snapshot_id is not None
+    assert (v.frame_id, v.labels, v.permit_id) == (None, [], None)
+    assert not (spool / JOURNAL).exists()
+
+
 # -- heartbeats ------------------------------------------------------------------------------
 
 
@@ -412,6 +589,8 @@ def test_heartbeat_updates_the_camera(world: World, sqlite_engine, settings, tmp
         assert cam.last_frame_at is not None
         assert cam.last_frame_at.replace(tzinfo=UTC) == seen
         assert cam.last_error is not None and len(cam.last_error) == 1000
+        assert cam.heartbeat_at is not None  # the detector is alive, even with a broken camera
+        assert abs(cam.heartbeat_at.replace(tzinfo=UTC) - datetime.now(UTC)) < timedelta(minutes=1)
     with sqlite_engine.connect() as conn:  # the shorter wait was for the heartbeat only
         assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 5000
     dead = ViolationSink(_dead_engine(tmp_path), settings, settings.data_dir / "spool2")

@@ -4,13 +4,16 @@ violation and reviewing it there changes its state (and opens the hazard the rul
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlmodel import select
 
-from core.db import session_scope
+from core.db import session_scope, utcnow
 from core.i18n import t
-from models.video import VideoViolation, ViolationState
+from core.ui.video_cameras import detector_down
+from models.video import Camera, VideoViolation, ViolationState
+from tests.factories import make
 from tests.modules.test_video_review import VideoWorld, build_video, violation
 
 PAGES = ("pages/video_feed.py", "pages/video_stats.py", "pages/video_cameras.py")
@@ -88,3 +91,45 @@ def test_reader_sees_feed_without_review_buttons(open_page, video) -> None:
     with session_scope() as session:
         ids = session.exec(select(VideoViolation.id)).all()
     assert vid in ids
+
+
+NOW = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("reported", "beat", "down"),
+    [
+        ("running", NOW - timedelta(seconds=10), False),
+        ("running", NOW - timedelta(seconds=31), True),
+        ("stalled", NOW - timedelta(minutes=5), True),
+        ("running", None, True),  # never reported: no detector has run since migration 0009
+        ("stopped", None, False),  # a clean stop says so itself
+        ("error", NOW - timedelta(hours=1), False),
+    ],
+)
+def test_detector_down_only_doubts_what_a_live_detector_claims(
+    reported: str, beat: datetime | None, down: bool
+) -> None:
+    assert detector_down(reported, beat, NOW) is down
+
+
+@pytest.mark.parametrize("lang", ["zh-CN", "en"])
+def test_health_page_shows_a_quiet_detector_as_not_running(open_page, video, lang) -> None:
+    names = {"stale": f"北门枪机 {lang}", "fresh": f"南门枪机 {lang}"}
+    with session_scope() as session:
+        for which, name in names.items():
+            camera = make(session, "camera", name=name, source_uri="synthetic://demo")
+            row = session.get(Camera, camera.id)
+            row.status = "running"
+            row.heartbeat_at = utcnow() - timedelta(minutes=5 if which == "stale" else 0)
+            session.add(row)
+    at = open_page("pages/video_cameras.py", lang=lang)
+    assert not at.exception
+    table = at.dataframe[0].value
+    status = dict(zip(table.iloc[:, 0], table[t("video_ui.status", lang)], strict=True))
+    down, running = t("video_ui.detector_down", lang), t("enum.CameraStatus.running", lang)
+    assert down in status[names["stale"]]
+    assert t("video_ui.ago_min", lang, n=5) in status[names["stale"]]
+    assert down not in status[names["fresh"]] and running in status[names["fresh"]]
+    (metric,) = [m for m in at.metric if down in m.label]
+    assert int(metric.value) >= 1
