@@ -63,6 +63,7 @@ MODULE_PAGES: tuple[PageDef, ...] = (
     PageDef("pages/video_stats.py", "page.video_stats", "module.video", Module.VIDEO),
     PageDef("pages/video_cameras.py", "page.video_cameras", "module.video", Module.VIDEO),
     PageDef("pages/video_setup.py", "page.video_setup", "module.video", Module.VIDEO),
+    PageDef("pages/video_models.py", "page.video_models", "module.video", Module.VIDEO),
     # end of module pages
 )
 SYSTEM_PAGES: tuple[PageDef, ...] = (

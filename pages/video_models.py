@@ -1,0 +1,5 @@
+"""数据集与模型: export reviewed snapshots as a YOLO dataset, fix their boxes, import a model."""
+
+from core.ui.video_models import render
+
+render()
