@@ -143,7 +143,7 @@ def _review_controls(actor: Actor, item: FeedItem) -> None:
 
 
 def _card(actor: Actor, item: FeedItem, thumb: bytes | None, now: datetime) -> None:
-    with st.container(border=True):
+    with st.container(border=True, key=f"vf_card_{item.id}"):
         pic, info, act = st.columns([3, 4, 4])
         if thumb:
             pic.image(thumb, width="stretch")
