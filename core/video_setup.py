@@ -81,6 +81,7 @@ def snapshot(uri: str, width: int, height: int) -> tuple[bytes, str]:
     """A JPEG of the camera's picture: a grabbed frame, or the synthetic scene's first one.
     The detector's modules are imported here only, so the app starts without them."""
     import cv2
+
     from detectors.sources import grab_snapshot
 
     frame = grab_snapshot(uri)

@@ -27,7 +27,6 @@ import numpy as np
 
 from detectors.layout import (
     FLOOR_Y,
-    SceneParams,
     layout_name,
     layout_zones,
     parse_uri,
