@@ -17,6 +17,7 @@ import supervision as sv
 
 from detectors.tracking import confidences_of, roles_of
 from detectors.types import Hit, ZoneSpec
+from models.video import DetectionRole
 
 OK, OFFENDING = 0, 1
 PALETTE = sv.ColorPalette([sv.Color.from_hex("#22c55e"), sv.Color.from_hex("#ef4444")])
@@ -65,6 +66,15 @@ def box_labels(detections: sv.Detections) -> list[dict[str, Any]]:
         }
         for row in range(len(detections))
     ]
+
+
+def training_labels(detections: sv.Detections, tracked: sv.Detections) -> list[dict[str, Any]]:
+    """The labels kept with a violation's clean frame: the tracked people (with their track
+    ids) and every head, helmet, vest … box the model saw (tracking folds those into flags on
+    the person, so they come from the raw detections)."""
+    parts = box_labels(tracked)
+    others = roles_of(detections) != DetectionRole.PERSON.value
+    return parts + box_labels(detections[others]) if others.any() else parts
 
 
 def zone_label(zone: ZoneSpec) -> str:

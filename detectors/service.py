@@ -200,7 +200,7 @@ class CameraWorker(threading.Thread):
             t3 = time.perf_counter()
             for hit in hits:
                 self.stats.hits += 1
-                if self.service.write(pipeline.camera, hit, frame, tracked):
+                if self.service.write(pipeline.camera, hit, frame, detections, tracked):
                     self.stats.written += 1
                 self.stats.latency_ms.append((time.perf_counter() - t1) * 1000)
             t4 = time.perf_counter()
@@ -297,13 +297,15 @@ class Service:
                 self._backends[key] = load_backend(config, self.settings.data_dir)
             return self._backends[key]
 
-    def write(self, camera: CameraSpec, hit: Any, frame: np.ndarray, tracked: Any) -> bool:
+    def write(
+        self, camera: CameraSpec, hit: Any, frame: np.ndarray, detections: Any, tracked: Any
+    ) -> bool:
         """Hand the sink the evidence (annotated snapshot) and the training sample (the clean
-        frame and every tracked box on it); encoded here, outside the sink's lock."""
-        from detectors.annotate import annotate, box_labels, jpeg
+        frame and every box on it); encoded here, outside the sink's lock."""
+        from detectors.annotate import annotate, jpeg, training_labels
 
         snapshot = jpeg(annotate(frame, tracked, camera.zones, hit))
-        clean, labels = jpeg(frame), box_labels(tracked)
+        clean, labels = jpeg(frame), training_labels(detections, tracked)
         with self.lock:
             return bool(self.sink.write(camera, hit, snapshot, clean, labels))
 

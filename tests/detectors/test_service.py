@@ -29,6 +29,7 @@ from sqlmodel import Session, select
 from core import db, migrate
 from core.config import REPO_ROOT, Settings, get_settings, load_settings
 from detectors import service as service_mod
+from detectors.accuracy import truth_detections
 from detectors.backends import BackendError, decode_yolo, letterbox, load_backend, with_roles
 from detectors.scene import SyntheticScene, write_video, zones_for
 from detectors.service import run
@@ -67,20 +68,7 @@ class OracleBackend:
             self.on_frame(self.index)
         _, truth = self.scene.frame(self.index)
         self.index += 1
-        boxes, roles = [], []
-        for person in truth:
-            boxes.append(person.box)
-            roles.append("person")
-            boxes.append(person.head)
-            roles.append("helmet" if person.helmet else "head")
-        detections = sv.Detections(
-            xyxy=np.array(boxes, dtype=np.float32).reshape(-1, 4),
-            confidence=np.full(len(boxes), 0.9, dtype=np.float32),
-            class_id=np.array([0 if r == "person" else 1 for r in roles], dtype=int),
-        )
-        detections.data["role"] = np.array(roles)
-        detections.data["class_name"] = np.array(roles)
-        return detections
+        return truth_detections(truth)
 
 
 def make_settings(folder: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
@@ -307,7 +295,7 @@ def test_run_writes_each_violation_once_with_snapshots(
         camera = session.get(Camera, camera_id)
         assert camera is not None and camera.status == "stopped"
         assert camera.last_frame_at is not None and camera.heartbeat_at is not None
-        # Each violation keeps the clean frame and every tracked box on it (training data).
+        # Each violation keeps the clean frame and every box on it (training data).
         for v in session.exec(select(VideoViolation)).all():
             assert v.frame_id is not None and v.frame_id != v.snapshot_id
             assert v.labels and {tuple(label) for label in v.labels} == {
@@ -316,6 +304,9 @@ def test_run_writes_each_violation_once_with_snapshots(
             assert all(isinstance(c, int) for label in v.labels for c in label["xyxy"])
             if v.track_id is not None:
                 assert v.track_id in {label["track_id"] for label in v.labels}
+            roles = {label["role"] for label in v.labels}
+            # heads and helmets too, not only the tracked people: a PPE model learns from them
+            assert "person" in roles and roles & {"head", "helmet"}
     again = run(settings, max_frames=N_FRAMES)  # the same input once more: nothing new
     assert violations(settings) == first  # keyed writes: a replay adds no row
     assert again["frames"] == N_FRAMES
