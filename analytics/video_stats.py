@@ -37,6 +37,8 @@ from models.video_rules import false_alarm_share
 
 FALSE_ALARM_TARGET = 0.03
 STALE_AFTER_S = 30
+DETECTOR_DOWN = "detector_down"  # shown instead of the stored status when the detector went quiet
+ALIVE = (CameraStatus.RUNNING, CameraStatus.STALLED)  # what only a live detector can claim
 TOP = 15
 
 
@@ -290,25 +292,47 @@ def _with_share(frame: pl.DataFrame) -> pl.DataFrame:
 def effective_status(
     status: str, last_seen: datetime | None, now: datetime, stale_after_s: int = STALE_AFTER_S
 ) -> str:
-    """What the page shows: a "running" camera whose heartbeat is older than ``stale_after_s``
-    (or absent) has stalled, whatever it last said."""
+    """A "running" camera whose last frame is older than ``stale_after_s`` (or absent) has
+    stalled, whatever it last said."""
     if status != CameraStatus.RUNNING:
         return str(status)
     if last_seen is None:
         return CameraStatus.STALLED
-    if last_seen.tzinfo is None:
-        last_seen = last_seen.replace(tzinfo=UTC)
-    stale = (now - last_seen).total_seconds() > stale_after_s
+    stale = (now - _utc(last_seen)).total_seconds() > stale_after_s
     return CameraStatus.STALLED if stale else CameraStatus.RUNNING
+
+
+def detector_down(
+    reported: str,
+    heartbeat_at: datetime | None,
+    now: datetime,
+    stale_after_s: float = STALE_AFTER_S,
+) -> bool:
+    """True when the camera row says running or stalled but the detector has not reported for
+    more than ``stale_after_s`` (or never did): the service died or was never started, so the
+    row's status is only its last word.
+
+    Example:
+        >>> now = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
+        >>> detector_down("running", now - timedelta(minutes=2), now)
+        True
+        >>> detector_down("stopped", None, now)
+        False
+    """
+    if reported not in ALIVE:
+        return False
+    if heartbeat_at is None:
+        return True
+    return (now - _utc(heartbeat_at)).total_seconds() > stale_after_s
 
 
 def camera_health(
     session: Session, actor: Actor, now: datetime, enterprise_id: int | None = None
 ) -> pl.DataFrame:
-    """One row per visible camera: reported and effective status, fps (and target), lag,
-    last frame time and its age in seconds, last error; problems first."""
-    heartbeat = getattr(Camera, "heartbeat_at", None)  # a later column, if the detector has one
-    columns = [
+    """One row per visible camera: reported and shown status (``DETECTOR_DOWN`` when the
+    detector went quiet, else stalled when frames stopped), fps (and target), lag, last frame
+    time and its age, heartbeat age, last error; problems first."""
+    stmt = visible(get_spec("camera"), actor).with_only_columns(
         Camera.id,
         Camera.name,
         Camera.area_id,
@@ -319,33 +343,30 @@ def camera_health(
         Camera.lag_ms,
         Camera.last_frame_at,
         Camera.last_error,
-    ]
-    if heartbeat is not None:
-        columns.append(heartbeat)
-    stmt = visible(get_spec("camera"), actor).with_only_columns(*columns)
+        Camera.heartbeat_at,
+    )
     if enterprise_id is not None:
         stmt = stmt.where(Camera.enterprise_id == enterprise_id)
     rows = session.execute(stmt.order_by(col(Camera.name))).all()
     areas = titles(session, "area", {r[2] for r in rows if r[2]})
     out = []
     for r in rows:
-        last_frame = _utc(r[8])
-        seen = max((x for x in (last_frame, _utc(r[10]) if heartbeat is not None else None) if x),
-                   default=None)  # fmt: skip
-        age = None if seen is None else (now - seen).total_seconds()  # < 0: clock skew
+        reported, last_frame, beat = str(r[4]), _utc(r[8]), _utc(r[10])
+        shown = effective_status(reported, last_frame, now)
         out.append(
             {
                 "camera_id": r[0],
                 "camera": r[1],
                 "area": areas.get(r[2], "") if r[2] else "",
                 "enabled": bool(r[3]),
-                "reported": str(r[4]),
-                "status": effective_status(str(r[4]), seen, now),
+                "reported": reported,
+                "status": DETECTOR_DOWN if detector_down(reported, beat, now) else shown,
                 "fps": r[5],
                 "fps_target": r[6],
                 "lag_ms": r[7],
                 "last_frame_at": last_frame,
-                "age_s": age,
+                "age_s": None if last_frame is None else (now - last_frame).total_seconds(),
+                "heartbeat_age_s": None if beat is None else (now - beat).total_seconds(),
                 "last_error": r[9],
             }
         )
@@ -361,13 +382,14 @@ def camera_health(
         "lag_ms": pl.Float64,
         "last_frame_at": pl.Datetime("us", "UTC"),
         "age_s": pl.Float64,
+        "heartbeat_age_s": pl.Float64,
         "last_error": pl.String,
     }
-    rank = {"error": 0, "stalled": 1, "stopped": 2, "running": 3}
+    rank = {"error": 0, DETECTOR_DOWN: 1, "stalled": 2, "stopped": 3, "running": 4}
     frame = pl.DataFrame(out, schema=schema)
     return (
         frame.with_columns(
-            rank=pl.col("status").replace_strict(rank, default=4, return_dtype=pl.Int64)
+            rank=pl.col("status").replace_strict(rank, default=5, return_dtype=pl.Int64)
         )
         .sort(["rank", "camera"])
         .drop("rank")

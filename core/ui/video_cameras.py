@@ -1,16 +1,14 @@
-"""Camera health (摄像头状态): what each camera's detector last reported, with a "running"
-camera whose heartbeat went quiet for more than 30 s shown as stalled, and a running or
-stalled camera whose detector stopped reporting (``Camera.heartbeat_at``) shown as "detector
-not running": the row keeps whatever the service wrote before it died. Refreshes itself."""
+"""Camera health (摄像头状态): what each camera's detector last reported, as
+``analytics.video_stats.camera_health`` reads it (a "running" camera without frames for 30 s
+is stalled; a camera whose detector stopped reporting is "detector not running"). Refreshes
+itself."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import polars as pl
 import streamlit as st
-from sqlmodel import Session, col, select
 
 from analytics import video_stats as vs
 from core.clock import shown
@@ -18,38 +16,13 @@ from core.db import session_scope, utcnow
 from core.ui.context import tr
 from core.ui.nav import guard
 from models.enums import Module
-from models.video import Camera, CameraStatus
+from models.video import CameraStatus
 
 REFRESH_S = 5
-DOWN = "detector_down"  # shown instead of the stored status when the detector went quiet
-ALIVE = (CameraStatus.RUNNING, CameraStatus.STALLED)  # what only a live detector can claim
+DOWN = vs.DETECTOR_DOWN
 # Plain symbols: colour emoji need a font an offline kiosk may lack.
 MARK = {"running": "●", "stalled": "▲", "error": "✖", "stopped": "○", DOWN: "◌"}
 COLOUR = {"running": "green", "stalled": "orange", "error": "red", "stopped": "gray", DOWN: "red"}
-
-
-def detector_down(
-    reported: str,
-    heartbeat_at: datetime | None,
-    now: datetime,
-    stale_after_s: float = vs.STALE_AFTER_S,
-) -> bool:
-    """True when the camera row says running or stalled but the detector has not reported for
-    more than ``stale_after_s`` (or never did): the service died or was never started, so the
-    row's status is only its last word. Times are aware UTC.
-
-    Example:
-        >>> now = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
-        >>> detector_down("running", now - timedelta(minutes=2), now)
-        True
-        >>> detector_down("stopped", None, now)
-        False
-    """
-    if reported not in ALIVE:
-        return False
-    if heartbeat_at is None:
-        return True
-    return (now - heartbeat_at).total_seconds() > stale_after_s
 
 
 def _age(seconds: float | None) -> str:
@@ -76,14 +49,14 @@ def _label(status: str) -> str:
 
 
 def _status(row: dict) -> str:
-    status = row["shown"]
+    status = row["status"]
     text = f"{MARK.get(status, '')} {_label(status)}"
     if status == DOWN:
         age = row["heartbeat_age_s"]
         if age is None:
             return f"{text} {tr('video_ui.no_heartbeat')}"
         return f"{text} {tr('video_ui.last_heartbeat', age=_age(age))}"
-    if row["status"] != row["reported"]:
+    if status != row["reported"]:
         text += " " + tr("video_ui.stale_note", reported=tr(f"enum.CameraStatus.{row['reported']}"))
     return text
 
@@ -111,42 +84,16 @@ def _table(frame: pl.DataFrame) -> None:
     )
 
 
-def _heartbeats(session: Session, camera_ids: Iterable[int]) -> dict[int, datetime | None]:
-    """``{camera_id: heartbeat_at}``, aware UTC (SQLite hands datetimes back naive)."""
-    stmt = select(Camera.id, Camera.heartbeat_at).where(col(Camera.id).in_(list(camera_ids)))
-    return {
-        camera_id: beat if beat is None or beat.tzinfo else beat.replace(tzinfo=UTC)
-        for camera_id, beat in session.exec(stmt).all()
-    }
-
-
-def _with_detector(
-    frame: pl.DataFrame, beats: dict[int, datetime | None], now: datetime
-) -> pl.DataFrame:
-    """Add ``shown`` (the status, or ``DOWN``) and ``heartbeat_age_s`` to the health frame."""
-    statuses, ages = [], []
-    for row in frame.iter_rows(named=True):
-        beat = beats.get(row["camera_id"])
-        statuses.append(DOWN if detector_down(row["reported"], beat, now) else row["status"])
-        ages.append(None if beat is None else (now - beat).total_seconds())
-    return frame.with_columns(
-        shown=pl.Series(statuses, dtype=pl.String),
-        heartbeat_age_s=pl.Series(ages, dtype=pl.Float64),
-    )
-
-
 def _health() -> None:
     actor = guard(Module.VIDEO)
     now = utcnow()
     with session_scope() as session:
         frame = vs.camera_health(session, actor, now)
-        beats = _heartbeats(session, frame["camera_id"].to_list())
-    frame = _with_detector(frame, beats, now)
     statuses = [*CameraStatus, DOWN]
     cells = st.columns(len(statuses))
     for cell, status in zip(cells, statuses, strict=True):
         label = f":{COLOUR[status]}[{MARK[status]}] {_label(status)}"
-        cell.metric(label, frame.filter(pl.col("shown") == status).height)
+        cell.metric(label, frame.filter(pl.col("status") == status).height)
     st.caption(
         tr("video_ui.health_note", seconds=vs.STALE_AFTER_S, time=shown(now, "%H:%M:%S"))
         + " "

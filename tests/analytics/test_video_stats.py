@@ -148,6 +148,7 @@ def test_camera_health_flags_stale_heartbeats(session, org, users, settings) -> 
     ):
         row = session.get(type(fresh), cam)
         row.status, row.last_frame_at = status, now - timedelta(seconds=age)
+        row.heartbeat_at = now - timedelta(seconds=1)  # the detector is alive
         row.fps, row.lag_ms, row.last_error = 4.8, 95.0, error
         session.add(row)
     session.flush()
@@ -160,3 +161,11 @@ def test_camera_health_flags_stale_heartbeats(session, org, users, settings) -> 
     assert rows["A-broken"]["last_error"] == "RTSP read timeout"
     assert frame["camera"].to_list()[0] == "A-broken"  # problems first
     assert vs.camera_health(session, users.inspector_b, now).is_empty()
+
+    quiet = session.get(type(fresh), fresh.id)
+    quiet.heartbeat_at = now - timedelta(minutes=5)  # the service died with "running" stored
+    session.add(quiet)
+    session.flush()
+    rows = {r["camera"]: r for r in vs.camera_health(session, users.inspector_a, now).to_dicts()}
+    assert rows["A-fresh"]["status"] == vs.DETECTOR_DOWN
+    assert rows["A-fresh"]["heartbeat_age_s"] == pytest.approx(300)

@@ -9,9 +9,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel import select
 
+from analytics.video_stats import detector_down
 from core.db import session_scope, utcnow
 from core.i18n import t
-from core.ui.video_cameras import detector_down
 from models.video import Camera, VideoViolation, ViolationState
 from tests.factories import make
 from tests.modules.test_video_review import VideoWorld, build_video, violation
