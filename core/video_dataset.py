@@ -34,7 +34,7 @@ from core.crud.service import get_row
 from core.db import utcnow
 from core.i18n import Translatable
 from core.rbac import Actor
-from core.video_review import DECISIONS, _require_reviewer
+from core.video_review import DECISIONS, require_reviewer
 from models.enums import Action, Module
 from models.system import Attachment
 from models.video import Camera, DetectionRole, VideoViolation
@@ -293,7 +293,7 @@ def relabel(
 
     Boxes drawn by a person carry confidence 1 (they are ground truth, not a guess).
     """
-    _require_reviewer(actor)
+    require_reviewer(actor)
     violation = get_row(session, get_spec("video_violation"), actor, violation_id)
     width, height = frame_size(session, violation)
     clean = []

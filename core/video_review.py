@@ -47,7 +47,7 @@ def can_review(actor: Actor) -> bool:
     return actor.can(Module.VIDEO, Action.APPROVE) or actor.can(Module.VIDEO, Action.EDIT)
 
 
-def _require_reviewer(actor: Actor) -> None:
+def require_reviewer(actor: Actor) -> None:
     if not can_review(actor):
         raise PermissionDenied(
             "error.permission_denied", module=f"module.{Module.VIDEO}", action="action.approve"
@@ -69,7 +69,7 @@ def review(
     hazard (the reviewer may not report hazards) raises, and the caller's rollback leaves the
     violation unreviewed.
     """
-    _require_reviewer(actor)
+    require_reviewer(actor)
     violation = get_row(session, get_spec("video_violation"), actor, violation_id)
     if violation.deleted_at is not None:
         raise ReviewRefused("video_review.deleted")
