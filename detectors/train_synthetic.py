@@ -208,7 +208,7 @@ def main(argv: list[str] | None = None) -> dict:
     t1 = time.perf_counter()
     model.train(data=str(data), imgsz=args.imgsz, epochs=args.epochs, time=args.minutes / 60,
                 batch=args.batch, warmup_epochs=1, mosaic=args.mosaic, workers=0, device="cpu",
-                plots=False, amp=False, pretrained=False,
+                plots=False, amp=False, pretrained=str(args.init).endswith(".pt"),
                 project=str(work / "runs"), name="train", exist_ok=True, seed=0,
                 deterministic=True, verbose=False, patience=100)  # fmt: skip
     train_s = time.perf_counter() - t1
@@ -218,7 +218,7 @@ def main(argv: list[str] | None = None) -> dict:
                           plots=False, verbose=False, project=str(work / "runs"),
                           name="val")  # fmt: skip
     onnx_file = Path(trained.export(format="onnx", imgsz=args.imgsz, opset=17, simplify=False,
-                                    dynamic=False, device="cpu"))  # fmt: skip
+                                    dynamic=True, device="cpu"))  # fmt: skip
 
     args.out.mkdir(parents=True, exist_ok=True)
     shutil.copy(best, args.out / f"{NAME}.pt")
