@@ -105,9 +105,11 @@ def _reviewed(actor: Actor, filters: DatasetFilter) -> Any:
 def reviewed(
     session: Session, actor: Actor, filters: DatasetFilter, limit: int = 200
 ) -> list[VideoViolation]:
-    """The rows the relabel editor offers: what an export with these filters would read."""
+    """The rows the relabel editor offers: what an export with these filters would read,
+    less those without a clean frame (nothing to label on)."""
     actor.require(Module.VIDEO, Action.VIEW)
-    return list(session.exec(_reviewed(actor, filters).limit(limit)).all())
+    framed = _reviewed(actor, filters).where(col(VideoViolation.frame_id).is_not(None))
+    return list(session.exec(framed.limit(limit)).all())
 
 
 def _collect(

@@ -87,6 +87,8 @@ def _export(actor: Actor, filters: DatasetFilter) -> None:
     st.dataframe(boxes, hide_index=True)
     if summary.boxes_dropped:
         st.caption(tr("video_models.boxes_dropped", n=summary.boxes_dropped))
+    if not summary.images and summary.skipped_no_frame:
+        st.info(tr("video_models.frames_hint"))
     if st.button(tr("video_models.prepare"), disabled=not summary.images, key=f"{KEY}_prepare"):
         with session_scope() as session:
             st.session_state[ZIP] = (filters, export_yolo(session, actor, filters))

@@ -231,7 +231,7 @@ def _zones_and_rules(session: Session, actor: Actor, zones: list[VideoZone]) -> 
                 st.markdown(
                     f"{state} **{rule.name}** · {rule_names.get(rule.kind, rule.kind)} "
                     f"· {param_text(rule.params or {}, schema)} "
-                    f"· {tr('video_setup.cooldown')} {rule.cooldown_s}s"
+                    f"· {tr('video_setup.cooldown')} {rule.cooldown_s}"
                 )
             _rule_form(actor, zone, kinds, rule_names)
 

@@ -26,6 +26,7 @@ from core.video_dataset import (
     export_yolo,
     preview,
     relabel,
+    reviewed,
     split_of,
     yolo_lines,
 )
@@ -133,6 +134,11 @@ def test_export_holds_reviewed_frames_with_yolo_labels(session, data, users) -> 
     yaml = zf.read("data.yaml").decode()
     assert "path: .\ntrain: images/train\nval: images/val\n" in yaml
     assert "  0: person\n  1: head\n  2: helmet\n  3: vest\n" in yaml
+
+
+def test_the_relabel_editor_offers_reviewed_rows_with_a_frame(session, data, users) -> None:
+    offered = {row.id for row in reviewed(session, users.admin, DatasetFilter())}
+    assert offered == {data.confirmed, data.confirmed2, data.false_alarm, data.other}
 
 
 def _label_text(zf: zipfile.ZipFile, violation_id: int) -> str:
