@@ -34,6 +34,7 @@ from core.video_review import DECISIONS, cameras_for, can_review
 from models.enums import Action, Module
 
 KEY = "video_models"
+MODEL_MAX_MB = 500  # a YOLO11x ONNX is ~220 MB; the app-wide limit is for photos
 ZIP = f"{KEY}_zip"
 BOX_COLOURS = {"person": (31, 119, 180), "head": (230, 57, 70), "helmet": (44, 160, 44)}
 BOX_COLUMNS = ("role", "x1", "y1", "x2", "y2", "confidence", "track_id")
@@ -228,7 +229,9 @@ def _model_table(models: list[ModelInfo]) -> None:
 def _import_form(actor: Actor) -> None:
     slot = f"{KEY}_import"
     with st.form(slot, clear_on_submit=True):
-        upload = st.file_uploader(tr("video_models.model_file"), type=["onnx", "pt"])
+        upload = st.file_uploader(
+            tr("video_models.model_file"), type=["onnx", "pt"], max_upload_size=MODEL_MAX_MB
+        )
         sidecar = st.file_uploader(tr("video_models.sidecar"), type=["json"])
         names = st.text_input(tr("video_models.names"), help=tr("video_models.names_help"))
         pressed = st.form_submit_button(tr("video_models.import"), type="primary")
