@@ -1,0 +1,92 @@
+"""DuckDB over the operational database, read in place and read-only.
+
+The operational database (SQLite file or PostgreSQL) stays the source of truth; DuckDB attaches
+it read-only as ``ops`` through the scanner extension that ships as a PyPI wheel (pinned with
+DuckDB itself: nothing is downloaded at run time, FIELD-NOTES.md) and aggregates it there.
+Analytical functions take such a connection and an :class:`~core.rbac.Actor` and return Polars
+frames; the actor's scope enters every query through :func:`scoped` — the same WHERE clause the
+CRUD engine uses, compiled to SQL — so a dashboard can never count rows its viewer may not see.
+
+Example:
+    >>> con = connect(get_settings().db_url)  # doctest: +SKIP
+    >>> con.sql(f"SELECT count(*) FROM {scoped('hazard', actor)}").fetchone()  # doctest: +SKIP
+    (4213,)
+"""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+
+import duckdb
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.engine import make_url
+
+from core.crud.lookup import visible
+from core.crud.registry import get_spec
+from core.rbac import Actor
+
+OPS = "ops"  # the attached operational database
+# No silent downloads: an extension not shipped as a wheel must fail, not be fetched.
+CONFIG = {"autoinstall_known_extensions": "false", "autoload_known_extensions": "false"}
+
+
+def extension_file(name: str) -> Path:
+    """The ``.duckdb_extension`` inside its PyPI wheel (``sqlite_scanner``, ``postgres_scanner``)
+    for the installed DuckDB version."""
+    package = importlib.import_module(f"duckdb_extension_{name}")
+    version = duckdb.__version__
+    path = Path(package.__file__).parent / "extensions" / f"v{version}" / f"{name}.duckdb_extension"
+    if not path.is_file():
+        raise RuntimeError(f"{name} for DuckDB {version} is not installed ({path})")
+    return path
+
+
+def attach_target(url: str) -> tuple[str, str]:
+    """``(extension, ATTACH target)`` for a SQLAlchemy database URL."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if not parsed.database or parsed.database == ":memory:":
+            raise ValueError("DuckDB needs a SQLite file, not an in-memory database")
+        return "sqlite_scanner", str(Path(parsed.database).resolve())
+    if parsed.get_backend_name() == "postgresql":
+        parts = {
+            "host": parsed.host,
+            "port": parsed.port,
+            "dbname": parsed.database,
+            "user": parsed.username,
+            "password": parsed.password,
+        }
+        return "postgres_scanner", " ".join(f"{k}={v}" for k, v in parts.items() if v)
+    raise ValueError(f"DuckDB cannot read {parsed.get_backend_name()} databases")
+
+
+def connect(url: str) -> duckdb.DuckDBPyConnection:
+    """A new in-memory DuckDB with the database at ``url`` attached read-only as ``ops`` and
+    set as the default catalog (unqualified table names are the operational tables)."""
+    extension, target = attach_target(url)
+    kind = "sqlite" if extension == "sqlite_scanner" else "postgres"
+    con = duckdb.connect(":memory:", config=CONFIG)
+    con.execute(f"LOAD '{extension_file(extension)}'")
+    con.execute(f"ATTACH {_quote(target)} AS {OPS} (TYPE {kind}, READ_ONLY)")
+    con.execute(f"USE {OPS}")
+    return con
+
+
+def scoped(table: str, actor: Actor, *, include_deleted: bool = False) -> str:
+    """``(SELECT … FROM table WHERE <actor's scope> AND deleted_at IS NULL)`` as a DuckDB
+    subquery: what the CRUD engine's ``visible`` would return, for use in a FROM clause."""
+    stmt = visible(get_spec(table), actor, include_deleted=include_deleted)
+    sql = stmt.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True})
+    return f"({sql})"
+
+
+def lock_down(con: duckdb.DuckDBPyConnection) -> None:
+    """No more files, network, ATTACH, COPY … TO or INSTALL on this connection, and no
+    setting that could undo it: what an analyst's query runs under."""
+    con.execute("SET enable_external_access = false")
+    con.execute("SET lock_configuration = true")
+
+
+def _quote(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
