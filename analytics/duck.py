@@ -83,7 +83,9 @@ def scoped(table: str, actor: Actor, *, include_deleted: bool = False) -> str:
 
 def lock_down(con: duckdb.DuckDBPyConnection) -> None:
     """No more files, network, ATTACH, COPY … TO or INSTALL on this connection, and no
-    setting that could undo it: what an analyst's query runs under."""
+    setting that could undo it. Only for a connection that never loaded a scanner: the
+    scanners' table functions (``sqlite_scan``, ``postgres_scan``) ignore this setting, so
+    untrusted SQL runs in a separate sandbox fed by :func:`connect` (``analytics.sql_console``)."""
     con.execute("SET enable_external_access = false")
     con.execute("SET lock_configuration = true")
 
