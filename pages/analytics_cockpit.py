@@ -1,0 +1,5 @@
+"""Safety cockpit (安全驾驶舱): KPI tiles with their change against the previous period."""
+
+from core.ui.cockpit import render
+
+render()
