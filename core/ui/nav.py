@@ -64,6 +64,13 @@ MODULE_PAGES: tuple[PageDef, ...] = (
     PageDef("pages/video_cameras.py", "page.video_cameras", "module.video", Module.VIDEO),
     PageDef("pages/video_setup.py", "page.video_setup", "module.video", Module.VIDEO),
     PageDef("pages/video_models.py", "page.video_models", "module.video", Module.VIDEO),
+    PageDef("pages/analytics_sql.py", "page.analytics_sql", "module.analytics", Module.ANALYTICS),
+    PageDef(
+        "pages/analytics_trends.py", "page.analytics_trends", "module.analytics", Module.ANALYTICS
+    ),
+    PageDef(
+        "pages/analytics_cockpit.py", "page.analytics_cockpit", "module.analytics", Module.ANALYTICS
+    ),
     # end of module pages
 )
 SYSTEM_PAGES: tuple[PageDef, ...] = (
