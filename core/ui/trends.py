@@ -169,7 +169,18 @@ def _one(
     ahead = [dates[len(history)] if len(history) < len(dates) else next_period(dates[-1], grain)]
     while len(ahead) < horizon:
         ahead.append(next_period(ahead[-1], grain))
-    fig.add_scatter(x=dates, y=counts, mode="lines+markers", name=name, line={"color": colour})
+    done = len(history)
+    fig.add_scatter(
+        x=dates[:done], y=counts[:done], mode="lines+markers", name=name, line={"color": colour}
+    )
+    if done < len(dates):  # the running period: its count so far, not a drop
+        fig.add_scatter(
+            x=dates[done:],
+            y=counts[done:],
+            mode="markers",
+            name=tr("trends.so_far", name=name),
+            marker={"color": colour, "symbol": "circle-open", "size": 10},
+        )
     if len(history) < 2:
         return None, [tr("trends.backtest_short", name=name)]
     f = fc.forecast(history, season, horizon)
