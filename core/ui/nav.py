@@ -71,6 +71,13 @@ MODULE_PAGES: tuple[PageDef, ...] = (
     PageDef(
         "pages/analytics_cockpit.py", "page.analytics_cockpit", "module.analytics", Module.ANALYTICS
     ),
+    PageDef(
+        "pages/analytics_reports.py",
+        "page.analytics_reports",
+        "module.analytics",
+        Module.ANALYTICS,
+        Action.EXPORT,
+    ),
     # end of module pages
 )
 SYSTEM_PAGES: tuple[PageDef, ...] = (
