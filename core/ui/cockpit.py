@@ -8,21 +8,32 @@ change of scope or period can never show stale figures.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
+import pandas as pd
+import polars as pl
 import streamlit as st
 
 from analytics import kpi
 from analytics.duck import connect, lock_down
 from core.clock import local, site_today
 from core.config import get_settings
+from core.crud import url_filters
 from core.crud.lookup import options
 from core.db import session_scope, utcnow
 from core.rbac import Actor
 from core.ui.context import tr
 from core.ui.nav import guard, visible_pages
 from core.ui.widgets import one_or_all
-from models.enums import Module
+from models.emergency_supply import EmergencySupplyStatus
+from models.enums import Module, RiskLevel
+from models.hazard import HazardState
+from models.incident import IncidentKind
+from models.training import TrainingResult
+from models.video import ViolationState
 
 REFRESH_S = 60
 KEY = "cockpit"
@@ -34,24 +45,89 @@ GROUPS: dict[str, tuple[str, ...]] = {
     "people": ("training_coverage", "first_pass_rate", "expiring_certificates"),
     "emergency": ("supplies_attention", "drills_on_schedule"),
 }
-#: The page behind each tile. The list pages take no filter in the URL yet (only ``?id=``), so a
-#: tile opens the most specific page there is: the analysis page for hazard rates and the
-#: overdue list, otherwise the module's list.
-DRILL: dict[str, str] = {
-    "closure_rate": "pages/hazard_analysis.py",
-    "on_time_rate": "pages/hazard_analysis.py",
-    "overdue": "pages/hazard_analysis.py",
-    "rectification_days": "pages/hazard_analysis.py",
-    **dict.fromkeys(GROUPS["risk"], "pages/risk_risk_point.py"),
+
+
+@dataclass(frozen=True)
+class Drill:
+    """The list behind a tile and the filters (``core.crud.url_filters``) that narrow it to
+    the rows the tile counts, as far as field filters can say so."""
+
+    page: str
+    filters: Callable[[kpi.Period, date], dict[str, Any]] = lambda period, today: {}
+
+    def params(self, period: kpi.Period, today: date) -> dict[str, str]:
+        return url_filters.params(self.filters(period, today))
+
+
+def _found(period: kpi.Period, today: date) -> dict[str, Any]:
+    return {"found_at": (period.start, period.end)}
+
+
+def _closed_found(period: kpi.Period, today: date) -> dict[str, Any]:
+    return {**_found(period, today), "state": [HazardState.CLOSED]}
+
+
+def _incidents(*kinds: IncidentKind) -> Callable[[kpi.Period, date], dict[str, Any]]:
+    return lambda period, today: {"kind": list(kinds), "occurred_at": (period.start, period.end)}
+
+
+def _risk(level: RiskLevel) -> Drill:
+    return Drill("pages/risk_risk_point.py", lambda period, today: {"current_level": [level]})
+
+
+def _expiring(period: kpi.Period, today: date) -> dict[str, Any]:
+    day = period.snapshot_day(today)
+    return {"expires_on": (day, day + timedelta(days=kpi.EXPIRY_WINDOW_DAYS))}
+
+
+#: The list behind each tile. Snapshot tiles of a past period (overdue) open today's list;
+#: the drill-schedule rate has no list of plans by schedule, so it opens the drills.
+DRILL: dict[str, Drill] = {
+    "closure_rate": Drill("pages/hazard_hazard.py", _found),
+    "on_time_rate": Drill("pages/hazard_hazard.py", _closed_found),
+    "overdue": Drill("pages/hazard_hazard.py", lambda period, today: {"overdue": True}),
+    "rectification_days": Drill("pages/hazard_hazard.py", _closed_found),
+    **{f"risk_{level.value}": _risk(level) for level in RiskLevel},
+    "active_permits": Drill(
+        "pages/permit_permit.py", lambda period, today: {"state": list(kpi.ACTIVE_PERMITS)}
+    ),
+    "incidents": Drill(
+        "pages/incident_incident.py", _incidents(IncidentKind.ACCIDENT, IncidentKind.MINOR)
+    ),
+    "near_misses": Drill("pages/incident_incident.py", _incidents(IncidentKind.NEAR_MISS)),
+    "violation_rate": Drill(
+        "pages/video_violation.py",
+        lambda period, today: {
+            "occurred_at": (period.start, period.end),
+            "state": [s for s in ViolationState if s != ViolationState.FALSE_ALARM],
+        },
+    ),
+    "training_coverage": Drill(
+        "pages/training_record.py",
+        lambda period, today: {
+            "trained_on": (period.start, period.end),
+            "result": [TrainingResult.PASSED],
+        },
+    ),
+    "first_pass_rate": Drill(
+        "pages/training_exam_record.py",
+        lambda period, today: {"started_at": (period.start, period.end), "attempt": 1},
+    ),
+    "expiring_certificates": Drill("pages/org_certificate.py", _expiring),
+    "supplies_attention": Drill(
+        "pages/emergency_supply.py",
+        lambda period, today: {
+            "status": [EmergencySupplyStatus.EXPIRED, EmergencySupplyStatus.LOW]
+        },
+    ),
+    "drills_on_schedule": Drill("pages/emergency_drill.py"),
+}
+#: Where a tile's list is not in the user's navigation, the page it opened before lists had
+#: URL filters (an overview the user may still reach).
+FALLBACK: dict[str, str] = {
+    **dict.fromkeys(GROUPS["hazard"], "pages/hazard_analysis.py"),
     "active_permits": "pages/permit_map.py",
-    "incidents": "pages/incident_incident.py",
-    "near_misses": "pages/incident_incident.py",
     "violation_rate": "pages/video_stats.py",
-    "training_coverage": "pages/training_record.py",
-    "first_pass_rate": "pages/training_exam_record.py",
-    "expiring_certificates": "pages/org_certificate.py",
-    "supplies_attention": "pages/emergency_supply.py",
-    "drills_on_schedule": "pages/emergency_drill.py",
 }
 DELTA_COLOUR = {"up": "normal", "down": "inverse", "none": "off"}
 
@@ -73,13 +149,14 @@ def _period(today: date) -> kpi.Period:
     return kpi.Period(start, end)
 
 
-def _enterprise(actor: Actor) -> int | None:
-    """A picker only for users who reach several enterprises (park level); None is all."""
+def _enterprise(actor: Actor) -> tuple[int | None, bool]:
+    """The enterprise picked (None: all) and whether the user reaches several (park level):
+    only they get a picker and the ranking."""
     with session_scope() as session:
         enterprises = options(session, "enterprise", actor)
     if len(enterprises) <= 1:
-        return None
-    return one_or_all(st, tr("cockpit.enterprise"), enterprises, f"{KEY}_enterprise")
+        return None, False
+    return one_or_all(st, tr("cockpit.enterprise"), enterprises, f"{KEY}_enterprise"), True
 
 
 def _number(value: float, unit: str) -> str:
@@ -105,7 +182,22 @@ def _delta(value: float | None, previous: float | None, unit: str) -> str | None
     return f"{change:+.0f}"
 
 
-def _tile(cell, row: dict, links: set[str]) -> None:
+def _target(
+    key: str, links: set[str], period: kpi.Period, today: date, enterprise_id: int | None
+) -> tuple[str, dict[str, str]] | None:
+    """The page (and its URL filters) a tile links to, among the pages the user may open;
+    an enterprise picked on the cockpit narrows the list too."""
+    drill = DRILL[key]
+    if drill.page in links:
+        params = drill.params(period, today)
+        if enterprise_id is not None:
+            params |= url_filters.params({"enterprise_id": [enterprise_id]})
+        return drill.page, params
+    fallback = FALLBACK.get(key)
+    return (fallback, {}) if fallback in links else None
+
+
+def _tile(cell, row: dict, target: tuple[str, dict[str, str]] | None) -> None:
     key, unit = row["key"], row["unit"]
     value = "—" if row["value"] is None else _number(row["value"], unit)
     with cell.container(border=True):
@@ -120,12 +212,14 @@ def _tile(cell, row: dict, links: set[str]) -> None:
             st.caption(tr("cockpit.part_whole", part=row["part"], whole=row["whole"]))
         elif unit == "per_day":
             st.caption(tr("cockpit.violations", n=row["part"], days=row["whole"]))
-        if DRILL[key] in links:
-            st.page_link(DRILL[key], label=tr("cockpit.drill"))
+        if target is not None:
+            page, params = target
+            st.page_link(page, label=tr("cockpit.drill"), query_params=params or None)
 
 
-def _tiles(actor: Actor, period: kpi.Period, enterprise_id: int | None) -> None:
-    """The fragment redrawn every ``REFRESH_S`` seconds."""
+def _tiles(actor: Actor, period: kpi.Period, enterprise_id: int | None, several: bool) -> None:
+    """The fragment redrawn every ``REFRESH_S`` seconds; the ranking under the tiles for users
+    who reach ``several`` enterprises."""
     settings = get_settings()
     today = site_today()
     con = connect(settings.db_url)
@@ -133,6 +227,9 @@ def _tiles(actor: Actor, period: kpi.Period, enterprise_id: int | None) -> None:
         lock_down(con)
         frame = kpi.cockpit(
             con, actor, period, today, zone=settings.timezone, enterprise_id=enterprise_id
+        )
+        ranking = (
+            kpi.ranking(con, actor, period, today, zone=settings.timezone) if several else None
         )
     finally:
         con.close()
@@ -142,7 +239,9 @@ def _tiles(actor: Actor, period: kpi.Period, enterprise_id: int | None) -> None:
         st.subheader(tr(f"cockpit.group.{group}"))
         cells = st.columns(4)
         for i, key in enumerate(keys):
-            _tile(cells[i % 4], rows[key], links)
+            _tile(cells[i % 4], rows[key], _target(key, links, period, today, enterprise_id))
+    if ranking is not None:
+        _ranking(ranking)
     st.caption(
         tr(
             "cockpit.updated",
@@ -152,12 +251,31 @@ def _tiles(actor: Actor, period: kpi.Period, enterprise_id: int | None) -> None:
     )
 
 
+def _ranking(frame: pl.DataFrame) -> None:
+    """The enterprises side by side, best score first, with the score's formula."""
+    st.subheader(tr("cockpit.ranking.title"))
+    units = {k: kpi.BY_KEY[k].unit for k in kpi.RANKED}
+    table = {
+        tr("cockpit.ranking.rank"): frame["rank"].to_list(),
+        tr("cockpit.enterprise"): frame["enterprise"].to_list(),
+        tr("cockpit.ranking.score"): frame["score"].to_list(),
+        **{
+            tr(f"cockpit.kpi.{k}"): [
+                None if v is None else _number(v, units[k]) for v in frame[k].to_list()
+            ]
+            for k in kpi.RANKED
+        },
+    }
+    st.dataframe(pd.DataFrame(table), hide_index=True, width="stretch", key=f"{KEY}_ranking")
+    st.caption(tr("cockpit.ranking.formula"))
+
+
 def render() -> None:
     actor = guard(Module.ANALYTICS)
     st.title(tr("page.analytics_cockpit"))
     today = site_today()
     period = _period(today)
-    enterprise_id = _enterprise(actor)
+    enterprise_id, several = _enterprise(actor)
     before = period.previous
     st.caption(
         tr(
@@ -168,5 +286,7 @@ def render() -> None:
             prev_end=before.end,
         )
     )
-    st.fragment(_tiles, run_every=timedelta(seconds=REFRESH_S))(actor, period, enterprise_id)
+    st.fragment(_tiles, run_every=timedelta(seconds=REFRESH_S))(
+        actor, period, enterprise_id, several
+    )
     st.caption(tr("cockpit.snapshot_note"))

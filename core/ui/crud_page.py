@@ -9,9 +9,12 @@ import pandas as pd
 import streamlit as st
 from sqlmodel import Session
 
-from core.crud import excel, present, service
+from core.clock import site_today
+from core.config import get_settings
+from core.crud import excel, present, service, url_filters
 from core.crud.custom import effective_fields, read
-from core.crud.fields import JSON, MULTICHOICE, TAGS, FieldSpec
+from core.crud.fields import BOOL, CHOICE, FK, JSON, MULTICHOICE, TAGS, FieldSpec
+from core.crud.lookup import visible
 from core.crud.registry import TableSpec, get_spec
 from core.db import session_scope
 from core.i18n import Translatable
@@ -63,6 +66,7 @@ def _query(
     session: Session, spec: TableSpec, actor: Actor, specs: tuple[FieldSpec, ...]
 ) -> service.ListQuery:
     key = f"{spec.name}_q"
+    linked = _url_filters(session, spec, actor, specs, key)
     search = st.text_input(
         tr("common.search"),
         key=f"{key}_search",
@@ -71,7 +75,7 @@ def _query(
         ),
     )
     filters: dict[str, Any] = {}
-    filterable = [f for f in specs if f.filter]
+    filterable = [f for f in specs if f.filter and f.name not in linked.fields]
     if filterable:
         with st.expander(tr("common.filters")):
             cols = st.columns(min(4, len(filterable)))
@@ -98,13 +102,66 @@ def _query(
     page = st.session_state.get(f"{key}_page", 1)
     return service.ListQuery(
         search=search,
-        filters=filters,
+        filters=url_filters.narrow(linked.filters, filters),
         sort=sort,
         descending=desc,
         page=page,
         page_size=size,
         deleted=deleted,
     )
+
+
+def _url_filters(
+    session: Session, spec: TableSpec, actor: Actor, specs: tuple[FieldSpec, ...], key: str
+) -> url_filters.UrlFilters:
+    """The ``?f.<field>=…`` filters a link (a cockpit tile) opened the list with: said in a
+    caption with a button to drop them; parameters that do not fit are named, not raised."""
+    params = {k: st.query_params.get(k, "") for k in st.query_params}
+    linked = url_filters.parse(
+        spec.name, specs, params, today=site_today(), zone=get_settings().timezone
+    )
+    if linked.ignored:
+        st.warning(tr("cockpit.filter.ignored", params="; ".join(linked.ignored)))
+    if linked.applied:
+        shown = "; ".join(_describe(session, actor, item, value) for item, value in linked.applied)
+        c1, c2 = st.columns([5, 1], vertical_alignment="center")
+        c1.caption(tr("cockpit.filter.applied", filters=shown))
+        if c2.button(tr("cockpit.filter.clear"), key=f"{key}_url_clear"):
+            for name in [k for k in st.query_params if k.startswith(url_filters.PREFIX)]:
+                del st.query_params[name]
+            st.rerun()
+    return linked
+
+
+def _describe(session: Session, actor: Actor, item: Any, value: Any) -> str:
+    """One URL filter as people read it: ``状态: 已确认、整改中`` or a preset's name."""
+    if isinstance(item, url_filters.Preset):
+        return tr(item.label)
+    code = lang()
+    if item.kind == CHOICE:
+        text = "、".join(item.choice_label(v, code) for v in value)
+    elif item.kind == FK:
+        names = _fk_names(session, actor, item.fk or "", value)
+        text = "、".join(names.get(v, f"#{v}") for v in value)
+    elif item.kind == BOOL:
+        text = tr("common.yes" if value else "common.no")
+    elif isinstance(value, tuple):
+        low, high = value
+        text = str(low) if low == high else f"{low or '…'} – {high or '…'}"
+    else:
+        text = str(value)
+    return f"{item.label_in(code)}: {text}"
+
+
+def _fk_names(session: Session, actor: Actor, table: str, ids: list[int]) -> dict[int, str]:
+    """Names of the linked rows the actor may see (an id from a URL is not trusted)."""
+    try:
+        target = get_spec(table)
+    except KeyError:
+        return {}
+    model = target.model
+    stmt = visible(target, actor).with_only_columns(model.id, getattr(model, target.title_field))
+    return {i: str(n) for i, n in session.execute(stmt.where(model.id.in_(ids))).all()}
 
 
 def _list(spec: TableSpec, actor: Actor, detail_extra: DetailExtra | None) -> service.ListQuery:

@@ -333,3 +333,93 @@ def test_emergency_kpis_match_the_hand_count(data: Data, users: Users) -> None:
     assert drills["previous"] == 66.7
     assert f["supplies_attention"]["value"] == 2
     assert f["supplies_attention"]["previous"] is None, "stock keeps no history"
+
+
+# --- the park ranking: August 2030, by hand ----------------------------------------------------
+#
+# | ent | dept | found (local) | state      | deadline | closed (local) |
+# |-----|------|---------------|------------|----------|----------------|
+# | 1   | A    | 08-02 10:00   | closed     | 08-10    | 08-09 10:00    |
+# | 1   | A    | 08-03 10:00   | rectifying | 08-20    |                |
+# | 1   | B    | 08-04 10:00   | closed     | 08-05    | 08-08 10:00    |
+# | 2   | E2   | 08-02 10:00   | closed     | 08-10    | 08-03 10:00    |
+# | 2   | E2   | 08-05 10:00   | closed     | 08-10    | 08-06 10:00    |
+#
+# Enterprise 1: closed 2 / 3 → 66.7 %, on time 1 / 2 → 50.0 %, overdue on 31 Aug: May's h4,
+# h9, h10 and the August one → 4; nobody trained in August among its six active people → 0 %;
+# score (66.7 + 50 + 0 + (100 − 40) + 100 + 100) / 6 = 62.8. Enterprise 2: 100 %, 100 %, no
+# overdue, its one person untrained → 0 %; score 500 / 6 = 83.3 → first. Department A alone:
+# closed 1 / 2, on time 1 / 1, overdue h4, h10 and the August one → 3.
+AUGUST = kpi.Period(date(2030, 8, 1), date(2030, 8, 31))
+
+
+@pytest.fixture(scope="module")
+def august(data: Data, engine: Engine) -> Data:
+    org, closed, rect = data.org, HazardState.CLOSED, HazardState.RECTIFYING
+    rows = [
+        (org.ent1, org.dept_a, utc(2030, 8, 2, 2), closed, date(2030, 8, 10), utc(2030, 8, 9, 2)),
+        (org.ent1, org.dept_a, utc(2030, 8, 3, 2), rect, date(2030, 8, 20), None),
+        (org.ent1, org.dept_b, utc(2030, 8, 4, 2), closed, date(2030, 8, 5), utc(2030, 8, 8, 2)),
+        (org.ent2, org.dept_e2, utc(2030, 8, 2, 2), closed, date(2030, 8, 10), utc(2030, 8, 3, 2)),
+        (org.ent2, org.dept_e2, utc(2030, 8, 5, 2), closed, date(2030, 8, 10), utc(2030, 8, 6, 2)),
+    ]  # fmt: skip
+    with Session(engine) as s:
+        for ent, dept, found, state, deadline, closed_at in rows:
+            s.add(
+                Hazard(
+                    enterprise_id=ent,
+                    department_id=dept,
+                    number=f"R-{serial():06d}",
+                    title="ranking",
+                    found_at=found,
+                    state=state,
+                    deadline=deadline,
+                    closed_at=closed_at,
+                )
+            )
+        s.commit()
+    return data
+
+
+def test_score_states_its_formula() -> None:
+    figures = {
+        "closure_rate": 80.0,
+        "on_time_rate": None,
+        "training_coverage": 50.0,
+        "overdue": 12,
+        "incidents": 1,
+        "violation_rate": 0.5,
+    }
+    assert kpi.score(figures) == round((80 + 50 + 0 + 75 + 95) / 5, 1)
+    assert kpi.score(dict.fromkeys(kpi.RANKED)) is None
+
+
+def test_park_ranking_orders_the_enterprises(august: Data, users: Users) -> None:
+    frame = kpi.ranking(august.con, users.park_supervisor, AUGUST, date(2030, 8, 31), zone=ZONE)
+    rows = {r["enterprise_id"]: r for r in frame.iter_rows(named=True)}
+
+    assert frame["enterprise_id"].to_list() == [august.org.ent2, august.org.ent1]
+    assert frame["rank"].to_list() == [1, 2]
+    one, two = rows[august.org.ent1], rows[august.org.ent2]
+    assert (one["closure_rate"], one["on_time_rate"], one["overdue"]) == (66.7, 50.0, 4)
+    assert (one["incidents"], one["violation_rate"], one["training_coverage"]) == (0, 0.0, 0.0)
+    assert one["score"] == 62.8
+    assert (two["closure_rate"], two["on_time_rate"], two["overdue"], two["score"]) == (
+        100.0,
+        100.0,
+        0,
+        83.3,
+    )
+
+
+def test_a_department_head_ranks_only_their_department(august: Data, users: Users) -> None:
+    frame = kpi.ranking(august.con, users.inspector_a, AUGUST, date(2030, 8, 31), zone=ZONE)
+
+    assert frame["enterprise_id"].to_list() == [august.org.ent1]
+    row = frame.row(0, named=True)
+    assert (row["closure_rate"], row["on_time_rate"], row["overdue"], row["rank"]) == (
+        50.0,
+        100.0,
+        3,
+        1,
+    )

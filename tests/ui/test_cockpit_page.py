@@ -1,6 +1,7 @@
 """The cockpit page with AppTest: every tile drawn in both languages with no untranslated key, a
 hazard committed after the first render counted on the next run, the park supervisor's
-enterprise picker and the custom period, and a refusal for a user without analytics."""
+enterprise picker and the custom period, the tiles' links carrying their list's filters, the
+enterprise ranking for the park supervisor only, and a refusal for a user without analytics."""
 
 from __future__ import annotations
 
@@ -11,10 +12,12 @@ from streamlit.testing.v1 import AppTest
 
 from analytics.kpi import KPIS
 from core.clock import site_today
+from core.config import get_settings
 from core.db import session_scope, utcnow
 from core.i18n import t
+from models.enums import Role
 from models.hazard import Hazard, HazardState
-from tests.factories import Org, Users, serial
+from tests.factories import Org, Users, serial, user
 from tests.ui.conftest import REPO
 from tests.ui.test_pages import _text
 
@@ -79,6 +82,8 @@ def test_park_supervisor_picks_an_enterprise_and_a_custom_period(
     at.selectbox(key="cockpit_enterprise").set_value(org.ent2).run()
     _clean(at)
     assert _metric(at, "overdue") == "0"
+    hazard = next(v for k, v in _links(at).items() if "hazard_hazard" in k)
+    assert f"f.overdue=1&f.enterprise_id={org.ent2}" in hazard, "the list opens for it too"
     for preset in ("quarter", "year", "custom"):
         at.radio(key="cockpit_preset").set_value(preset).run()
         _clean(at)
@@ -101,3 +106,61 @@ def test_a_user_without_analytics_is_refused(open_page, ui_world: tuple[Org, Use
     assert not at.exception, at.exception
     assert at.error and t("module.analytics") in at.error[0].value, "refused with a message"
     assert not at.metric
+
+
+def _links(at: AppTest) -> dict[str, list[str]]:
+    """Page → the query strings of the tiles linking to it."""
+    found: dict[str, list[str]] = {}
+    for link in at.get("page_link"):
+        found.setdefault(link.proto.page, []).append(link.proto.query_string)
+    return found
+
+
+def test_tiles_link_to_their_filtered_lists(open_page, ui_world: tuple[Org, Users]) -> None:
+    at = open_page(PAGE)
+    _clean(at)
+    links = _links(at)
+    month = f"{site_today().replace(day=1)}..{site_today()}"
+
+    hazard = next(v for k, v in links.items() if "hazard_hazard" in k)
+    assert "f.overdue=1" in hazard
+    assert f"f.found_at={month}" in hazard, hazard
+    permits = next(v for k, v in links.items() if "permit_permit" in k)
+    assert permits == ["f.state=APPROVED%2CGAS_TESTED%2CIN_PROGRESS%2CSUSPENDED"]
+    incidents = next(v for k, v in links.items() if "incident_incident" in k)
+    assert any(q.startswith("f.kind=NEAR_MISS&f.occurred_at=") for q in incidents)
+    assert any(q.startswith("f.kind=ACCIDENT%2CMINOR&") for q in incidents)
+    certificates = next(v for k, v in links.items() if "org_certificate" in k)
+    assert certificates[0].startswith(f"f.expires_on={site_today()}..")
+
+
+def test_park_supervisor_sees_the_ranking_a_department_head_does_not(
+    open_page, ui_world: tuple[Org, Users]
+) -> None:
+    org = ui_world[0]
+    at = open_page(PAGE, as_user="park_supervisor")
+    text = _clean(at)
+    assert t("cockpit.ranking.title") in text and t("cockpit.ranking.formula") in text
+    ranking = at.dataframe[0].value
+    assert len(ranking) == 2 and t("cockpit.ranking.score") in ranking.columns
+
+    with session_scope() as session:
+        head = user(
+            session,
+            get_settings(),
+            f"dept_head_{serial()}",
+            Role.DEPT_HEAD,
+            park_id=org.park,
+            enterprise_id=org.ent1,
+            department_id=org.dept_a,
+        )
+        head_id = head.id
+    at = AppTest.from_file(str(REPO / "streamlit_app.py"), default_timeout=30)
+    at.session_state["user_id"] = head_id
+    at.session_state["last_seen"] = utcnow()
+    at.session_state["lang"] = "zh-CN"
+    at.run()
+    at.switch_page(PAGE).run()
+    text = _clean(at)
+    assert t("page.analytics_cockpit") in text
+    assert t("cockpit.ranking.title") not in text and not at.dataframe
