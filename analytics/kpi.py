@@ -126,28 +126,28 @@ class Ctx:
         return found if found is not None else ()
 
 
-def _names(*members: object) -> str:
+def enum_names(*members: object) -> str:
     return ", ".join(f"'{m.name}'" for m in members)  # type: ignore[attr-defined]
 
 
-def _ts(column: str) -> str:
+def as_ts(column: str) -> str:
     return f"CAST({column} AS TIMESTAMP)"
 
 
-def _local_day(column: str, zone: str) -> str:
+def local_day_sql(column: str, zone: str) -> str:
     """The local calendar day of a naive-UTC timestamp column (DuckDB's ICU zones)."""
-    return f"CAST(timezone('{zone}', timezone('UTC', {_ts(column)})) AS DATE)"
+    return f"CAST(timezone('{zone}', timezone('UTC', {as_ts(column)})) AS DATE)"
 
 
-def _instant(day: date, zone: str) -> str:
+def utc_instant(day: date, zone: str) -> str:
     """The UTC instant local ``day`` starts, as a DuckDB literal."""
     return f"TIMESTAMP '{utc_midnight(day, zone).replace(tzinfo=None)}'"
 
 
-def _within(column: str, p: Period, zone: str) -> str:
+def during(column: str, p: Period, zone: str) -> str:
     """A UTC timestamp column inside the period's local days."""
-    hi = p.end + timedelta(days=1)
-    return f"{_ts(column)} >= {_instant(p.start, zone)} AND {_ts(column)} < {_instant(hi, zone)}"
+    lo, hi = utc_instant(p.start, zone), utc_instant(p.end + timedelta(days=1), zone)
+    return f"{as_ts(column)} >= {lo} AND {as_ts(column)} < {hi}"
 
 
 def _dates(column: str, p: Period) -> str:
@@ -168,11 +168,11 @@ def _int(value: object) -> int:
 def closure_rate(c: Ctx, p: Period) -> Figure:
     """整改率: hazards found in the period (``found_at``) that are closed, over those found
     less the rejected and voided ones (a rejected report was never a hazard)."""
-    excluded = _names(HazardState.REJECTED, HazardState.VOIDED)
+    excluded = enum_names(HazardState.REJECTED, HazardState.VOIDED)
     closed, counted = c.one(
         f"SELECT count(*) FILTER (r.state = '{HazardState.CLOSED.name}'), "
         f"count(*) FILTER (r.state NOT IN ({excluded})) "
-        f"FROM {c.rows('hazard')} WHERE {_within('r.found_at', p, c.zone)}"
+        f"FROM {c.rows('hazard')} WHERE {during('r.found_at', p, c.zone)}"
     )
     return Figure(_pct(_int(closed), _int(counted)), _int(closed), _int(counted))
 
@@ -185,8 +185,8 @@ def on_time_rate(c: Ctx, p: Period) -> Figure:
         "AND r.closed_at IS NOT NULL"
     )
     on_time, with_deadline = c.one(
-        f"SELECT count(*) FILTER ({_local_day('r.closed_at', c.zone)} <= r.deadline), count(*) "
-        f"FROM {c.rows('hazard')} WHERE {_within('r.found_at', p, c.zone)} AND {dated}"
+        f"SELECT count(*) FILTER ({local_day_sql('r.closed_at', c.zone)} <= r.deadline), count(*) "
+        f"FROM {c.rows('hazard')} WHERE {during('r.found_at', p, c.zone)} AND {dated}"
     )
     return Figure(_pct(_int(on_time), _int(with_deadline)), _int(on_time), _int(with_deadline))
 
@@ -194,10 +194,10 @@ def on_time_rate(c: Ctx, p: Period) -> Figure:
 def rectification_days(c: Ctx, p: Period) -> Figure:
     """平均整改时长: mean days from ``found_at`` to ``rectified_at`` (else ``closed_at``) over
     the closed hazards found in the period."""
-    finish = f"coalesce({_ts('r.rectified_at')}, {_ts('r.closed_at')})"
+    finish = f"coalesce({as_ts('r.rectified_at')}, {as_ts('r.closed_at')})"
     (avg,) = c.one(
-        f"SELECT avg(epoch({finish}) - epoch({_ts('r.found_at')})) / 86400.0 "
-        f"FROM {c.rows('hazard')} WHERE {_within('r.found_at', p, c.zone)} "
+        f"SELECT avg(epoch({finish}) - epoch({as_ts('r.found_at')})) / 86400.0 "
+        f"FROM {c.rows('hazard')} WHERE {during('r.found_at', p, c.zone)} "
         f"AND r.state = '{HazardState.CLOSED.name}'"
     )
     return Figure(round(float(avg), 1) if avg is not None else None)
@@ -207,12 +207,12 @@ def overdue(c: Ctx, day: date) -> Figure:
     """逾期隐患 on ``day``: deadline before the day and the hazard still waiting for
     rectification or verification (``core.hazard.overdue_clause``). On an earlier day, a
     hazard closed since then also counts (it was still open on that day)."""
-    open_now = f"r.state IN ({_names(*OPEN_STATES)})"
+    open_now = f"r.state IN ({enum_names(*OPEN_STATES)})"
     if day < c.today:
-        since = _instant(day, c.zone)
+        since = utc_instant(day, c.zone)
         open_now = (
-            f"{_ts('r.found_at')} < {since} AND ({open_now} OR "
-            f"(r.state = '{HazardState.CLOSED.name}' AND {_ts('r.closed_at')} >= {since}))"
+            f"{as_ts('r.found_at')} < {since} AND ({open_now} OR "
+            f"(r.state = '{HazardState.CLOSED.name}' AND {as_ts('r.closed_at')} >= {since}))"
         )
     (n,) = c.one(
         f"SELECT count(*) FROM {c.rows('hazard')} WHERE r.deadline < DATE '{day}' AND {open_now}"
@@ -237,7 +237,7 @@ def risk_points(level: RiskLevel) -> Callable[[Ctx, date], Figure]:
 def active_permits(c: Ctx, day: date) -> Figure:
     """在用作业票: permits approved, under way or suspended, today."""
     (n,) = c.one(
-        f"SELECT count(*) FROM {c.rows('permit')} WHERE r.state IN ({_names(*ACTIVE_PERMITS)})"
+        f"SELECT count(*) FROM {c.rows('permit')} WHERE r.state IN ({enum_names(*ACTIVE_PERMITS)})"
     )
     return Figure(_int(n))
 
@@ -248,7 +248,7 @@ def active_permits(c: Ctx, day: date) -> Figure:
 def incidents(c: Ctx, p: Period) -> Figure:
     """事故: accidents and minor-injury events that occurred in the period."""
     (n,) = c.one(
-        f"SELECT count(*) FROM {c.rows('incident')} WHERE {_within('r.occurred_at', p, c.zone)} "
+        f"SELECT count(*) FROM {c.rows('incident')} WHERE {during('r.occurred_at', p, c.zone)} "
         f"AND r.kind <> '{IncidentKind.NEAR_MISS.name}'"
     )
     return Figure(_int(n))
@@ -257,7 +257,7 @@ def incidents(c: Ctx, p: Period) -> Figure:
 def near_misses(c: Ctx, p: Period) -> Figure:
     """未遂事件: near misses that occurred in the period."""
     (n,) = c.one(
-        f"SELECT count(*) FROM {c.rows('incident')} WHERE {_within('r.occurred_at', p, c.zone)} "
+        f"SELECT count(*) FROM {c.rows('incident')} WHERE {during('r.occurred_at', p, c.zone)} "
         f"AND r.kind = '{IncidentKind.NEAR_MISS.name}'"
     )
     return Figure(_int(n))
@@ -267,7 +267,7 @@ def violation_rate(c: Ctx, p: Period) -> Figure:
     """违章率: video violations in the period not dismissed as false alarms, per day."""
     (n,) = c.one(
         f"SELECT count(*) FROM {c.rows('video_violation')} "
-        f"WHERE {_within('r.occurred_at', p, c.zone)} "
+        f"WHERE {during('r.occurred_at', p, c.zone)} "
         f"AND r.state <> '{ViolationState.FALSE_ALARM.name}'"
     )
     return Figure(round(_int(n) / p.days, 2), _int(n), p.days)
@@ -299,7 +299,7 @@ def first_pass_rate(c: Ctx, p: Period) -> Figure:
     those first attempts."""
     passed, whole = c.one(
         "SELECT count(*) FILTER (CAST(r.passed AS BOOLEAN)), count(*) "
-        f"FROM {c.rows('exam_record')} WHERE {_within('r.started_at', p, c.zone)} "
+        f"FROM {c.rows('exam_record')} WHERE {during('r.started_at', p, c.zone)} "
         "AND r.attempt = 1 AND r.submitted_at IS NOT NULL"
     )
     return Figure(_pct(_int(passed), _int(whole)), _int(passed), _int(whole))

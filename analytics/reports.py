@@ -29,7 +29,7 @@ import duckdb
 import polars as pl
 
 from analytics.duck import scoped
-from analytics.kpi import Period, _instant, _local_day, _names, _ts, _within
+from analytics.kpi import Period, as_ts, during, enum_names, local_day_sql, utc_instant
 from core.rbac import Actor
 from models.enums import RiskLevel
 from models.hazard import OPEN_STATES, HazardLevel, HazardState
@@ -83,8 +83,8 @@ def risk_levels(
 ) -> pl.DataFrame:
     """One row per risk level (major first): points at the end of the previous month, added
     and retired in the month, at its end, and the change; each point at its current level."""
-    lo, hi = _instant(period.start, zone), _instant(period.end + timedelta(days=1), zone)
-    created, deleted = _ts("r.created_at"), _ts("r.deleted_at")
+    lo, hi = utc_instant(period.start, zone), utc_instant(period.end + timedelta(days=1), zone)
+    created, deleted = as_ts("r.created_at"), as_ts("r.deleted_at")
 
     def alive(at: str) -> str:
         return f"{created} < {at} AND (r.deleted_at IS NULL OR {deleted} >= {at})"
@@ -121,13 +121,13 @@ def inspections(
     s = InspectionTaskState
     done = f"t.state = '{s.DONE.name}'"
     missed = (
-        f"t.state = '{s.OVERDUE.name}' OR (t.state IN ({_names(s.PENDING, s.IN_PROGRESS)}) "
+        f"t.state = '{s.OVERDUE.name}' OR (t.state IN ({enum_names(s.PENDING, s.IN_PROGRESS)}) "
         f"AND t.due_date < DATE '{today}')"
     )
     found = con.sql(
         f"SELECT p.plan_type, count(*) FILTER (t.state <> '{s.CANCELLED.name}'), "
         f"count(*) FILTER ({done}), "
-        f"count(*) FILTER ({done} AND {_local_day('t.done_at', zone)} <= t.due_date), "
+        f"count(*) FILTER ({done} AND {local_day_sql('t.done_at', zone)} <= t.due_date), "
         f"count(*) FILTER ({missed}) "
         f"FROM {rows('inspection_task', actor, enterprise_id)} t "
         f"LEFT JOIN {scoped('inspection_plan', actor)} p ON p.id = t.plan_id "
@@ -150,12 +150,12 @@ HAZARD_SCHEMA = {"level": pl.String, "found": pl.Int64, "closed": pl.Int64,
 
 def _overdue_on(day: date, today: date, zone: str) -> str:
     """``analytics.kpi.overdue`` as a condition on ``r``."""
-    open_now = f"r.state IN ({_names(*OPEN_STATES)})"
+    open_now = f"r.state IN ({enum_names(*OPEN_STATES)})"
     if day < today:
-        since = _instant(day, zone)
+        since = utc_instant(day, zone)
         open_now = (
-            f"{_ts('r.found_at')} < {since} AND ({open_now} OR "
-            f"(r.state = '{HazardState.CLOSED.name}' AND {_ts('r.closed_at')} >= {since}))"
+            f"{as_ts('r.found_at')} < {since} AND ({open_now} OR "
+            f"(r.state = '{HazardState.CLOSED.name}' AND {as_ts('r.closed_at')} >= {since}))"
         )
     return f"r.deadline < DATE '{day}' AND {open_now}"
 
@@ -174,10 +174,10 @@ def hazard_levels(
     closed = f"r.state = '{HazardState.CLOSED.name}'"
     found = con.sql(
         f"SELECT r.level, "
-        f"count(*) FILTER ({_within('r.found_at', period, zone)} "
-        f"AND r.state NOT IN ({_names(*EXCLUDED)})), "
-        f"count(*) FILTER ({_within('r.found_at', period, zone)} AND {closed}), "
-        f"count(*) FILTER ({closed} AND {_within('r.closed_at', period, zone)}), "
+        f"count(*) FILTER ({during('r.found_at', period, zone)} "
+        f"AND r.state NOT IN ({enum_names(*EXCLUDED)})), "
+        f"count(*) FILTER ({during('r.found_at', period, zone)} AND {closed}), "
+        f"count(*) FILTER ({closed} AND {during('r.closed_at', period, zone)}), "
         f"count(*) FILTER ({_overdue_on(period.snapshot_day(today), today, zone)}) "
         f"FROM {rows('hazard', actor, enterprise_id)} r GROUP BY 1"
     ).fetchall()
@@ -205,16 +205,16 @@ def major_hazards(
 ) -> pl.DataFrame:
     """Major hazards found in the month, and earlier ones still open: number, title, area,
     local day found, deadline, state, owner, overdue (on the snapshot day)."""
-    hi = _instant(period.end + timedelta(days=1), zone)
+    hi = utc_instant(period.end + timedelta(days=1), zone)
     found = con.sql(
-        f"SELECT r.number, r.title, a.name, {_local_day('r.found_at', zone)}, r.deadline, "
+        f"SELECT r.number, r.title, a.name, {local_day_sql('r.found_at', zone)}, r.deadline, "
         f"r.state, pe.name, {_overdue_on(period.snapshot_day(today), today, zone)} "
         f"FROM {rows('hazard', actor, enterprise_id)} r "
         f"LEFT JOIN {scoped('area', actor)} a ON a.id = r.area_id "
         f"LEFT JOIN {scoped('person', actor)} pe ON pe.id = r.owner_id "
-        f"WHERE r.level = '{HazardLevel.MAJOR.name}' AND r.state NOT IN ({_names(*EXCLUDED)}) "
-        f"AND {_ts('r.found_at')} < {hi} "
-        f"AND ({_within('r.found_at', period, zone)} OR r.state IN ({_names(*OPEN_STATES)})) "
+        f"WHERE r.level = '{HazardLevel.MAJOR.name}' AND r.state NOT IN ({enum_names(*EXCLUDED)}) "
+        f"AND {as_ts('r.found_at')} < {hi} "
+        f"AND ({during('r.found_at', period, zone)} OR r.state IN ({enum_names(*OPEN_STATES)})) "
         "ORDER BY r.found_at, r.id"
     ).fetchall()
     out = [(*row[:5], _value(HazardState, row[5]), row[6], bool(row[7])) for row in found]
@@ -242,14 +242,14 @@ def accidents(
     counts them) by local month, GB 6441 type and grade, with their casualties and direct
     loss; type and grade are named in ``lang`` (None where the incident has none)."""
     name = "name_en" if lang == "en" else "name"
-    month = f"month(timezone('{zone}', timezone('UTC', {_ts('i.occurred_at')})))"
+    month = f"month(timezone('{zone}', timezone('UTC', {as_ts('i.occurred_at')})))"
     sql = (
         f"SELECT {month} AS m, ty.{name}, g.{name}, count(*), sum(i.deaths), "
         "sum(i.serious_injuries), sum(i.minor_injuries), sum(i.direct_loss) "
         f"FROM {rows('incident', actor, enterprise_id)} i "
         f"LEFT JOIN {scoped('accident_type', actor)} ty ON ty.id = i.accident_type_id "
         f"LEFT JOIN {scoped('accident_grade', actor)} g ON g.id = i.grade_id "
-        f"WHERE {_within('i.occurred_at', year_period(year), zone)} "
+        f"WHERE {during('i.occurred_at', year_period(year), zone)} "
         f"AND i.kind <> '{IncidentKind.NEAR_MISS.name}' "
         f"GROUP BY m, ty.code, ty.{name}, g.rank, g.{name} "
         "ORDER BY m, ty.code NULLS LAST, g.rank DESC NULLS LAST"
