@@ -9,8 +9,10 @@ from core.db import session_scope
 from core.rbac import Actor
 from core.ui.context import current_actor, current_user, expired, flash, logout, tr
 from core.ui.login import change_password_form, language_switch, login_page
-from core.ui.nav import navigation
-from models.enums import Role
+from core.ui.nav import navigation, visible_pages
+from models.enums import Action, Module, Role
+
+SCREEN_PAGE = "pages/analytics_screen.py"
 
 
 def sidebar(actor: Actor, display_name: str) -> None:
@@ -34,6 +36,16 @@ def sidebar(actor: Actor, display_name: str) -> None:
             st.rerun()
 
 
+def screen_mode(actor: Actor) -> bool:
+    """The wall: ``?screen=1``, or an account whose only role is display (``?screen=0`` gives
+    it the normal sidebar back). Only for users who may open the large screen at all."""
+    wanted = st.query_params.get("screen")
+    display_only = Role.DISPLAY in actor.roles and len(actor.roles) == 1
+    return (wanted == "1" or (display_only and wanted != "0")) and actor.can(
+        Module.ANALYTICS, Action.VIEW
+    )
+
+
 def run_app() -> None:
     """Gate, then the role-filtered navigation; logged-out users only ever see the log-in."""
     if st.session_state.get("user_id") is not None and expired():
@@ -43,7 +55,9 @@ def run_app() -> None:
         st.navigation([st.Page(login_page, title=tr("page.login"))], position="hidden").run()
         return
     user = current_user()
-    sidebar(actor, user.display_name if user else actor.username)
+    screen = screen_mode(actor) and not (user is not None and user.must_change_password)
+    if not screen:
+        sidebar(actor, user.display_name if user else actor.username)
     if user is not None and user.must_change_password:
         st.warning(tr("login.must_change"))
         if change_password_form(user.id, key="forced_pw"):
@@ -52,4 +66,11 @@ def run_app() -> None:
         return
     if Role.DISPLAY in actor.roles and len(actor.roles) == 1:
         st.session_state.setdefault("display_mode", True)
+    if screen:  # no chrome; the large screen opens first, the other pages keep their URLs
+        pages = [
+            st.Page(p.path, title=tr(p.title), default=p.path == SCREEN_PAGE)
+            for p in visible_pages(actor)
+        ]
+        st.navigation(pages, position="hidden").run()
+        return
     st.navigation(navigation(actor), expanded=True).run()
