@@ -182,6 +182,13 @@ def _delta(value: float | None, previous: float | None, unit: str) -> str | None
     return f"{change:+.0f}"
 
 
+def delta_colour(row: dict) -> str:
+    """Green for better, red for worse, grey for no change (an unchanged count is not news)."""
+    if row["value"] is not None and row["value"] == row["previous"]:
+        return "off"
+    return DELTA_COLOUR[row["direction"]]
+
+
 def _target(
     key: str, links: set[str], period: kpi.Period, today: date, enterprise_id: int | None
 ) -> tuple[str, dict[str, str]] | None:
@@ -205,7 +212,7 @@ def _tile(cell, row: dict, target: tuple[str, dict[str, str]] | None) -> None:
             tr(f"cockpit.kpi.{key}"),
             value,
             delta=_delta(row["value"], row["previous"], unit),
-            delta_color=DELTA_COLOUR[row["direction"]],  # type: ignore[arg-type]
+            delta_color=delta_colour(row),  # type: ignore[arg-type]
             help=tr(f"cockpit.help.{key}"),
         )
         if row["whole"] is not None and unit != "per_day":

@@ -15,6 +15,7 @@ from core.clock import site_today
 from core.config import get_settings
 from core.db import session_scope, utcnow
 from core.i18n import t
+from core.ui.cockpit import delta_colour
 from models.enums import Role
 from models.hazard import Hazard, HazardState
 from tests.factories import Org, Users, serial, user
@@ -164,3 +165,9 @@ def test_park_supervisor_sees_the_ranking_a_department_head_does_not(
     text = _clean(at)
     assert t("page.analytics_cockpit") in text
     assert t("cockpit.ranking.title") not in text and not at.dataframe
+
+
+def test_an_unchanged_tile_is_grey_and_a_change_is_coloured_by_its_direction() -> None:
+    assert delta_colour({"value": 3, "previous": 3, "direction": "down"}) == "off"
+    assert delta_colour({"value": 5, "previous": 3, "direction": "down"}) == "inverse"
+    assert delta_colour({"value": 0.9, "previous": 0.8, "direction": "up"}) == "normal"
