@@ -51,16 +51,19 @@ def _phone_report(browser: Browser, url: str, shots: Path) -> str:
 def _choose_first(page: Page, box: Locator) -> None:
     """Pick the first real entry of a select box (after "(无)").
 
-    A rerun that lands while the list is open closes it again, so open it until it stays.
+    A rerun that lands while the list is open closes it again, so open it until it stays. The
+    box is centred first: opened at the bottom edge, its list can lie outside the viewport.
     """
     option = page.get_by_role("option").nth(1)
     for _ in range(4):
+        box.evaluate("e => e.scrollIntoView({block: 'center'})")
         box.click()
         try:
             option.wait_for(timeout=5000)
+            option.click(timeout=10_000)
         except PlaywrightTimeout:
+            page.keyboard.press("Escape")
             continue
-        option.click()
         return
     raise AssertionError(f"the list of {box} never opened")
 
