@@ -15,7 +15,7 @@ from PIL import Image
 from playwright.sync_api import Browser, Locator, Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from .test_main_paths import TIMEOUT, _idle, _login, _open
+from .test_main_paths import TIMEOUT, _idle, _login, _open, _press
 
 PHONE = {"width": 390, "height": 844}
 MAP_HAZARDS = re.compile(r"未闭环隐患 (\d+) 条")
@@ -107,8 +107,7 @@ def test_report_confirm_rectify_verify(browser: Browser, page: Page, app_url: st
     expect(page.get_by_text("流程记录")).to_be_visible(timeout=TIMEOUT)
     form = _step(page, "确认并派单")
     _choose_first(page, form.get_by_role("combobox", name=re.compile("整改责任人")))
-    form.get_by_role("button", name="确认并派单").click()
-    expect(page.get_by_text("已执行：确认并派单")).to_be_visible(timeout=TIMEOUT)
+    _press(page, form.get_by_role("button", name="确认并派单"), "确认并派单")
     page.screenshot(path=str(artefacts_dir / "hazard_confirmed.png"), full_page=True)
 
     # the safety head holds the edit grant, so may rectify too, but then cannot verify it
@@ -117,8 +116,8 @@ def test_report_confirm_rectify_verify(browser: Browser, page: Page, app_url: st
     form.locator("input[type=file]").set_input_files(
         files=[{"name": "after.jpg", "mimeType": "image/jpeg", "buffer": _photo()}]
     )
-    form.get_by_role("button", name="提交整改").click()
-    expect(page.get_by_text("已执行：提交整改")).to_be_visible(timeout=TIMEOUT)
+    expect(form.get_by_text("after.jpg")).to_be_visible(timeout=TIMEOUT)  # uploaded
+    _press(page, form.get_by_role("button", name="提交整改"), "提交整改")
     expect(page.get_by_text("当前状态：待验收")).to_be_visible(timeout=TIMEOUT)
     expect(page.get_by_role("tab", name="作废", disabled=False)).to_be_visible(timeout=TIMEOUT)
     expect(page.get_by_role("tab", name="验收通过")).to_have_count(0)  # four eyes
@@ -130,8 +129,7 @@ def test_report_confirm_rectify_verify(browser: Browser, page: Page, app_url: st
     _pick(other, number)
     form = _step(other, "验收通过")
     form.get_by_label("意见 / 原因").fill("现场复查，通道畅通")
-    form.get_by_role("button", name="验收通过").click()
-    expect(other.get_by_text("已执行：验收通过")).to_be_visible(timeout=TIMEOUT)
+    _press(other, form.get_by_role("button", name="验收通过"), "验收通过")
     expect(other.get_by_text("当前状态：已销号")).to_be_visible(timeout=TIMEOUT)
     other.get_by_text("流程记录").scroll_into_view_if_needed()
     other.screenshot(path=str(artefacts_dir / "hazard_closed_history.png"), full_page=True)

@@ -9,7 +9,7 @@ import io
 from pathlib import Path
 
 from openpyxl import Workbook
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from .server import record_outside_requests
 
@@ -30,6 +30,14 @@ def _idle(page: Page) -> None:
     lands mid-run is lost with the widgets it was on."""
     app = page.get_by_test_id("stApp")
     expect(app).to_have_attribute("data-test-script-state", "notRunning", timeout=TIMEOUT)
+
+
+def _press(page: Page, button: Locator, action: str) -> None:
+    """Press once the page is idle and wait for "已执行：…" (a loaded machine is slow, and a
+    press that lands during a rerun or an upload is lost)."""
+    _idle(page)
+    button.click()
+    expect(page.get_by_text(f"已执行：{action}")).to_be_visible(timeout=TIMEOUT)
 
 
 def _open(page: Page, label: str) -> None:

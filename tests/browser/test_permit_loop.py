@@ -12,7 +12,7 @@ from pathlib import Path
 
 from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
 
-from .test_main_paths import TIMEOUT, _idle, _login, _open
+from .test_main_paths import TIMEOUT, _idle, _login, _open, _press
 
 PHONE = {"width": 390, "height": 844}
 NUMBER = re.compile(r"DH\d{11}")
@@ -46,13 +46,6 @@ def _permit(page: Page, number: str) -> None:
     page.get_by_label("输入作业票编号直接打开").press("Enter")
     expect(page.get_by_role("heading", name=re.compile(number))).to_be_visible(timeout=TIMEOUT)
     _idle(page)  # opening by number reruns the page once more
-
-
-def _press(page: Page, button: Locator, action: str) -> None:
-    """Press once the page is idle and wait for "已执行：…" (a loaded machine is slow)."""
-    _idle(page)
-    button.click()
-    expect(page.get_by_text(f"已执行：{action}")).to_be_visible(timeout=TIMEOUT)
 
 
 def _sign(page: Page, number: str) -> None:
