@@ -115,15 +115,32 @@ class Ctx:
     zone: str
     enterprise_id: int | None
     today: date
+    copied: frozenset[str] = frozenset()  # tables held as scoped in-memory copies
 
     def rows(self, table: str) -> str:
         """The table's scoped rows as ``r``, narrowed to the enterprise when one is picked."""
         where = f" WHERE enterprise_id = {int(self.enterprise_id)}" if self.enterprise_id else ""
-        return f"(SELECT * FROM {scoped(table, self.actor)} s{where}) r"
+        source = f"temp.main.kpi_{table}" if table in self.copied else scoped(table, self.actor)
+        return f"(SELECT * FROM {source} s{where}) r"
 
     def one(self, sql: str) -> tuple:
         found = self.con.sql(sql).fetchone()
         return found if found is not None else ()
+
+
+#: The hazard columns the KPIs read: the cockpit copies only these, once per call.
+HAZARD_COLUMNS = "enterprise_id, found_at, closed_at, rectified_at, deadline, state"
+
+
+def copy_hazards(con: duckdb.DuckDBPyConnection, actor: Actor) -> frozenset[str]:
+    """One narrow in-memory copy of the actor's hazard register for a cockpit call: its
+    figures and their previous periods then read memory instead of scanning the database
+    about ten times (docs/benchmarks.md, "Cockpit and trend panels")."""
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE kpi_hazard AS "
+        f"SELECT {HAZARD_COLUMNS} FROM {scoped('hazard', actor)}"
+    )
+    return frozenset({"hazard"})
 
 
 def enum_names(*members: object) -> str:
@@ -401,7 +418,7 @@ def cockpit(
 ) -> pl.DataFrame:
     """One row per KPI (``KPIS`` order, or ``keys``): key, value, previous, unit, direction
     (which way is better) and, for rates, the part and whole behind this period's value."""
-    c = Ctx(con, actor, zone, enterprise_id, today)
+    c = Ctx(con, actor, zone, enterprise_id, today, copy_hazards(con, actor))
     rows = []
     for kpi in (BY_KEY[k] for k in keys) if keys else KPIS:
         if kpi.flow is not None:
