@@ -16,12 +16,14 @@ Example:
 from __future__ import annotations
 
 import importlib
+from datetime import date
 from pathlib import Path
 
 import duckdb
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import make_url
 
+from analytics.local_time import utc_midnight
 from core.crud.lookup import visible
 from core.crud.registry import get_spec
 from core.rbac import Actor
@@ -88,6 +90,33 @@ def lock_down(con: duckdb.DuckDBPyConnection) -> None:
     untrusted SQL runs in a separate sandbox fed by :func:`connect` (``analytics.sql_console``)."""
     con.execute("SET enable_external_access = false")
     con.execute("SET lock_configuration = true")
+
+
+# --- SQL fragments shared by the analytical queries ----------------------------------------
+
+
+def enum_names(*members: object) -> str:
+    """Enum members as SQL literals: both backends store enum *names* (``'CLOSED'``)."""
+    return ", ".join(f"'{m.name}'" for m in members)  # type: ignore[attr-defined]
+
+
+def as_ts(column: str) -> str:
+    return f"CAST({column} AS TIMESTAMP)"
+
+
+def local_ts(column: str, zone: str) -> str:
+    """A naive-UTC timestamp column as a naive local timestamp (DuckDB's ICU zones)."""
+    return f"timezone('{zone}', timezone('UTC', {as_ts(column)}))"
+
+
+def local_day_sql(column: str, zone: str) -> str:
+    """The local calendar day of a naive-UTC timestamp column."""
+    return f"CAST({local_ts(column, zone)} AS DATE)"
+
+
+def utc_instant(day: date, zone: str) -> str:
+    """The UTC instant local ``day`` starts, as a DuckDB literal."""
+    return f"TIMESTAMP '{utc_midnight(day, zone).replace(tzinfo=None)}'"
 
 
 def _quote(text: str) -> str:

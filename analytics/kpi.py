@@ -30,8 +30,7 @@ from typing import Literal, NamedTuple
 import duckdb
 import polars as pl
 
-from analytics.duck import scoped
-from analytics.local_time import utc_midnight
+from analytics.duck import as_ts, enum_names, local_day_sql, scoped, utc_instant
 from core.rbac import Actor
 from models.emergency import EmergencyPlanKind, EmergencyPlanState
 from models.emergency_drill import DRILL_INTERVAL_DAYS, DrillState
@@ -141,24 +140,6 @@ def copy_hazards(con: duckdb.DuckDBPyConnection, actor: Actor) -> frozenset[str]
         f"SELECT {HAZARD_COLUMNS} FROM {scoped('hazard', actor)}"
     )
     return frozenset({"hazard"})
-
-
-def enum_names(*members: object) -> str:
-    return ", ".join(f"'{m.name}'" for m in members)  # type: ignore[attr-defined]
-
-
-def as_ts(column: str) -> str:
-    return f"CAST({column} AS TIMESTAMP)"
-
-
-def local_day_sql(column: str, zone: str) -> str:
-    """The local calendar day of a naive-UTC timestamp column (DuckDB's ICU zones)."""
-    return f"CAST(timezone('{zone}', timezone('UTC', {as_ts(column)})) AS DATE)"
-
-
-def utc_instant(day: date, zone: str) -> str:
-    """The UTC instant local ``day`` starts, as a DuckDB literal."""
-    return f"TIMESTAMP '{utc_midnight(day, zone).replace(tzinfo=None)}'"
 
 
 def during(column: str, p: Period, zone: str) -> str:

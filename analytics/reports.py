@@ -28,8 +28,8 @@ from typing import Any
 import duckdb
 import polars as pl
 
-from analytics.duck import scoped
-from analytics.kpi import Period, as_ts, during, enum_names, local_day_sql, utc_instant
+from analytics.duck import as_ts, enum_names, local_day_sql, scoped, utc_instant
+from analytics.kpi import Period, during
 from core.rbac import Actor
 from models.enums import RiskLevel
 from models.hazard import OPEN_STATES, HazardLevel, HazardState

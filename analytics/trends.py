@@ -30,7 +30,7 @@ from typing import Literal
 import duckdb
 import polars as pl
 
-from analytics.duck import scoped
+from analytics.duck import enum_names, local_ts, scoped
 from analytics.local_time import utc_midnight
 from core.i18n import t
 from core.rbac import Actor
@@ -75,10 +75,6 @@ class Measure:
         return f"trends.measure.{self.key}"
 
 
-def _names(*members: StrEnum) -> str:
-    return ", ".join(f"'{m.name}'" for m in members)
-
-
 HAZARD_SPLITS = {
     "department": DEPARTMENT,
     "area": AREA,
@@ -98,9 +94,9 @@ INCIDENT_SPLITS = {
 
 
 def _overdue(today: date, zone: str) -> str:
-    local_closed = f"CAST({_local('r.closed_at', zone)} AS DATE)"
+    local_closed = f"CAST({local_ts('r.closed_at', zone)} AS DATE)"
     return (
-        f"r.deadline < DATE '{today.isoformat()}' AND (r.state IN ({_names(*OPEN_STATES)})"
+        f"r.deadline < DATE '{today.isoformat()}' AND (r.state IN ({enum_names(*OPEN_STATES)})"
         f" OR (r.state = '{HazardState.CLOSED.name}' AND {local_closed} > r.deadline))"
     )
 
@@ -175,11 +171,6 @@ MEASURES: dict[str, Measure] = {
 }
 
 
-def _local(column: str, zone: str) -> str:
-    """A naive-UTC timestamp column as a naive local timestamp (DuckDB's ICU zones)."""
-    return f"timezone('{zone}', timezone('UTC', CAST({column} AS TIMESTAMP)))"
-
-
 def period_start(day: date, grain: Grain) -> date:
     """The first day of the period holding ``day``."""
     if grain == "week":
@@ -224,7 +215,7 @@ def series(
     value is "all". Split values are ordered by their total, largest first."""
     m = MEASURES[measure]
     s = m.splits[split] if split else None
-    local = f"CAST(r.{m.time} AS DATE)" if m.local_date else _local(f"r.{m.time}", zone)
+    local = f"CAST(r.{m.time} AS DATE)" if m.local_date else local_ts(f"r.{m.time}", zone)
     bucket = f"CAST(date_trunc('{grain}', {local}) AS DATE)"
     sql = (
         f"SELECT {bucket} AS period, {s.key if s else 'NULL'} AS k, count(*) AS n "
@@ -299,7 +290,7 @@ def heatmap(
 ) -> pl.DataFrame:
     """Hazards found per ``(area, weekday, hour)`` in local time; weekday 0 is Monday. Only
     the combinations that occur (a chart fills its own blanks)."""
-    local = _local("r.found_at", zone)
+    local = local_ts("r.found_at", zone)
     sql = (
         f"SELECT r.area_id AS k, CAST(isodow({local}) - 1 AS INTEGER) AS weekday, "
         f"CAST(hour({local}) AS INTEGER) AS hour, count(*) AS n "
