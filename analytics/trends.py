@@ -24,14 +24,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from enum import StrEnum
 from typing import Literal
 
 import duckdb
 import polars as pl
 
+from analytics.dimensions import AREA, DEPARTMENT, Split, label_of, labels, window_sql
 from analytics.duck import enum_names, local_ts, scoped
-from analytics.local_time import utc_midnight
 from core.i18n import t
 from core.rbac import Actor
 from models.hazard import OPEN_STATES, HazardLevel, HazardState
@@ -42,23 +41,6 @@ Grain = Literal["day", "week", "month", "quarter"]
 GRAINS: tuple[Grain, ...] = ("day", "week", "month", "quarter")
 EVERY = {"day": "1d", "week": "1w", "month": "1mo", "quarter": "3mo"}
 SPLITS = ("department", "area", "category", "level")
-BILINGUAL = ("hazard_category", "accident_type", "permit_type", "permit_grade")
-
-
-@dataclass(frozen=True)
-class Split:
-    """How rows of one measure are told apart: a SQL key over the row ``r`` (and ``join``),
-    labelled from a names table (``id``/``code`` → ``name``/``name_en``) or an enum."""
-
-    key: str
-    names: str | None = None  # table holding the labels
-    by: str = "id"  # its key column
-    enum: type[StrEnum] | None = None
-    join: str = ""
-
-
-DEPARTMENT = Split("r.department_id", "department")
-AREA = Split("r.area_id", "area")
 
 
 @dataclass(frozen=True)
@@ -73,6 +55,9 @@ class Measure:
     @property
     def label(self) -> str:
         return f"trends.measure.{self.key}"
+
+    def window(self, start: date, end: date, zone: str) -> str:
+        return window_sql(f"r.{self.time}", self.local_date, start, end, zone)
 
 
 HAZARD_SPLITS = {
@@ -188,15 +173,6 @@ def periods(start: date, end: date, grain: Grain) -> pl.Series:
     return pl.date_range(first, last, EVERY[grain], eager=True).alias("period")
 
 
-def _window(m: Measure, start: date, end: date, zone: str) -> str:
-    col = f"r.{m.time}"
-    if m.local_date:
-        return f"{col} >= DATE '{start}' AND {col} <= DATE '{end}'"
-    lo = utc_midnight(start, zone).replace(tzinfo=None)
-    hi = utc_midnight(end + timedelta(days=1), zone).replace(tzinfo=None)
-    return f"{col} >= TIMESTAMP '{lo}' AND {col} < TIMESTAMP '{hi}'"
-
-
 def series(
     con: duckdb.DuckDBPyConnection,
     actor: Actor,
@@ -220,7 +196,7 @@ def series(
     sql = (
         f"SELECT {bucket} AS period, {s.key if s else 'NULL'} AS k, count(*) AS n "
         f"FROM {scoped(m.table, actor)} r {s.join if s else ''} "
-        f"WHERE {_window(m, start, end, zone)} AND ({m.where(today or end, zone)}) GROUP BY ALL"
+        f"WHERE {m.window(start, end, zone)} AND ({m.where(today or end, zone)}) GROUP BY ALL"
     )
     found = con.sql(sql).pl()
     schema = {"period": pl.Date, "split": pl.String, "count": pl.Int64}
@@ -228,7 +204,7 @@ def series(
     if s is None:
         label = pl.lit(everything)
     else:
-        label = _label_of(found["k"], _labels(con, s, set(found["k"].to_list()), lang), lang)
+        label = label_of(found["k"], labels(con, s, set(found["k"].to_list()), lang), lang, "split")
     counted = (
         found.with_columns(split=label, count=pl.col("n").cast(pl.Int64))
         .group_by("period", "split")
@@ -256,29 +232,6 @@ def _zero(start: date, end: date, grain: Grain, label: str) -> pl.DataFrame:
     )
 
 
-def _label_of(keys: pl.Series, labels: dict[object, str], lang: str) -> pl.Series:
-    """Each key's label; no key (or a key without a name) is "not set"."""
-    none = t("trends.none", lang)
-    return pl.Series("split", [labels.get(k, none) for k in keys.to_list()], dtype=pl.String)
-
-
-def _labels(
-    con: duckdb.DuckDBPyConnection, s: Split, keys: set[object], lang: str
-) -> dict[object, str]:
-    """Names of the keys that occur: a names table's ``name`` (``name_en`` in English where
-    it has one) or the enum's label."""
-    keys.discard(None)
-    if not keys:
-        return {}
-    if s.enum is not None:
-        return {k: t(f"enum.{s.enum.__name__}.{s.enum[str(k)].value}", lang) for k in keys}
-    english = lang == "en" and s.names in BILINGUAL
-    name = "coalesce(nullif(name_en, ''), name)" if english else "name"
-    sql = f"SELECT {s.by}, {name} FROM {s.names} WHERE {s.by} IN (SELECT unnest(?))"
-    rows = con.execute(sql, [sorted(keys)]).fetchall()  # type: ignore[type-var]
-    return dict(rows)
-
-
 def heatmap(
     con: duckdb.DuckDBPyConnection,
     actor: Actor,
@@ -295,12 +248,12 @@ def heatmap(
         f"SELECT r.area_id AS k, CAST(isodow({local}) - 1 AS INTEGER) AS weekday, "
         f"CAST(hour({local}) AS INTEGER) AS hour, count(*) AS n "
         f"FROM {scoped('hazard', actor)} r "
-        f"WHERE {_window(MEASURES['hazards_found'], start, end, zone)} GROUP BY ALL"
+        f"WHERE {MEASURES['hazards_found'].window(start, end, zone)} GROUP BY ALL"
     )
     found = con.sql(sql).pl()
-    labels = _labels(con, AREA, set(found["k"].to_list()), lang)
+    names = labels(con, AREA, set(found["k"].to_list()), lang)
     return (
-        found.with_columns(area=_label_of(found["k"], labels, lang))
+        found.with_columns(area=label_of(found["k"], names, lang, "area"))
         .group_by("area", "weekday", "hour")
         .agg(count=pl.col("n").sum().cast(pl.Int64))
         .with_columns(pl.col("weekday").cast(pl.Int64), pl.col("hour").cast(pl.Int64))
@@ -329,7 +282,7 @@ def heinrich(
     )
     sql = (
         f"SELECT {tier} AS tier, count(*) AS n FROM {scoped('incident', actor)} r "
-        f"WHERE {_window(MEASURES['incidents'], start, end, zone)} GROUP BY ALL"
+        f"WHERE {MEASURES['incidents'].window(start, end, zone)} GROUP BY ALL"
     )
     found = dict(con.sql(sql).fetchall())
     return pl.DataFrame(

@@ -7,17 +7,16 @@ runner's own modules and scope, so sharing a query never shares data.
 
 from __future__ import annotations
 
-from sqlmodel import Session, and_, col, or_, select, true
+from sqlmodel import Session, select
 
 from core.audit import record
 from core.db import utcnow
 from core.i18n import Translatable
-from core.rbac import Actor, ScopeColumns, scope_clause
+from core.rbac import Actor
+from core.sharing import mine_first, mine_or_shared
 from models.analytics import SavedQuery
 from models.enums import Action, Module
 
-#: Shared queries reach the owner's enterprise, whatever the reader's narrower scope.
-SHARED_SCOPE = ScopeColumns(own=None, department=None, enterprise="enterprise_id")
 NAME_MAX = 100
 SQL_MAX = 20_000
 
@@ -28,16 +27,8 @@ class InvalidQuery(Translatable):
 
 def visible_queries(session: Session, actor: Actor) -> list[SavedQuery]:
     """The actor's own queries, then the shared ones they reach, each by name."""
-    shared = scope_clause(SavedQuery, SHARED_SCOPE, actor)
-    stmt = select(SavedQuery).where(
-        col(SavedQuery.deleted_at).is_(None),
-        or_(
-            SavedQuery.owner_id == actor.user_id,
-            and_(col(SavedQuery.shared).is_(True), true() if shared is None else shared),
-        ),
-    )
-    rows = session.exec(stmt).all()
-    return sorted(rows, key=lambda q: (q.owner_id != actor.user_id, q.name.casefold()))
+    rows = session.exec(select(SavedQuery).where(mine_or_shared(SavedQuery, actor))).all()
+    return mine_first(list(rows), actor)
 
 
 def save_query(
@@ -71,11 +62,13 @@ def save_query(
 
 
 def delete_query(session: Session, actor: Actor, query_id: int) -> None:
-    """Remove one of the actor's own queries (others' shared queries cannot be deleted)."""
+    """Remove one of the actor's own queries (others' shared queries cannot be deleted). The
+    row is kept, marked deleted, so a dashboard chart pinned to it can say what happened."""
     row = session.get(SavedQuery, query_id)
-    if row is None or row.owner_id != actor.user_id:
+    if row is None or row.owner_id != actor.user_id or row.deleted_at is not None:
         raise InvalidQuery("sql_console.saved.not_owner")
-    session.delete(row)
+    row.deleted_at = utcnow()
+    session.add(row)
     record(
         session,
         actor,

@@ -72,6 +72,12 @@ MODULE_PAGES: tuple[PageDef, ...] = (
         "pages/analytics_cockpit.py", "page.analytics_cockpit", "module.analytics", Module.ANALYTICS
     ),
     PageDef(
+        "pages/analytics_dashboards.py",
+        "page.analytics_dashboards",
+        "module.analytics",
+        Module.ANALYTICS,
+    ),
+    PageDef(
         "pages/analytics_screen.py", "page.analytics_screen", "module.analytics", Module.ANALYTICS
     ),
     PageDef(

@@ -5,15 +5,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import plotly.express as px
 import polars as pl
 import streamlit as st
 
 from analytics import sql_console as sc
+from core.dashboards import QueryPlot, pin_sql, visible_dashboards
 from core.db import get_engine, session_scope
 from core.i18n import Translatable
 from core.rbac import Actor
 from core.saved_query import delete_query, save_query, visible_queries
+from core.ui.charts import CHART_CONFIG, add_to_dashboard, figure
 from core.ui.context import flash, lang, show_error, show_flash, tr
 from core.ui.nav import guard
 from models.analytics import SavedQuery
@@ -23,7 +24,6 @@ KEY = "sql_console"
 SQL_KEY = f"{KEY}_sql"
 RESULT_KEY = f"{KEY}_result"
 CHART_KINDS = ("none", "bar", "line", "scatter", "pie")
-CHART_CONFIG = {"displaylogo": False}
 DEFAULT_SQL = "SELECT 1 AS x"
 
 
@@ -50,13 +50,15 @@ def _schema_browser(actor: Actor) -> None:
 
 def _run(actor: Actor, sql: str, limits: sc.Limits) -> None:
     try:
-        st.session_state[RESULT_KEY] = sc.run_query(get_engine(), actor, sql, limits)
+        # The query text travels with its result: that is what a pin stores.
+        st.session_state[RESULT_KEY] = (sql, sc.run_query(get_engine(), actor, sql, limits))
     except sc.Refused as exc:
         st.session_state.pop(RESULT_KEY, None)
         show_error(exc)
 
 
-def _chart(frame: pl.DataFrame) -> None:
+def _chart(frame: pl.DataFrame) -> QueryPlot:
+    """The chart settings and the chart; ``none`` is pinned as a table."""
     st.subheader(tr("sql_console.chart"))
     columns = frame.columns
     cells = st.columns(4)
@@ -81,15 +83,26 @@ def _chart(frame: pl.DataFrame) -> None:
         format_func=lambda c: none if c is None else c,
         key=f"{KEY}_chart_colour",
     )
-    if kind == "none" or x not in columns or y not in columns:
-        return
-    data = frame.select(list(dict.fromkeys(c for c in (x, y, colour) if c)))
-    if kind == "pie":
-        fig = px.pie(data, names=x, values=y)
-    else:
-        draw = {"bar": px.bar, "line": px.line, "scatter": px.scatter}[kind]
-        fig = draw(data, x=x, y=y, color=colour)
-    st.plotly_chart(fig, config=CHART_CONFIG, key=f"{KEY}_chart")
+    plot = QueryPlot("table" if kind == "none" else kind, x, y, colour)
+    if kind != "none" and x in columns and y in columns:
+        st.plotly_chart(figure(frame, kind, x, y, colour), config=CHART_CONFIG, key=f"{KEY}_chart")
+    return plot
+
+
+def _pin(actor: Actor, sql: str, plot: QueryPlot) -> None:
+    """Pin the query, drawn as now, to one of the analyst's dashboards."""
+    with session_scope() as session:
+        boards = {
+            b.id: b.name for b in visible_dashboards(session, actor) if b.owner_id == actor.user_id
+        }
+    add_to_dashboard(
+        f"{KEY}_pin",
+        tr("sql_console.pin"),
+        tr("sql_console.pin.button"),
+        tr("sql_console.pin.no_dashboard"),
+        boards,  # type: ignore[arg-type]
+        lambda session, board, title: pin_sql(session, actor, board, title, sql, plot),
+    )
 
 
 def _downloads(frame: pl.DataFrame) -> None:
@@ -104,7 +117,7 @@ def _downloads(frame: pl.DataFrame) -> None:
         )
 
 
-def _result(result: sc.QueryResult) -> None:
+def _result(actor: Actor, sql: str, result: sc.QueryResult) -> None:
     frame = result.frame
     st.caption(
         tr("sql_console.summary", rows=frame.height, ms=result.query_ms, copy_ms=result.copy_ms)
@@ -116,7 +129,7 @@ def _result(result: sc.QueryResult) -> None:
         return
     st.dataframe(frame, hide_index=True, key=f"{KEY}_grid")
     _downloads(frame)
-    _chart(frame)
+    _pin(actor, sql, _chart(frame))
 
 
 def _load(sql: str) -> None:
@@ -214,7 +227,7 @@ def render() -> None:
         limits = sc.Limits(rows=int(rows), seconds=int(seconds))
         if run_cell.button(tr("sql_console.run"), type="primary", key=f"{KEY}_run"):
             _run(actor, sql, limits)
-        if result := st.session_state.get(RESULT_KEY):
-            _result(result)
+        if ran := st.session_state.get(RESULT_KEY):
+            _result(actor, *ran)
         _save(actor, sql)
         _saved(actor)
