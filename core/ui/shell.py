@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
 from core import auth
@@ -13,6 +15,7 @@ from core.ui.nav import navigation, visible_pages
 from models.enums import Action, Module, Role
 
 SCREEN_PAGE = "pages/analytics_screen.py"
+PAGES_DIR = Path(__file__).resolve().parents[2] / "pages"
 
 
 def sidebar(actor: Actor, display_name: str) -> None:
@@ -36,6 +39,17 @@ def sidebar(actor: Actor, display_name: str) -> None:
             st.rerun()
 
 
+def login_pages() -> list[st.Page]:
+    """The log-in form under every page's address: a link opened in a new tab (a cockpit
+    drill-down, a bookmarked filtered list) asks for the log-in and, once logged in, the same
+    address with its query opens the page it names (if the user may see it)."""
+    title = tr("page.login")
+    pages = [st.Page(login_page, title=title, default=True)]
+    for path in sorted(PAGES_DIR.glob("*.py")):
+        pages.append(st.Page(login_page, title=title, url_path=path.stem))
+    return pages
+
+
 def screen_mode(actor: Actor) -> bool:
     """The wall: ``?screen=1``, or an account whose only role is display (``?screen=0`` gives
     it the normal sidebar back). Only for users who may open the large screen at all."""
@@ -52,7 +66,7 @@ def run_app() -> None:
         flash("warning", tr("login.expired"))
     actor = current_actor()
     if actor is None:
-        st.navigation([st.Page(login_page, title=tr("page.login"))], position="hidden").run()
+        st.navigation(login_pages(), position="hidden").run()
         return
     user = current_user()
     screen = screen_mode(actor) and not (user is not None and user.must_change_password)
