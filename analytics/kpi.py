@@ -483,9 +483,9 @@ def ranking(
     enterprises = con.sql(
         f"SELECT e.id, e.name FROM {scoped('enterprise', actor)} e ORDER BY e.name"
     ).fetchall()
-    rows = []
+    rows, copied = [], copy_hazards(con, actor)  # one hazard copy for every enterprise
     for enterprise_id, name in enterprises:
-        c = Ctx(con, actor, zone, int(enterprise_id), today)
+        c = Ctx(con, actor, zone, int(enterprise_id), today, copied)
         figures: dict[str, float | None] = {}
         for key in RANKED:
             kpi = BY_KEY[key]

@@ -6,7 +6,8 @@
 For the admin over the default periods: the cockpit for this year (13 KPIs, each with its
 previous period), then the trend panels over the last three years — hazards found by month
 (plain and split by department), the area × weekday × hour heat map, the Heinrich pyramid and
-the Pareto of categories. One DuckDB connection per run, as the page keeps per refresh; the
+the Pareto of categories; the park ranking and two chart-builder charts (as a dashboard draws
+them). One DuckDB connection per run, as the page keeps per refresh; the
 first query on it (reading the schema) is timed separately.
 """
 
@@ -25,7 +26,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlmodel import func, select
 
-from analytics import kpi, trends
+from analytics import datasets, kpi, trends
+from analytics.datasets import ChartSpec
 from analytics.duck import connect, scoped
 from core.clock import site_today
 from core.config import get_settings
@@ -71,6 +73,19 @@ def main() -> None:
         ),
         "Heinrich pyramid": lambda: trends.heinrich(con, SYSTEM, start, today, zone=zone),
         "Pareto of categories": lambda: trends.pareto(con, SYSTEM, start, today, zone=zone),
+        "park ranking (every enterprise, 6 KPIs)": lambda: kpi.ranking(
+            con, SYSTEM, year, today, zone=zone
+        ),
+        "chart builder: hazards by category × level, 12 months": lambda: datasets.chart_data(
+            con, SYSTEM, ChartSpec("hazards", x="category", colour="level"), today=today, zone=zone
+        ),
+        "chart builder: average days to close by month, 3 years": lambda: datasets.chart_data(
+            con,
+            SYSTEM,
+            ChartSpec("hazards", "avg:rectify_days", window="3y", kind="line"),
+            today=today,
+            zone=zone,
+        ),
     }
     print(f"{hazards:,} hazards; connect + first query {first:.2f} s; median of {args.reps}")
     print("| panel | median s |\n|---|---:|")

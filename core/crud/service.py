@@ -45,6 +45,7 @@ class ValidationFailed(Translatable):
 class ListQuery:
     search: str = ""
     filters: dict[str, Any] = field(default_factory=dict)
+    where: tuple[Any, ...] = ()  # further SQL conditions (a URL preset's)
     sort: str | None = None
     descending: bool = False
     page: int = 1
@@ -106,6 +107,8 @@ def filtered(session: Session, spec: TableSpec, actor: Actor, q: ListQuery) -> A
             stmt = stmt.where(col.in_(value))
         else:
             stmt = stmt.where(col == value)
+    for condition in q.where:
+        stmt = stmt.where(condition)
     return stmt
 
 

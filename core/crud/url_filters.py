@@ -14,7 +14,8 @@ number                 a number or ``low..high``                    ``f.quantity
 
 Date-time fields are stored in UTC and read as the site's local days (``Settings.timezone``),
 as the cockpit counts them. A table may also name presets, ``f.<preset>=1``: the hazard list's
-``f.overdue=1`` is :func:`core.hazard.overdue_clause` spelled as field filters.
+``f.overdue=1`` is :func:`core.hazard.overdue_clause` spelled as field filters, the supply
+list's ``f.attention=1`` (expired or below minimum stock) a SQL condition.
 
 :func:`parse` turns the parameters into the very ``filters`` dict the list's own filter
 widgets produce, so they run through ``service.filtered`` with the actor's scope like any
@@ -29,8 +30,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from sqlmodel import col, or_
+
 from analytics.local_time import utc_midnight
 from core.crud.fields import BOOL, CHOICE, DATE, DATETIME, FK, FLOAT, INT, FieldSpec
+from models.emergency_supply import EmergencySupply
 from models.hazard import OPEN_STATES
 
 PREFIX = "f."
@@ -42,10 +46,18 @@ NOTHING = ("id", 0)
 
 @dataclass(frozen=True)
 class Preset:
-    """A named filter a table offers in the URL, spelled as field filters on ``today``."""
+    """A named filter a table offers in the URL, spelled as field filters on ``today`` or,
+    where field filters (which all hold together) cannot say it, as a SQL condition."""
 
     label: str  # i18n key
-    filters: Callable[[date], dict[str, Any]]
+    filters: Callable[[date], dict[str, Any]] = lambda today: {}
+    where: Callable[[date], Any] | None = None
+
+
+def _supplies_attention(today: date) -> Any:
+    """As ``models.emergency_supply.supply_status``: expired, or below the minimum stock."""
+    s = EmergencySupply
+    return or_(col(s.expires_on) < today, col(s.quantity) < col(s.min_stock))
 
 
 PRESETS: dict[str, dict[str, Preset]] = {
@@ -58,6 +70,9 @@ PRESETS: dict[str, dict[str, Preset]] = {
             },
         ),
     },
+    "emergency_supply": {
+        "attention": Preset("cockpit.filter.supplies_attention", where=_supplies_attention),
+    },
 }
 
 
@@ -68,6 +83,7 @@ class UrlFilters:
     were left out."""
 
     filters: dict[str, Any] = field(default_factory=dict)
+    where: list[Any] = field(default_factory=list)  # presets' SQL conditions
     applied: list[tuple[FieldSpec | Preset, Any]] = field(default_factory=list)
     ignored: list[str] = field(default_factory=list)
 
@@ -128,6 +144,8 @@ def parse(
             out.applied.append((preset, True))
             for column, value in preset.filters(today).items():
                 _narrow(out.filters, column, value)
+            if preset.where is not None:
+                out.where.append(preset.where(today))
             continue
         out.ignored.append(f"{key}={text}")
     return out

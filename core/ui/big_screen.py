@@ -281,10 +281,17 @@ def _table(headers: list[str], rows: list[list[str]], empty: str) -> None:
     _md(f'<table class="bs-table"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>')
 
 
-def _risk_map(session: Session, actor: Actor, enterprises: dict[int, str]) -> None:
+def map_enterprise(enterprises: list[int], tick: int, picked: str = "") -> int | None:
+    """The enterprise whose risk map refresh ``tick`` shows: the one ``?enterprise=`` pins,
+    else the next one each time the map comes round (a park wall tours its enterprises)."""
+    if picked.isdigit() and int(picked) in enterprises:
+        return int(picked)
+    return enterprises[tick // len(PANELS) % len(enterprises)] if enterprises else None
+
+
+def _risk_map(session: Session, actor: Actor, enterprises: dict[int, str], tick: int) -> None:
     picked = st.query_params.get("enterprise", "")
-    enterprise_id = int(picked) if picked.isdigit() and int(picked) in enterprises else None
-    enterprise_id = enterprise_id or next(iter(enterprises), None)
+    enterprise_id = map_enterprise(list(enterprises), tick, picked)
     enterprise = session.get(Enterprise, enterprise_id) if enterprise_id else None
     _panel_head("risk_map", enterprises.get(enterprise_id, "") if len(enterprises) > 1 else "")
     if enterprise is None:
@@ -400,7 +407,7 @@ def _screen(actor: Actor, every: int) -> None:
         _header(plant)
         _tile_row(_tiles(actor, session))
         if name == "risk_map":
-            _risk_map(session, actor, enterprises)
+            _risk_map(session, actor, enterprises, tick)
         elif name == "permits":
             _permits(session, actor)
         elif name == "hazards":

@@ -28,7 +28,6 @@ from core.rbac import Actor
 from core.ui.context import tr
 from core.ui.nav import guard, visible_pages
 from core.ui.widgets import one_or_all
-from models.emergency_supply import EmergencySupplyStatus
 from models.enums import Module, RiskLevel
 from models.hazard import HazardState
 from models.incident import IncidentKind
@@ -115,10 +114,7 @@ DRILL: dict[str, Drill] = {
     ),
     "expiring_certificates": Drill("pages/org_certificate.py", _expiring),
     "supplies_attention": Drill(
-        "pages/emergency_supply.py",
-        lambda period, today: {
-            "status": [EmergencySupplyStatus.EXPIRED, EmergencySupplyStatus.LOW]
-        },
+        "pages/emergency_supply.py", lambda period, today: {"attention": True}
     ),
     "drills_on_schedule": Drill("pages/emergency_drill.py"),
 }

@@ -103,6 +103,7 @@ def _query(
     return service.ListQuery(
         search=search,
         filters=url_filters.narrow(linked.filters, filters),
+        where=tuple(linked.where),
         sort=sort,
         descending=desc,
         page=page,

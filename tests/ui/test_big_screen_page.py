@@ -14,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 from core.clock import site_today
 from core.db import session_scope, utcnow
 from core.i18n import t
-from core.ui.big_screen import PANELS
+from core.ui.big_screen import PANELS, map_enterprise
 from models.hazard import Hazard, HazardLevel, HazardState
 from tests.factories import Org, Users, serial
 from tests.ui.conftest import APP
@@ -126,3 +126,12 @@ def test_display_account_gets_the_sidebar_back_with_screen_0(ui_world: tuple[Org
     assert not at.exception, at.exception
     assert at.title[0].value != t("page.analytics_screen", "zh-CN"), "the home page opens"
     assert [b for b in at.button if b.key == "logout"]
+
+
+def test_a_park_wall_tours_its_enterprises_on_the_risk_map() -> None:
+    rounds = len(PANELS)
+    shown = [map_enterprise([7, 9, 12], tick) for tick in range(0, 4 * rounds, rounds)]
+    assert shown == [7, 9, 12, 7], "the next enterprise each time the map comes round"
+    assert map_enterprise([7, 9, 12], 5, picked="9") == 9, "?enterprise= pins one"
+    assert map_enterprise([7, 9, 12], 0, picked="99") == 7, "one out of reach is ignored"
+    assert map_enterprise([], 3) is None

@@ -15,6 +15,11 @@ from core.crud import url_filters
 from core.crud.registry import get_spec
 from core.db import session_scope, utcnow
 from core.i18n import t
+from models.emergency_supply import (
+    EmergencySupply,
+    EmergencySupplyCategory,
+    EmergencySupplyStatus,
+)
 from models.hazard import Hazard, HazardLevel, HazardState
 from tests.factories import Org, Users, serial
 from tests.ui.test_pages import _text
@@ -196,3 +201,39 @@ def test_a_preset_and_a_field_on_the_same_column_both_hold() -> None:
         datetime(2026, 11, 5, 23, 59, 59, 999999, tzinfo=UTC),
     )
     assert parse({"f.deadline": "2026-11-30..2026-11-01"}) == {}, "a reversed range is ignored"
+
+
+def test_the_supplies_preset_counts_what_the_cockpit_counts(open_page, ui_world) -> None:
+    """Expired or below minimum stock, whatever status was stored when the row was saved
+    (an item that expired since still reads "normal" there)."""
+    org, today = ui_world[0], site_today()
+    names = {
+        "expired": (today - timedelta(days=1), 5, 1),
+        "low": (None, 1, 3),
+        "fine": (today + timedelta(days=30), 5, 1),
+    }
+    with session_scope() as session:
+        n = serial()
+        kind = EmergencySupplyCategory(code=f"SUP{n}", name=f"灭火器{n}", name_en=f"Ext{n}")
+        session.add(kind)
+        session.flush()
+        for name, (expires, quantity, minimum) in names.items():
+            session.add(
+                EmergencySupply(
+                    enterprise_id=org.ent1,
+                    department_id=org.dept_a,
+                    category_id=kind.id,
+                    name=f"物资{name}{serial()}",
+                    expires_on=expires,
+                    quantity=quantity,
+                    min_stock=minimum,
+                    status=EmergencySupplyStatus.NORMAL,  # stale, as after a quiet night
+                )
+            )
+    at = open_page(None)
+    at.query_params.update({"f.attention": "1"})
+    at.switch_page("pages/emergency_supply.py").run()
+    assert not at.exception, at.exception
+    grid = at.dataframe[0].value.to_string()
+    assert "物资expired" in grid and "物资low" in grid and "物资fine" not in grid
+    assert t("cockpit.filter.supplies_attention") in _text(at)
