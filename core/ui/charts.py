@@ -44,6 +44,8 @@ def figure(
     if kind in ("line", "area") and data.schema[x] != pl.Date:
         fig.update_xaxes(type="category")  # hours and weekdays are points, not a scale
     fig.update_layout(margin=MARGIN, legend_title_text=names.get(colour or "", colour or ""))
+    if colour and kind != "heatmap":  # across the top: a dashboard card is narrow
+        fig.update_layout(legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0})
     return fig
 
 
