@@ -7,7 +7,7 @@ drill-down in a new tab right after a restart) would show an empty page. SafeLoo
 its navigation in ``streamlit_app.py`` on every run, so the old mode is switched off before the
 server starts.
 
-    python -m core.serve streamlit_app.py --server.port 8501
+    python -m core.ui.serve streamlit_app.py --server.port 8501
 """
 
 from __future__ import annotations
