@@ -490,14 +490,15 @@ def _total(found: pl.DataFrame, spec: ChartSpec) -> pl.DataFrame:
 def dimension_values(
     con: duckdb.DuckDBPyConnection, actor: Actor, dataset: str, dim: str, lang: str
 ) -> list[tuple[str, str]]:
-    """``(key, label)`` of every value ``dim`` takes in the actor's rows, by label: the choices
-    of a filter (keys as text, as :class:`ChartSpec` stores them)."""
-    ds = DATASETS[dataset]
-    split = ds.dimensions[dim]
+    """``(key, label)`` of every value a filter on ``dim`` offers, by label (keys as text, as
+    :class:`ChartSpec` stores them): an enum's members, or the rows of the names table the
+    actor may see — read from that small table, never by scanning the dataset."""
+    split = DATASETS[dataset].dimensions[dim]
+    if split.enum is not None:
+        return [(m.name, t(f"enum.{split.enum.__name__}.{m.value}", lang)) for m in split.enum]
     sql = (
-        f"SELECT DISTINCT {split.key} AS k FROM {scoped(ds.table, actor)} r {split.join} "
-        f"WHERE {split.key} IS NOT NULL AND ({ds.where}) LIMIT {MAX_FILTER_VALUES}"
+        f"SELECT CAST({split.by} AS VARCHAR), {split.name_sql(lang)} AS label "
+        f"FROM {scoped(split.names or '', actor)} n WHERE {split.choices} "
+        f"ORDER BY label LIMIT {MAX_FILTER_VALUES}"
     )
-    keys = con.sql(sql).pl()["k"]
-    names = labels(con, split, set(keys.to_list()), lang)
-    return sorted(((str(k), names.get(k, str(k))) for k in keys.to_list()), key=lambda p: p[1])
+    return [(str(k), str(label)) for k, label in con.sql(sql).fetchall()]

@@ -31,6 +31,12 @@ class Split:
     by: str = "id"  # its key column
     enum: type[StrEnum] | None = None
     join: str = ""
+    choices: str = "TRUE"  # the names-table rows a filter offers (top-level categories only)
+
+    def name_sql(self, lang: str) -> str:
+        """The label column of the names table: ``name_en`` in English where it has one."""
+        english = lang == "en" and self.names in BILINGUAL
+        return "coalesce(nullif(name_en, ''), name)" if english else "name"
 
 
 DEPARTMENT = Split("r.department_id", "department")
@@ -47,9 +53,7 @@ def labels(
         return {}
     if s.enum is not None:
         return {k: t(f"enum.{s.enum.__name__}.{s.enum[str(k)].value}", lang) for k in keys}
-    english = lang == "en" and s.names in BILINGUAL
-    name = "coalesce(nullif(name_en, ''), name)" if english else "name"
-    sql = f"SELECT {s.by}, {name} FROM {s.names} WHERE {s.by} IN (SELECT unnest(?))"
+    sql = f"SELECT {s.by}, {s.name_sql(lang)} FROM {s.names} WHERE {s.by} IN (SELECT unnest(?))"
     rows = con.execute(sql, [sorted(keys)]).fetchall()  # type: ignore[type-var]
     return dict(rows)
 

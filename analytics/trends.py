@@ -68,6 +68,7 @@ HAZARD_SPLITS = {
         "hazard_category",
         by="code",
         join="LEFT JOIN hazard_category hc ON hc.id = r.category_id",
+        choices="parent_code IS NULL",
     ),
     "level": Split("r.level", enum=HazardLevel),
 }

@@ -158,6 +158,14 @@ def test_department_scope_applies(data: Data, users: Users) -> None:
     assert [label for _, label in values] == [data.depts[0]]
 
 
+def test_filter_choices_are_top_level_categories_and_every_level(data: Data, users: Users) -> None:
+    cats = dict(dm.dimension_values(data.con, users.admin, "hazards", "category", "zh-CN"))
+    assert {data.cats[0], data.cats[1]} <= set(cats.values())
+    assert not any(label.startswith("甲子") for label in cats.values()), "no sub-categories"
+    levels = dm.dimension_values(data.con, users.inspector_a, "hazards", "level", "en")
+    assert levels == [("GENERAL", "General hazard"), ("MAJOR", "Major hazard")]
+
+
 def test_a_dataset_outside_the_viewers_modules_is_refused(data: Data, users: Users) -> None:
     analyst_only = replace(users.inspector_a, grants=frozenset({("analytics", "view")}))
     assert "hazards" not in dm.available(analyst_only)
