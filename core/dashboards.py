@@ -64,6 +64,13 @@ def _name(name: str) -> str:
     return name
 
 
+def _title(title: str) -> str:
+    title = title.strip()
+    if not title or len(title) > NAME_MAX:
+        raise InvalidDashboard("dashboard.bad_title", max=NAME_MAX)
+    return title
+
+
 def _owned(session: Session, actor: Actor, dashboard_id: int) -> Dashboard:
     """The actor's own live dashboard, or a refusal (others' shared ones are read-only)."""
     row = session.get(Dashboard, dashboard_id)
@@ -153,9 +160,7 @@ def _append(
     saved_query_id: int | None = None,
 ) -> DashboardChart:
     board = _owned(session, actor, dashboard_id)
-    title = title.strip()
-    if not title or len(title) > NAME_MAX:
-        raise InvalidDashboard("dashboard.bad_title", max=NAME_MAX)
+    title = _title(title)
     existing = charts(session, dashboard_id)
     if len(existing) >= CHARTS_MAX:
         raise InvalidDashboard("dashboard.full", max=CHARTS_MAX)
@@ -233,6 +238,21 @@ def _own_chart(session: Session, actor: Actor, chart_id: int) -> DashboardChart:
     if chart is None or chart.deleted_at is not None:
         raise InvalidDashboard("dashboard.not_owner")
     _owned(session, actor, chart.dashboard_id)
+    return chart
+
+
+def update_chart(
+    session: Session, actor: Actor, chart_id: int, title: str, spec: ChartSpec
+) -> DashboardChart:
+    """Change a chart-builder chart's title and settings (a pinned query is edited in the
+    console: the chart follows its saved query)."""
+    chart = _own_chart(session, actor, chart_id)
+    if chart.saved_query_id is not None:
+        raise InvalidDashboard("dashboard.not_builder")
+    chart.title, chart.spec = _title(title), spec.checked().as_dict()
+    chart.updated_at = utcnow()
+    session.add(chart)
+    _audit(session, actor, "dashboard_chart_update", chart, title=chart.title)
     return chart
 
 

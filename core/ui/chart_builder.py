@@ -14,14 +14,16 @@ from streamlit.delta_generator import DeltaGenerator
 from analytics import datasets as dm
 from core.clock import site_today
 from core.config import get_settings
-from core.dashboards import add_chart
+from core.dashboards import add_chart, update_chart
+from core.db import session_scope
 from core.i18n import Translatable
 from core.rbac import Actor
 from core.ui.charts import CHART_CONFIG, add_to_dashboard, figure
-from core.ui.context import lang, show_error, tr
+from core.ui.context import flash, lang, show_error, tr
 from models.hazard import HazardLevel
 
 KEY = "chart_builder"
+EDITING = f"{KEY}_editing"  # (chart id, title) of the dashboard chart being edited
 LEVEL_COLOURS = {HazardLevel.MAJOR: "#d62728", HazardLevel.GENERAL: "#1f77b4"}
 
 
@@ -98,8 +100,31 @@ def _choices(keys: tuple[str, ...] | list[str], prefix: str) -> dict[str, str]:
 
 
 def _select(cell: DeltaGenerator, label: str, options: dict, key: str, index: int = 0) -> str:
-    return cell.selectbox(
-        label, list(options), index=index, format_func=options.__getitem__, key=key
+    """A select box; ``index`` only when no value was put in its key (a chart being edited)."""
+    start = {} if key in st.session_state else {"index": index}
+    return cell.selectbox(label, list(options), format_func=options.__getitem__, key=key, **start)
+
+
+def load_spec(spec: dm.ChartSpec, chart_id: int, title: str) -> None:
+    """Put a saved chart's settings into the builder's widgets, to edit it (call before the
+    widgets are drawn)."""
+    ds = spec.dataset
+    picked = dict(spec.filters)
+    st.session_state.update(
+        {
+            f"{KEY}_dataset": ds,
+            f"{KEY}_measure_{ds}": spec.measure,
+            f"{KEY}_kind": spec.kind,
+            f"{KEY}_x_{ds}": spec.x,
+            f"{KEY}_colour_{ds}": spec.colour or "",
+            f"{KEY}_grain": spec.grain,
+            f"{KEY}_window": spec.window,
+            **{
+                f"{KEY}_f_{ds}_{dim}": list(picked.get(dim, ()))
+                for dim in dm.DATASETS[ds].dimensions
+            },
+            EDITING: (chart_id, title),
+        }
     )
 
 
@@ -161,13 +186,42 @@ def _save(actor: Actor, spec: dm.ChartSpec, boards: dict[int, str]) -> None:
     )
 
 
-def render_builder(con: duckdb.DuckDBPyConnection, actor: Actor, boards: dict[int, str]) -> None:
-    """The builder, its preview and the save form (``boards``: the actor's own dashboards)."""
+def _update(actor: Actor, spec: dm.ChartSpec, chart_id: int, title: str) -> bool:
+    """The edit form of a dashboard chart; ``True`` once it is saved or the edit cancelled."""
+    with st.form(f"{KEY}_update_form"):
+        st.markdown(f"**{tr('chart.editing', title=title)}**")
+        title_cell, save_cell, cancel_cell = st.columns([4, 1, 1], vertical_alignment="bottom")
+        new_title = title_cell.text_input(
+            tr("sql_console.pin.title"), value=title, key=f"{KEY}_update_title"
+        )
+        if cancel_cell.form_submit_button(tr("chart.update.cancel"), key=f"{KEY}_cancel"):
+            return True
+        if not save_cell.form_submit_button(tr("chart.update.button"), key=f"{KEY}_update"):
+            return False
+    try:
+        with session_scope() as session:
+            update_chart(session, actor, chart_id, new_title, spec)
+    except Translatable as exc:
+        show_error(exc)
+        return False
+    flash("success", tr("chart.updated", title=new_title.strip()))
+    return True
+
+
+def render_builder(con: duckdb.DuckDBPyConnection, actor: Actor, boards: dict[int, str]) -> bool:
+    """The builder, its preview and the save form (``boards``: the actor's own dashboards);
+    ``True`` when an edited chart was saved or its edit cancelled (back to the dashboard)."""
     spec = build_spec(con, actor)
     if spec is None:
-        return
+        return False
     with st.container(border=True):
         st.markdown(f"**{default_title(spec)}**")
         show_spec(con, actor, spec, f"{KEY}_preview", site_today())
         st.caption(describe(spec))
+    if EDITING in st.session_state:
+        done = _update(actor, spec, *st.session_state[EDITING])
+        if done:
+            del st.session_state[EDITING]
+        return done
     _save(actor, spec, boards)
+    return False

@@ -34,7 +34,7 @@ from core.dashboards import (
 from core.db import get_engine, session_scope
 from core.i18n import Translatable
 from core.rbac import Actor
-from core.ui.chart_builder import describe, render_builder, show_spec
+from core.ui.chart_builder import describe, load_spec, render_builder, show_spec
 from core.ui.charts import CHART_CONFIG, figure
 from core.ui.context import flash, show_error, show_flash, tr
 from core.ui.nav import guard
@@ -43,6 +43,8 @@ from models.enums import Module
 
 KEY = "dashboards"
 WANT = f"{KEY}_want"  # the dashboard to show after a create
+EDIT = f"{KEY}_chart_to_edit"  # the chart to open in the builder on the next run
+MODE = f"{KEY}_mode"
 COLUMNS = 2
 #: A pinned query draws at most this many rows and gives up after this many seconds.
 PINNED_LIMITS = sc.Limits(rows=5_000, seconds=15)
@@ -144,8 +146,13 @@ def _query_chart(actor: Actor, chart: DashboardChart, key: str) -> None:
 
 
 def _controls(actor: Actor, chart: DashboardChart, first: bool, last: bool) -> None:
-    up, down, drop, _ = st.columns([1, 1, 1, 6])
+    up, down, edit, drop, _ = st.columns([1, 1, 1, 1, 5])
     key = f"{KEY}_{chart.id}"
+    if chart.saved_query_id is None and edit.button(
+        "✎", key=f"{key}_edit", help=tr("dashboard.edit")
+    ):
+        st.session_state[EDIT] = chart.id
+        st.rerun()
     for cell, step, icon, off in ((up, -1, "↑", first), (down, 1, "↓", last)):
         if cell.button(icon, key=f"{key}_{step}", disabled=off, help=tr(f"dashboard.move.{step}")):
             move = partial(move_chart, actor=actor, chart_id=chart.id, step=step)
@@ -183,6 +190,24 @@ def _charts(con: duckdb.DuckDBPyConnection, actor: Actor, board: Dashboard, toda
                 _controls(actor, chart, i == 0, i == len(shown) - 1)
 
 
+def _open_edit(session: Session) -> None:
+    """Before the widgets exist: a chart whose ✎ was pressed goes into the builder, and after
+    its edit the page goes back to the dashboard (``EDIT`` = ``None``)."""
+    if EDIT not in st.session_state:
+        return
+    chart_id = st.session_state.pop(EDIT)
+    chart = session.get(DashboardChart, chart_id) if chart_id is not None else None
+    if chart is None:
+        st.session_state[MODE] = "view"
+        return
+    try:
+        load_spec(dm.ChartSpec.from_dict(chart.spec), chart.id or 0, chart.title)
+    except Translatable as exc:
+        show_error(exc)
+        return
+    st.session_state[MODE] = "build"
+
+
 def render() -> None:
     actor = guard(Module.ANALYTICS)
     st.title(tr("page.analytics_dashboards"))
@@ -190,6 +215,7 @@ def render() -> None:
     show_flash()
     with session_scope() as session:
         boards = {b.id: b.model_copy() for b in visible_dashboards(session, actor)}
+        _open_edit(session)
     board = _pick(actor, boards)  # type: ignore[arg-type]
     modes = {"view": tr("dashboard.mode.view"), "build": tr("dashboard.mode.build")}
     mode = st.segmented_control(  # deselecting it falls back to the view
@@ -197,7 +223,7 @@ def render() -> None:
         list(modes),
         format_func=modes.__getitem__,
         default="view",
-        key=f"{KEY}_mode",
+        key=MODE,
         label_visibility="collapsed",
     )
     con = connect(get_settings().db_url)
@@ -205,7 +231,9 @@ def render() -> None:
         lock_down(con)
         if mode == "build":
             own = {i: b.name for i, b in boards.items() if b.owner_id == actor.user_id}
-            render_builder(con, actor, own)
+            if render_builder(con, actor, own):
+                st.session_state[EDIT] = None  # back to the dashboard
+                st.rerun()
         elif board is None:
             st.info(tr("dashboard.none"))
         else:

@@ -23,6 +23,7 @@ from core.dashboards import (
     pin_query,
     pin_sql,
     remove_chart,
+    update_chart,
     update_dashboard,
     visible_dashboards,
 )
@@ -207,3 +208,22 @@ def test_deleting_a_dashboard_hides_it_and_every_change_is_audited(
         ).all()
     assert {"dashboard_create", "dashboard_update", "dashboard_delete"} <= set(actions)
     assert "dashboard_chart_add" in actions
+
+
+def test_a_builder_chart_is_edited_by_its_owner_only(engine: Engine, users: Users) -> None:
+    board = _board(engine, users.safety_head, shared=True)
+    with Session(engine) as s:
+        chart = add_chart(s, users.safety_head, board, "按类别", ChartSpec("hazards", x="category"))
+        pinned = pin_sql(s, users.safety_head, board, f"q{serial()}", "SELECT 1 AS n", BAR)
+        s.commit()
+        chart_id, pinned_id = chart.id, pinned.id
+    line = ChartSpec("hazards", x="period", kind="line", window="3y")
+    _refused(
+        engine, "dashboard.not_owner", update_chart, users.park_supervisor, chart_id, "x", line
+    )
+    _refused(engine, "dashboard.not_builder", update_chart, users.safety_head, pinned_id, "x", line)
+    with Session(engine) as s:
+        update_chart(s, users.safety_head, chart_id, "  按月趋势 ", line)
+        s.commit()
+        chart = next(c for c in charts(s, board) if c.id == chart_id)
+        assert chart.title == "按月趋势" and ChartSpec.from_dict(chart.spec) == line

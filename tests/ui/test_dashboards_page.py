@@ -129,3 +129,22 @@ def test_a_colleague_sees_a_shared_dashboard_but_cannot_change_it(open_page, ui_
     assert not any(k and k.endswith("_remove") for k in keys), "no chart controls"
     assert "dashboards_edit_button" not in keys
     assert at.get("plotly_chart")
+
+
+def test_the_owner_edits_a_chart_in_the_builder(open_page, ui_world) -> None:
+    users = ui_world[1]
+    board = _board(users, "admin", f"编辑看板{serial()}")
+    at = open_page(PAGE)
+    at.selectbox(key="dashboards_pick").set_value(board).run()
+    edit = next(b for b in at.button if b.key and b.key.endswith("_edit"))
+    edit.click().run()
+    _clean(at)
+    assert at.segmented_control(key="dashboards_mode").value == "build"
+    assert at.selectbox(key="chart_builder_x_hazards").value == "level", "the chart's settings"
+    at.selectbox(key="chart_builder_kind").set_value("pie").run()
+    at.text_input(key="chart_builder_update_title").input("等级占比")
+    at.button(key="chart_builder_update").click().run()
+    text = _clean(at)
+    assert t("chart.updated", title="等级占比") in text
+    assert at.segmented_control(key="dashboards_mode").value == "view"
+    assert "等级占比" in text
