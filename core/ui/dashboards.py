@@ -77,16 +77,17 @@ def _new_dashboard(actor: Actor) -> None:
 
 def _manage(actor: Actor, board: Dashboard) -> None:
     with st.popover(tr("dashboard.manage")):
-        with st.form(f"{KEY}_edit"):
-            name = st.text_input(tr("dashboard.name"), value=board.name, key=f"{KEY}_edit_name")
-            shared = st.toggle(tr("dashboard.shared"), value=board.shared, key=f"{KEY}_edit_sh")
-            if st.form_submit_button(tr("dashboard.save"), key=f"{KEY}_edit_button"):
+        key = f"{KEY}_edit_{board.id}"  # per dashboard: the fields start from its own values
+        with st.form(key):
+            name = st.text_input(tr("dashboard.name"), value=board.name, key=f"{key}_name")
+            shared = st.toggle(tr("dashboard.shared"), value=board.shared, key=f"{key}_shared")
+            if st.form_submit_button(tr("dashboard.save"), key=f"{key}_button"):
                 change = partial(
                     update_dashboard, actor=actor, dashboard_id=board.id, name=name, shared=shared
                 )
                 if _write(change, tr("dashboard.saved", name=name.strip())):
                     st.rerun()
-        sure = st.checkbox(tr("dashboard.delete_confirm"), key=f"{KEY}_delete_sure")
+        sure = st.checkbox(tr("dashboard.delete_confirm"), key=f"{key}_sure")
         if st.button(tr("dashboard.delete"), disabled=not sure, key=f"{KEY}_delete"):
             drop = partial(delete_dashboard, actor=actor, dashboard_id=board.id)
             if _write(drop, tr("dashboard.deleted", name=board.name)):

@@ -127,7 +127,7 @@ def test_a_colleague_sees_a_shared_dashboard_but_cannot_change_it(open_page, ui_
     _clean(at)
     keys = {b.key for b in at.button}
     assert not any(k and k.endswith("_remove") for k in keys), "no chart controls"
-    assert "dashboards_edit_button" not in keys
+    assert f"dashboards_edit_{board}_button" not in keys
     assert at.get("plotly_chart")
 
 
@@ -148,3 +148,24 @@ def test_the_owner_edits_a_chart_in_the_builder(open_page, ui_world) -> None:
     assert t("chart.updated", title="等级占比") in text
     assert at.segmented_control(key="dashboards_mode").value == "view"
     assert "等级占比" in text
+
+
+def test_the_owner_renames_shares_and_deletes_a_dashboard(open_page, ui_world) -> None:
+    users = ui_world[1]
+    board = _board(users, "admin", f"旧名{serial()}")
+    at = open_page(PAGE, lang="en")
+    at.selectbox(key="dashboards_pick").set_value(board).run()
+    new = f"New name {serial()}"
+    at.text_input(key=f"dashboards_edit_{board}_name").input(new)
+    at.toggle(key=f"dashboards_edit_{board}_shared").set_value(True)
+    at.button(key=f"dashboards_edit_{board}_button").click().run()
+    text = _clean(at)
+    assert at.success[0].value == t("dashboard.saved", "en", name=new)
+    assert t("dashboard.mine_shared", "en", name=new) in text
+    assert at.button(key="dashboards_delete").disabled, "deleting needs the tick first"
+    at.checkbox(key=f"dashboards_edit_{board}_sure").check().run()
+    at.button(key="dashboards_delete").click().run()
+    _clean(at)
+    assert at.success[0].value == t("dashboard.deleted", "en", name=new)
+    with session_scope() as session:
+        assert session.get(Dashboard, board).deleted_at is not None
