@@ -11,7 +11,7 @@ from core.db import session_scope
 from core.rbac import Actor
 from core.ui.context import current_actor, current_user, expired, flash, logout, tr
 from core.ui.login import change_password_form, language_switch, login_page
-from core.ui.nav import navigation, visible_pages
+from core.ui.nav import HOME, navigation, visible_pages
 from models.enums import Action, Module, Role
 
 SCREEN_PAGE = "pages/analytics_screen.py"
@@ -36,7 +36,9 @@ def sidebar(actor: Actor, display_name: str) -> None:
 
                 audit.record(session, actor, "logout", table_name="user", row_id=actor.user_id)
             logout()
-            st.rerun()
+            # Back to the start page: the next log-in should not reopen where this one left.
+            st.query_params.clear()
+            st.switch_page(HOME.path)
 
 
 def login_pages() -> list[st.Page]:
