@@ -1,7 +1,7 @@
 """The cockpit and each trend panel: median seconds per panel, as the pages compute them.
 
-    SAFELOOP_DATA_DIR=/tmp/demo1 .venv/bin/python bench/bench_analytics.py [--reps 5]
-    SAFELOOP_DATA_DIR=/tmp/aggL  .venv/bin/python bench/bench_analytics.py   # grown register
+    SAFELOOP_DATA_DIR=/tmp/demoS .venv/bin/python bench/bench_analytics.py [--reps 5]
+    SAFELOOP_DATA_DIR=/tmp/demoL .venv/bin/python bench/bench_analytics.py  # demo --scale L
 
 For the admin over the default periods: the cockpit for this year (13 KPIs, each with its
 previous period), then the trend panels over the last three years — hazards found by month
