@@ -1,6 +1,5 @@
 """A link into the app opened in a new tab — a cockpit drill-down sent by chat, a bookmarked
-filtered list — asks for the log-in and then opens the page it names with its filters, even
-as the first request a freshly started server sees."""
+filtered list — asks for the log-in and then opens the page it names with its filters."""
 
 from __future__ import annotations
 
@@ -8,28 +7,25 @@ from pathlib import Path
 
 from playwright.sync_api import Browser, expect
 
-from .server import running_app
 from .test_main_paths import DEMO_PASSWORD, TIMEOUT, _idle
 
 LINK = "/hazard_hazard?f.overdue=1"
 
 
 def test_a_drill_down_link_survives_the_log_in(
-    app_url: str, app_data_dir: Path, browser: Browser, artefacts_dir: Path
+    app_url: str, browser: Browser, artefacts_dir: Path
 ) -> None:
-    # app_url has loaded the demo; a second, fresh server on the same data serves the link.
-    with running_app(app_data_dir) as url:
-        context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
-        page = context.new_page()
-        page.goto(url + LINK)
-        expect(page.get_by_label("用户名")).to_be_visible(timeout=TIMEOUT)
-        expect(page.get_by_text("Page not found")).to_have_count(0)
-        page.get_by_label("用户名").fill("admin")
-        page.get_by_label("密码", exact=True).fill(DEMO_PASSWORD)
-        page.get_by_role("button", name="登录").click()
-        expect(page.get_by_role("heading", name="隐患台账")).to_be_visible(timeout=TIMEOUT)
-        expect(page.get_by_text("来自驾驶舱的筛选：逾期隐患")).to_be_visible(timeout=TIMEOUT)
-        _idle(page)
-        assert page.url.endswith(LINK)
-        page.screenshot(path=artefacts_dir / "deep_link_after_login.png")
-        context.close()
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
+    page = context.new_page()
+    page.goto(app_url + LINK)
+    expect(page.get_by_label("用户名")).to_be_visible(timeout=TIMEOUT)
+    expect(page.get_by_text("Page not found")).to_have_count(0)
+    page.get_by_label("用户名").fill("admin")
+    page.get_by_label("密码", exact=True).fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    expect(page.get_by_role("heading", name="隐患台账")).to_be_visible(timeout=TIMEOUT)
+    expect(page.get_by_text("来自驾驶舱的筛选：逾期隐患")).to_be_visible(timeout=TIMEOUT)
+    _idle(page)
+    assert page.url.endswith(LINK)
+    page.screenshot(path=artefacts_dir / "deep_link_after_login.png")
+    context.close()
