@@ -246,7 +246,7 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     flags = {"server.port": port, "server.address": host, "server.headless": "true"}
     flags["browser.gatherUsageStats"] = "false"
     flags["server.maxUploadSize"] = str(settings.max_upload_mb)  # the uploader says the real limit
-    argv = [sys.executable, "-m", "core.ui.serve", str(APP_FILE)]
+    argv = [sys.executable, "-m", "streamlit", "run", str(APP_FILE)]
     argv += [arg for name, value in flags.items() for arg in (f"--{name}", str(value))]
     os.chdir(REPO_ROOT)
     sys.stdout.flush()
