@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date, timedelta
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 import duckdb
 import polars as pl
@@ -45,7 +45,6 @@ AGGREGATES = ("sum", "avg", "max", "min")
 #: the local weekday and hour.
 PERIOD, WEEKDAY, HOUR = "period", "weekday", "hour"
 KINDS = ("bar", "line", "area", "pie", "heatmap", "table", "number")
-WINDOWS = ("30d", "90d", "12m", "ytd", "3y")
 MAX_X = 30  # categories on one axis; the largest are kept
 MAX_COLOURS = 10
 MAX_FILTER_VALUES = 200
@@ -246,6 +245,7 @@ class ChartRefused(Translatable):
 
 
 Window = Literal["30d", "90d", "12m", "ytd", "3y"]
+WINDOWS: tuple[Window, ...] = get_args(Window)
 
 
 @dataclass(frozen=True)

@@ -396,10 +396,14 @@ def cockpit(
     zone: str = "Asia/Shanghai",
     enterprise_id: int | None = None,
     keys: tuple[str, ...] | None = None,
+    copied: frozenset[str] | None = None,
 ) -> pl.DataFrame:
     """One row per KPI (``KPIS`` order, or ``keys``): key, value, previous, unit, direction
-    (which way is better) and, for rates, the part and whole behind this period's value."""
-    c = Ctx(con, actor, zone, enterprise_id, today, copy_hazards(con, actor))
+    (which way is better) and, for rates, the part and whole behind this period's value.
+    ``copied``: what :func:`copy_hazards` already copied on ``con`` for this actor (the page
+    shares one copy between the tiles and the ranking); copied here otherwise."""
+    copied = copy_hazards(con, actor) if copied is None else copied
+    c = Ctx(con, actor, zone, enterprise_id, today, copied)
     rows = []
     for kpi in (BY_KEY[k] for k in keys) if keys else KPIS:
         if kpi.flow is not None:
@@ -474,6 +478,7 @@ def ranking(
     today: date,
     *,
     zone: str = "Asia/Shanghai",
+    copied: frozenset[str] | None = None,
 ) -> pl.DataFrame:
     """One row per enterprise the actor can see (a park supervisor: every enterprise of the
     park) with the ``RANKED`` KPIs of the period side by side — each exactly as its cockpit
@@ -483,7 +488,8 @@ def ranking(
     enterprises = con.sql(
         f"SELECT e.id, e.name FROM {scoped('enterprise', actor)} e ORDER BY e.name"
     ).fetchall()
-    rows, copied = [], copy_hazards(con, actor)  # one hazard copy for every enterprise
+    copied = copy_hazards(con, actor) if copied is None else copied  # one for every enterprise
+    rows = []
     for enterprise_id, name in enterprises:
         c = Ctx(con, actor, zone, int(enterprise_id), today, copied)
         figures: dict[str, float | None] = {}

@@ -57,18 +57,12 @@ def visible_dashboards(session: Session, actor: Actor) -> list[Dashboard]:
     return mine_first(list(rows), actor)
 
 
-def _name(name: str) -> str:
-    name = name.strip()
-    if not name or len(name) > NAME_MAX:
-        raise InvalidDashboard("dashboard.bad_name", max=NAME_MAX)
-    return name
-
-
-def _title(title: str) -> str:
-    title = title.strip()
-    if not title or len(title) > NAME_MAX:
-        raise InvalidDashboard("dashboard.bad_title", max=NAME_MAX)
-    return title
+def _text(value: str, refusal: str) -> str:
+    """A dashboard name or chart title, trimmed; empty or too long is refused."""
+    value = value.strip()
+    if not value or len(value) > NAME_MAX:
+        raise InvalidDashboard(refusal, max=NAME_MAX)
+    return value
 
 
 def _owned(session: Session, actor: Actor, dashboard_id: int) -> Dashboard:
@@ -89,7 +83,7 @@ def _audit(
 def create_dashboard(session: Session, actor: Actor, name: str, shared: bool = False) -> Dashboard:
     """A new empty dashboard of the actor's; a name they already use is refused."""
     actor.require(Module.ANALYTICS, Action.VIEW)
-    name = _name(name)
+    name = _text(name, "dashboard.bad_name")
     taken = session.exec(
         select(Dashboard).where(Dashboard.owner_id == actor.user_id, Dashboard.name == name)
     ).first()
@@ -114,7 +108,7 @@ def update_dashboard(
 ) -> Dashboard:
     """Rename or (un)share one of the actor's dashboards."""
     row = _owned(session, actor, dashboard_id)
-    name = _name(name)
+    name = _text(name, "dashboard.bad_name")
     clash = session.exec(
         select(Dashboard).where(
             Dashboard.owner_id == actor.user_id, Dashboard.name == name, Dashboard.id != row.id
@@ -160,7 +154,7 @@ def _append(
     saved_query_id: int | None = None,
 ) -> DashboardChart:
     board = _owned(session, actor, dashboard_id)
-    title = _title(title)
+    title = _text(title, "dashboard.bad_title")
     existing = charts(session, dashboard_id)
     if len(existing) >= CHARTS_MAX:
         raise InvalidDashboard("dashboard.full", max=CHARTS_MAX)
@@ -249,7 +243,7 @@ def update_chart(
     chart = _own_chart(session, actor, chart_id)
     if chart.saved_query_id is not None:
         raise InvalidDashboard("dashboard.not_builder")
-    chart.title, chart.spec = _title(title), spec.checked().as_dict()
+    chart.title, chart.spec = _text(title, "dashboard.bad_title"), spec.checked().as_dict()
     chart.updated_at = utcnow()
     session.add(chart)
     _audit(session, actor, "dashboard_chart_update", chart, title=chart.title)

@@ -228,11 +228,13 @@ def _tiles(actor: Actor, period: kpi.Period, enterprise_id: int | None, several:
     con = connect(settings.db_url)
     try:
         lock_down(con)
+        copied = kpi.copy_hazards(con, actor)  # one copy for the tiles and the ranking
+        zone = settings.timezone
         frame = kpi.cockpit(
-            con, actor, period, today, zone=settings.timezone, enterprise_id=enterprise_id
+            con, actor, period, today, zone=zone, enterprise_id=enterprise_id, copied=copied
         )
         ranking = (
-            kpi.ranking(con, actor, period, today, zone=settings.timezone) if several else None
+            kpi.ranking(con, actor, period, today, zone=zone, copied=copied) if several else None
         )
     finally:
         con.close()
