@@ -232,6 +232,8 @@ def render() -> None:
         lock_down(con)
         if mode == "build":
             own = {i: b.name for i, b in boards.items() if b.owner_id == actor.user_id}
+            if board is not None and board.id in own:  # save to the dashboard picked above
+                own = {board.id: own[board.id]} | own
             if render_builder(con, actor, own):
                 st.session_state[EDIT] = None  # back to the dashboard
                 st.rerun()

@@ -169,3 +169,16 @@ def test_the_owner_renames_shares_and_deletes_a_dashboard(open_page, ui_world) -
     assert at.success[0].value == t("dashboard.deleted", "en", name=new)
     with session_scope() as session:
         assert session.get(Dashboard, board).deleted_at is not None
+
+
+def test_the_builder_saves_to_the_dashboard_picked_above(open_page, ui_world) -> None:
+    users = ui_world[1]
+    first = _board(users, "admin", f"甲看板{serial()}")
+    second = _board(users, "admin", f"乙看板{serial()}")
+    at = open_page(PAGE)
+    for board in (first, second):
+        at.selectbox(key="dashboards_pick").set_value(board).run()
+        at.segmented_control(key="dashboards_mode").set_value("build").run()
+        _clean(at)
+        assert at.selectbox(key="chart_builder_save_board").value == board
+        at.segmented_control(key="dashboards_mode").set_value("view").run()
