@@ -21,11 +21,10 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any, Literal, get_args
 
-import duckdb
 import polars as pl
 
 from analytics.dimensions import AREA, DEPARTMENT, Split, label_of, labels, window_sql
-from analytics.duck import local_ts, scoped
+from analytics.duck import Connection, local_ts, scoped
 from analytics.trends import GRAINS, HAZARD_SPLITS, Grain, periods
 from core.crud.registry import get_spec
 from core.i18n import Translatable, t
@@ -388,7 +387,7 @@ def _query(ds: Dataset, spec: ChartSpec, actor: Actor, today: date, zone: str) -
 
 
 def chart_data(
-    con: duckdb.DuckDBPyConnection,
+    con: Connection,
     actor: Actor,
     spec: ChartSpec,
     *,
@@ -414,7 +413,7 @@ def chart_data(
 
 
 def _labelled(
-    con: duckdb.DuckDBPyConnection, keys: pl.Series, ds: Dataset, dim: str, lang: str, alias: str
+    con: Connection, keys: pl.Series, ds: Dataset, dim: str, lang: str, alias: str
 ) -> pl.Series:
     if dim == PERIOD:
         return keys.alias(alias).cast(pl.Date)
@@ -435,7 +434,7 @@ def _merge(frame: pl.DataFrame, keys: list[str], measure: str) -> pl.DataFrame:
 
 
 def _named(
-    con: duckdb.DuckDBPyConnection, found: pl.DataFrame, ds: Dataset, spec: ChartSpec, lang: str
+    con: Connection, found: pl.DataFrame, ds: Dataset, spec: ChartSpec, lang: str
 ) -> tuple[pl.DataFrame, bool]:
     if spec.x in ds.time_dimensions:  # labels keep the order of the keys
         found = found.sort("x", "c", nulls_last=True)
@@ -488,7 +487,7 @@ def _total(found: pl.DataFrame, spec: ChartSpec) -> pl.DataFrame:
 
 
 def dimension_values(
-    con: duckdb.DuckDBPyConnection, actor: Actor, dataset: str, dim: str, lang: str
+    con: Connection, actor: Actor, dataset: str, dim: str, lang: str
 ) -> list[tuple[str, str]]:
     """``(key, label)`` of every value a filter on ``dim`` offers, by label (keys as text, as
     :class:`ChartSpec` stores them): an enum's members, or the rows of the names table the

@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
 
-import duckdb
 import polars as pl
 
+from analytics.duck import Connection
 from analytics.local_time import utc_midnight
 from core.i18n import t
 
@@ -43,9 +43,7 @@ DEPARTMENT = Split("r.department_id", "department")
 AREA = Split("r.area_id", "area")
 
 
-def labels(
-    con: duckdb.DuckDBPyConnection, s: Split, keys: set[object], lang: str
-) -> dict[object, str]:
+def labels(con: Connection, s: Split, keys: set[object], lang: str) -> dict[object, str]:
     """Names of the keys that occur: a names table's ``name`` (``name_en`` in English where
     it has one) or the enum's label."""
     keys.discard(None)

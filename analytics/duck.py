@@ -23,12 +23,15 @@ import duckdb
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import make_url
 
+from analytics.duck_process import RemoteConnection
 from analytics.local_time import utc_midnight
 from core.crud.lookup import visible
 from core.crud.registry import get_spec
 from core.rbac import Actor
 
 OPS = "ops"  # the attached operational database
+#: What :func:`connect` returns: in process (PostgreSQL) or in a helper process (SQLite).
+Connection = duckdb.DuckDBPyConnection | RemoteConnection
 # No silent downloads: an extension not shipped as a wheel must fail, not be fetched.
 CONFIG = {"autoinstall_known_extensions": "false", "autoload_known_extensions": "false"}
 
@@ -63,15 +66,25 @@ def attach_target(url: str) -> tuple[str, str]:
     raise ValueError(f"DuckDB cannot read {parsed.get_backend_name()} databases")
 
 
-def connect(url: str) -> duckdb.DuckDBPyConnection:
+def connect(url: str) -> Connection:
     """A new in-memory DuckDB with the database at ``url`` attached read-only as ``ops`` and
-    set as the default catalog (unqualified table names are the operational tables)."""
+    set as the default catalog (unqualified table names are the operational tables).
+
+    On SQLite it runs in a helper process (:mod:`analytics.duck_process`): the scanner's own
+    SQLite must never share a process with the app's, or their file locks break each other.
+    """
     extension, target = attach_target(url)
     kind = "sqlite" if extension == "sqlite_scanner" else "postgres"
+    statements = [
+        f"LOAD '{extension_file(extension)}'",
+        f"ATTACH {_quote(target)} AS {OPS} (TYPE {kind}, READ_ONLY)",
+        f"USE {OPS}",
+    ]
+    if kind == "sqlite":
+        return RemoteConnection(CONFIG, statements)
     con = duckdb.connect(":memory:", config=CONFIG)
-    con.execute(f"LOAD '{extension_file(extension)}'")
-    con.execute(f"ATTACH {_quote(target)} AS {OPS} (TYPE {kind}, READ_ONLY)")
-    con.execute(f"USE {OPS}")
+    for statement in statements:
+        con.execute(statement)
     return con
 
 
@@ -83,7 +96,7 @@ def scoped(table: str, actor: Actor, *, include_deleted: bool = False) -> str:
     return f"({sql})"
 
 
-def lock_down(con: duckdb.DuckDBPyConnection) -> None:
+def lock_down(con: Connection) -> None:
     """No more files, network, ATTACH, COPY … TO or INSTALL on this connection, and no
     setting that could undo it. Only for a connection that never loaded a scanner: the
     scanners' table functions (``sqlite_scan``, ``postgres_scan``) ignore this setting, so

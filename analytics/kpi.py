@@ -27,10 +27,9 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Literal, NamedTuple
 
-import duckdb
 import polars as pl
 
-from analytics.duck import as_ts, enum_names, local_day_sql, scoped, utc_instant
+from analytics.duck import Connection, as_ts, enum_names, local_day_sql, scoped, utc_instant
 from core.rbac import Actor
 from models.emergency import EmergencyPlanKind, EmergencyPlanState
 from models.emergency_drill import DRILL_INTERVAL_DAYS, DrillState
@@ -109,7 +108,7 @@ class Figure(NamedTuple):
 class Ctx:
     """What every KPI function needs besides the period or day."""
 
-    con: duckdb.DuckDBPyConnection
+    con: Connection
     actor: Actor
     zone: str
     enterprise_id: int | None
@@ -131,7 +130,7 @@ class Ctx:
 HAZARD_COLUMNS = "enterprise_id, found_at, closed_at, rectified_at, deadline, state"
 
 
-def copy_hazards(con: duckdb.DuckDBPyConnection, actor: Actor) -> frozenset[str]:
+def copy_hazards(con: Connection, actor: Actor) -> frozenset[str]:
     """One narrow in-memory copy of the actor's hazard register for a cockpit call: its
     figures and their previous periods then read memory instead of scanning the database
     about ten times (docs/benchmarks.md, "Cockpit and trend panels")."""
@@ -388,7 +387,7 @@ BY_KEY = {k.key: k for k in KPIS}
 
 
 def cockpit(
-    con: duckdb.DuckDBPyConnection,
+    con: Connection,
     actor: Actor,
     period: Period,
     today: date,
@@ -472,7 +471,7 @@ def score(figures: dict[str, float | None]) -> float | None:
 
 
 def ranking(
-    con: duckdb.DuckDBPyConnection,
+    con: Connection,
     actor: Actor,
     period: Period,
     today: date,

@@ -25,10 +25,9 @@ import calendar
 from datetime import date, timedelta
 from typing import Any
 
-import duckdb
 import polars as pl
 
-from analytics.duck import as_ts, enum_names, local_day_sql, scoped, utc_instant
+from analytics.duck import Connection, as_ts, enum_names, local_day_sql, scoped, utc_instant
 from analytics.kpi import Period, during
 from core.rbac import Actor
 from models.enums import RiskLevel
@@ -58,7 +57,7 @@ def rows(table: str, actor: Actor, enterprise_id: int | None, *, deleted: bool =
     return f"(SELECT * FROM {scoped(table, actor, include_deleted=deleted)} s{where})"
 
 
-def _frame(con: duckdb.DuckDBPyConnection, sql: str, schema: dict[str, Any]) -> pl.DataFrame:
+def _frame(con: Connection, sql: str, schema: dict[str, Any]) -> pl.DataFrame:
     return pl.DataFrame(con.sql(sql).fetchall(), schema=schema, orient="row")
 
 
@@ -74,7 +73,7 @@ RISK_SCHEMA = {"level": pl.String, "at_start": pl.Int64, "added": pl.Int64,
 
 
 def risk_levels(
-    con: duckdb.DuckDBPyConnection,
+    con: Connection,
     actor: Actor,
     period: Period,
     *,
@@ -108,7 +107,7 @@ INSPECTION_SCHEMA = {"kind": pl.String, "planned": pl.Int64, "done": pl.Int64,
 
 
 def inspections(
-    con: duckdb.DuckDBPyConnection,
+    con: Connection,
     actor: Actor,
     period: Period,
     today: date,
@@ -161,7 +160,7 @@ def _overdue_on(day: date, today: date, zone: str) -> str:
 
 
 def hazard_levels(
-    con: duckdb.DuckDBPyConnection,
+    con: Connection,
     actor: Actor,
     period: Period,
     today: date,
@@ -195,7 +194,7 @@ MAJOR_SCHEMA = {"number": pl.String, "title": pl.String, "area": pl.String,
 
 
 def major_hazards(
-    con: duckdb.DuckDBPyConnection,
+    con: Connection,
     actor: Actor,
     period: Period,
     today: date,
@@ -230,7 +229,7 @@ MEASURES = ("incidents", "deaths", "serious_injuries", "minor_injuries", "direct
 
 
 def accidents(
-    con: duckdb.DuckDBPyConnection,
+    con: Connection,
     actor: Actor,
     year: int,
     *,
@@ -281,7 +280,7 @@ TRAINING_SCHEMA = {"person": pl.String, "department": pl.String, "course": pl.St
 
 
 def training_register(
-    con: duckdb.DuckDBPyConnection,
+    con: Connection,
     actor: Actor,
     period: Period,
     *,
@@ -302,9 +301,7 @@ def training_register(
     return pl.DataFrame(out, schema=TRAINING_SCHEMA, orient="row")
 
 
-def enterprise_names(
-    con: duckdb.DuckDBPyConnection, actor: Actor, enterprise_id: int | None = None
-) -> list[str]:
+def enterprise_names(con: Connection, actor: Actor, enterprise_id: int | None = None) -> list[str]:
     """The enterprises a report covers: the one picked, else every one in the actor's scope."""
     where = f" WHERE e.id = {int(enterprise_id)}" if enterprise_id else ""
     sql = f"SELECT e.name FROM {scoped('enterprise', actor)} e{where} ORDER BY e.id"

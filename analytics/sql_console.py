@@ -38,7 +38,7 @@ from openpyxl import Workbook
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel
 
-from analytics.duck import CONFIG, connect, lock_down, scoped
+from analytics.duck import CONFIG, Connection, connect, lock_down, scoped
 from core.audit import record
 from core.crud.registry import TableSpec, all_specs
 from core.i18n import Translatable, has, t
@@ -195,7 +195,7 @@ class _Watchdog:
     """Interrupts the connections from a timer thread once ``seconds`` have passed, and keeps
     interrupting until the guarded block ends (an interrupt between statements is lost)."""
 
-    def __init__(self, seconds: float, *cons: duckdb.DuckDBPyConnection) -> None:
+    def __init__(self, seconds: float, *cons: Connection) -> None:
         self.cons, self.seconds = list(cons), seconds
         self.expired = threading.Event()
         self._done = threading.Event()

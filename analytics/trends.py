@@ -26,11 +26,10 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Literal
 
-import duckdb
 import polars as pl
 
 from analytics.dimensions import AREA, DEPARTMENT, Split, label_of, labels, window_sql
-from analytics.duck import enum_names, local_ts, scoped
+from analytics.duck import Connection, enum_names, local_ts, scoped
 from core.i18n import t
 from core.rbac import Actor
 from models.hazard import OPEN_STATES, HazardLevel, HazardState
@@ -175,7 +174,7 @@ def periods(start: date, end: date, grain: Grain) -> pl.Series:
 
 
 def series(
-    con: duckdb.DuckDBPyConnection,
+    con: Connection,
     actor: Actor,
     measure: str,
     grain: Grain,
@@ -234,7 +233,7 @@ def _zero(start: date, end: date, grain: Grain, label: str) -> pl.DataFrame:
 
 
 def heatmap(
-    con: duckdb.DuckDBPyConnection,
+    con: Connection,
     actor: Actor,
     start: date,
     end: date,
@@ -266,7 +265,7 @@ HEINRICH_TIERS = ("fatal", "serious", "minor", "near_miss")
 
 
 def heinrich(
-    con: duckdb.DuckDBPyConnection,
+    con: Connection,
     actor: Actor,
     start: date,
     end: date,
@@ -293,7 +292,7 @@ def heinrich(
 
 
 def pareto(
-    con: duckdb.DuckDBPyConnection,
+    con: Connection,
     actor: Actor,
     start: date,
     end: date,

@@ -25,12 +25,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import duckdb
 import pandas as pd
 import polars as pl
 from sqlalchemy import func, select, text
 
-from analytics.duck import connect, scoped
+from analytics.duck import Connection, connect, scoped
 from analytics.local_time import local_month
 from bench.bench_hazard_analysis import grow
 from core.config import get_settings
@@ -41,7 +40,7 @@ from models.hazard import Hazard
 ZONE = "Asia/Shanghai"
 
 
-def by_duckdb(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+def by_duckdb(con: Connection) -> pl.DataFrame:
     sql = (
         "SELECT strftime(timezone(?, found_at::TIMESTAMPTZ), '%Y-%m') AS month, category_id, "
         f"count(*) AS n FROM {scoped('hazard', SYSTEM)} GROUP BY ALL"

@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
 
-import duckdb
 import polars as pl
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
@@ -26,6 +25,7 @@ from reportlab.platypus import Spacer
 from sqlmodel import Session
 
 from analytics import reports as ar
+from analytics.duck import Connection
 from analytics.kpi import Period
 from core import audit
 from core.clock import shown
@@ -150,7 +150,7 @@ def _rate(part: int, whole: int) -> float | None:
 
 
 def dual_prevention(
-    con: duckdb.DuckDBPyConnection, actor: Actor, req: Request, today: date, zone: str, lang: str
+    con: Connection, actor: Actor, req: Request, today: date, zone: str, lang: str
 ) -> list[Section]:
     p, e = req.period, req.enterprise_id
     total = t("reports.total", lang)
@@ -208,7 +208,7 @@ def _kind_label(kind: str, lang: str) -> str:
 
 
 def accident_statistics(
-    con: duckdb.DuckDBPyConnection, actor: Actor, req: Request, zone: str, lang: str
+    con: Connection, actor: Actor, req: Request, zone: str, lang: str
 ) -> list[Section]:
     detail = ar.accidents(
         con, actor, req.period.start.year, zone=zone, enterprise_id=req.enterprise_id, lang=lang
@@ -239,9 +239,7 @@ def accident_statistics(
     ]
 
 
-def training(
-    con: duckdb.DuckDBPyConnection, actor: Actor, req: Request, lang: str
-) -> list[Section]:
+def training(con: Connection, actor: Actor, req: Request, lang: str) -> list[Section]:
     frame = ar.training_register(con, actor, req.period, enterprise_id=req.enterprise_id)
     rows = [
         [i, *r[:6], enum_label(TrainingResult(r[6]), lang) if r[6] else None]
@@ -269,7 +267,7 @@ def period_label(req: Request, lang: str) -> str:
 
 
 def build_report(
-    con: duckdb.DuckDBPyConnection,
+    con: Connection,
     actor: Actor,
     req: Request,
     lang: str,
@@ -379,7 +377,7 @@ def to_pdf(report: Report, lang: str) -> bytes:
 
 def export(
     session: Session,
-    con: duckdb.DuckDBPyConnection,
+    con: Connection,
     actor: Actor,
     req: Request,
     fmt: Format,

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 from datetime import date
 
-import duckdb
 import polars as pl
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from analytics import datasets as dm
+from analytics.duck import Connection
 from core.clock import site_today
 from core.config import get_settings
 from core.dashboards import add_chart, update_chart
@@ -58,9 +58,7 @@ def _number(value: float | None) -> str:
     return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
 
 
-def show_spec(
-    con: duckdb.DuckDBPyConnection, actor: Actor, spec: dm.ChartSpec, key: str, today: date
-) -> None:
+def show_spec(con: Connection, actor: Actor, spec: dm.ChartSpec, key: str, today: date) -> None:
     """Compute and draw ``spec`` under the actor's scope (a refusal is shown, not raised)."""
     try:
         data = dm.chart_data(
@@ -128,7 +126,7 @@ def load_spec(spec: dm.ChartSpec, chart_id: int, title: str) -> None:
     )
 
 
-def build_spec(con: duckdb.DuckDBPyConnection, actor: Actor) -> dm.ChartSpec | None:
+def build_spec(con: Connection, actor: Actor) -> dm.ChartSpec | None:
     """The builder's controls; ``None`` when the actor may view no dataset."""
     available = dm.available(actor)
     if not available:
@@ -208,7 +206,7 @@ def _update(actor: Actor, spec: dm.ChartSpec, chart_id: int, title: str) -> bool
     return True
 
 
-def render_builder(con: duckdb.DuckDBPyConnection, actor: Actor, boards: dict[int, str]) -> bool:
+def render_builder(con: Connection, actor: Actor, boards: dict[int, str]) -> bool:
     """The builder, its preview and the save form (``boards``: the actor's own dashboards);
     ``True`` when an edited chart was saved or its edit cancelled (back to the dashboard)."""
     spec = build_spec(con, actor)

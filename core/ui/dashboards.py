@@ -11,13 +11,12 @@ from collections.abc import Callable
 from datetime import date
 from functools import partial
 
-import duckdb
 import streamlit as st
 from sqlmodel import Session
 
 from analytics import datasets as dm
 from analytics import sql_console as sc
-from analytics.duck import connect, lock_down
+from analytics.duck import Connection, connect, lock_down
 from core.clock import site_today
 from core.config import get_settings
 from core.dashboards import (
@@ -165,7 +164,7 @@ def _controls(actor: Actor, chart: DashboardChart, first: bool, last: bool) -> N
             st.rerun()
 
 
-def _charts(con: duckdb.DuckDBPyConnection, actor: Actor, board: Dashboard, today: date) -> None:
+def _charts(con: Connection, actor: Actor, board: Dashboard, today: date) -> None:
     with session_scope() as session:
         shown = [c.model_copy() for c in charts(session, board.id or 0)]
     if not shown:

@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-import duckdb
 import numpy as np
 import plotly.graph_objects as go
 import polars as pl
@@ -18,7 +17,7 @@ import streamlit as st
 
 from analytics import forecast as fc
 from analytics import trends as tn
-from analytics.duck import connect, lock_down
+from analytics.duck import Connection, connect, lock_down
 from core.clock import site_today
 from core.config import get_settings
 from core.rbac import Actor
@@ -238,7 +237,7 @@ def _backtest_text(bt: fc.Backtest, name: str) -> str:
     )
 
 
-def _trend(con: duckdb.DuckDBPyConnection, actor: Actor, start: date, end: date, zone: str) -> None:
+def _trend(con: Connection, actor: Actor, start: date, end: date, zone: str) -> None:
     measure, grain, split, horizon = _filters()
     frame = tn.series(con, actor, measure, grain, start, end, split, zone=zone, lang=lang())
     if frame.is_empty() or frame["count"].sum() == 0:

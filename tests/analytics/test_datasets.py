@@ -20,14 +20,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 
-import duckdb
 import polars as pl
 import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from analytics import datasets as dm
-from analytics.duck import connect
+from analytics.duck import Connection, connect
 from core.i18n import t
 from models.hazard import Hazard, HazardCategory, HazardLevel, HazardState
 from models.org import Department
@@ -42,7 +41,7 @@ def utc(*args: int) -> datetime:
 
 @dataclass(frozen=True)
 class Data:
-    con: duckdb.DuckDBPyConnection
+    con: Connection
     cats: tuple[str, str]
     depts: tuple[str, str]
 

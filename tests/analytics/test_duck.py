@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, func, select
 
-from analytics.duck import CONFIG, attach_target, connect, lock_down, scoped
+from analytics.duck import CONFIG, Connection, attach_target, connect, lock_down, scoped
 from core.crud.lookup import visible
 from core.crud.registry import get_spec
 from core.rbac import Actor
@@ -22,7 +22,7 @@ ACTORS = ("admin", "safety_head", "inspector_a", "inspector_b", "park_supervisor
 
 
 @pytest.fixture(scope="module")
-def duck(engine: Engine, world: tuple[Org, Users]) -> Iterator[duckdb.DuckDBPyConnection]:
+def duck(engine: Engine, world: tuple[Org, Users]) -> Iterator[Connection]:
     """The module's database (organisation and accounts committed) read by DuckDB."""
     con = connect(engine.url.render_as_string(hide_password=False))
     yield con
@@ -31,7 +31,7 @@ def duck(engine: Engine, world: tuple[Org, Users]) -> Iterator[duckdb.DuckDBPyCo
 
 @pytest.mark.parametrize("name", ACTORS)
 def test_each_actor_counts_what_the_crud_engine_shows(
-    duck: duckdb.DuckDBPyConnection, engine: Engine, users: Users, name: str
+    duck: Connection, engine: Engine, users: Users, name: str
 ) -> None:
     actor: Actor = getattr(users, name)
     for table in ("person", "department", "certificate", "user"):
@@ -43,7 +43,7 @@ def test_each_actor_counts_what_the_crud_engine_shows(
         assert got == expected, (table, name)
 
 
-def test_scope_really_narrows(duck: duckdb.DuckDBPyConnection, users: Users, org: Org) -> None:
+def test_scope_really_narrows(duck: Connection, users: Users, org: Org) -> None:
     ents = duck.sql(
         f"SELECT DISTINCT enterprise_id FROM {scoped('person', users.inspector_a)}"
     ).fetchall()
@@ -76,9 +76,7 @@ def test_a_locked_sandbox_refuses_files_and_extensions(statement: str) -> None:
     "statement",
     ["INSERT INTO person (name) VALUES ('x')", "UPDATE person SET name = 'x'", "DROP TABLE person"],
 )
-def test_the_attached_database_is_read_only(
-    duck: duckdb.DuckDBPyConnection, statement: str
-) -> None:
+def test_the_attached_database_is_read_only(duck: Connection, statement: str) -> None:
     with pytest.raises(duckdb.Error):
         duck.execute(statement)
 

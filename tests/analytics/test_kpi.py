@@ -44,14 +44,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-import duckdb
 import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from analytics import hazard_stats as hs
 from analytics import kpi
-from analytics.duck import connect
+from analytics.duck import Connection, connect
 from models.emergency import EmergencyPlan, EmergencyPlanKind, EmergencyPlanState
 from models.emergency_drill import Drill, DrillState
 from models.emergency_supply import EmergencySupply, EmergencySupplyCategory
@@ -73,7 +72,7 @@ def utc(*args: int) -> datetime:
 
 @dataclass(frozen=True)
 class Data:
-    con: duckdb.DuckDBPyConnection
+    con: Connection
     org: Org
 
 

@@ -29,7 +29,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-import duckdb
 import pytest
 from openpyxl import load_workbook
 from sqlalchemy.engine import Engine
@@ -37,7 +36,7 @@ from sqlmodel import Session, select
 
 from analytics import kpi
 from analytics import reports as ar
-from analytics.duck import connect
+from analytics.duck import Connection, connect
 from core import reports as cr
 from core.rbac import PermissionDenied
 from models.enums import RiskLevel
@@ -66,7 +65,7 @@ def utc(*args: int) -> datetime:
 
 @dataclass(frozen=True)
 class Data:
-    con: duckdb.DuckDBPyConnection
+    con: Connection
     org: Org
     users: Users
 

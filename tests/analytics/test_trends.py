@@ -21,13 +21,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-import duckdb
 import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from analytics import trends as tr
-from analytics.duck import connect
+from analytics.duck import Connection, connect
 from core.i18n import enum_label, t
 from models.hazard import Hazard, HazardCategory, HazardLevel, HazardState
 from models.incident import Incident, IncidentKind
@@ -43,7 +42,7 @@ def utc(*args: int) -> datetime:
 
 @dataclass(frozen=True)
 class Data:
-    con: duckdb.DuckDBPyConnection
+    con: Connection
     cats: tuple[str, str, str]
     areas: tuple[str, str]
     depts: tuple[str, str]

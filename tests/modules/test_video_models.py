@@ -36,11 +36,14 @@ needs_ort = pytest.mark.skipif(
 
 
 def checkpoint() -> bytes:
-    """The shape of a torch checkpoint (a zip with ``<name>/data.pkl``), without torch."""
+    """The shape of a torch checkpoint (a zip with ``<name>/data.pkl``), without torch.
+
+    Entries carry a fixed time so two calls give the same bytes (a zip stamps the clock).
+    """
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as zf:
-        zf.writestr("best/data.pkl", b"\x80\x02}q\x00.")
-        zf.writestr("best/version", b"3")
+        for name, data in (("best/data.pkl", b"\x80\x02}q\x00."), ("best/version", b"3")):
+            zf.writestr(zipfile.ZipInfo(name, date_time=(2026, 1, 1, 0, 0, 0)), data)
     return buf.getvalue()
 
 
