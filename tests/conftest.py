@@ -29,10 +29,41 @@ from tests import factories
 from tests.factories import Org, Users
 from tests.pg import pg_available, temp_pg_database
 
+ROOT = Path(__file__).resolve().parents[1]
 BACKENDS = [
     pytest.param("sqlite", id="sqlite"),
     pytest.param("postgres", id="postgres", marks=pytest.mark.postgres),
 ]
+
+
+#: Files that run for a minute or more: started first, so that with ``--dist loadfile`` the
+#: two workers share them and no worker is left alone with a long file at the end of the run.
+LONG_FIRST = (
+    "tests/browser/test_permit_loop.py",
+    "tests/browser/test_big_screen.py",
+    "tests/browser/test_hazard_loop.py",
+    "tests/browser/test_video_feed.py",
+    "tests/browser/",
+    "tests/detectors/test_service.py",
+    "tests/test_cli.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Long files first (a stable sort: the order inside each group is kept)."""
+
+    def rank(item: pytest.Item) -> int:
+        path = Path(str(item.path)).resolve().relative_to(ROOT).as_posix()
+        return next((i for i, p in enumerate(LONG_FIRST) if path.startswith(p)), len(LONG_FIRST))
+
+    items.sort(key=rank)
+
+
+@pytest.fixture(scope="session")
+def run_root(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Path:
+    """This run's temp root, shared by its xdist workers (the demo cache lives there)."""
+    base = tmp_path_factory.getbasetemp()
+    return base if worker_id == "master" else base.parent
 
 
 @pytest.fixture

@@ -23,6 +23,7 @@ from core.config import get_settings
 from core.demo import DEMO_PASSWORD, _Builder, plan
 from models.accounts import User
 from models.org import Area, Certificate, Enterprise, Park, Person
+from tests import demo_cache
 
 HD_CODE = "91310115MA1H7HD01X"
 CHANGED = "content changed after it was written"
@@ -46,15 +47,9 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
 
 
 @pytest.fixture(scope="module")
-def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A data dir initialised with ``init --demo`` once for the whole module."""
-    path = tmp_path_factory.mktemp("demo-template")
-    with pytest.MonkeyPatch.context() as mp:
-        _use_data_dir(mp, path)
-        assert cli.main(["init", "--demo"]) == 0
-        db.reset_engines()
-        get_settings.cache_clear()
-    return path / "safeloop.db"
+def demo_template(run_root: Path) -> Path:
+    """The database of the run's shared ``init --demo`` (``tests/demo_cache.py``); read only."""
+    return demo_cache.demo_dir(run_root) / "safeloop.db"
 
 
 @pytest.fixture
@@ -73,10 +68,12 @@ def _count(model: type, *where: object) -> int:
         return session.exec(select(func.count()).select_from(model).where(*where)).one()
 
 
-def test_init_demo_builds_the_organisation_once(
+def test_demo_builds_the_organisation_once(
     data_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert cli.main(["init", "--demo"]) == 0
+    """``demo`` builds it (``init --demo`` builds the run's shared demo, tests/demo_cache.py);
+    ``init --demo`` on it then adds nothing and ``demo`` refuses."""
+    assert cli.main(["demo"]) == 0
     out = capsys.readouterr().out
     assert "demo organisation loaded" in out
     assert f"password {DEMO_PASSWORD}" in out and "park_supervisor" in out
@@ -91,6 +88,9 @@ def test_init_demo_builds_the_organisation_once(
     assert cli.main(["init", "--demo"]) == 0  # second run: nothing new, log-ins still shown
     out = capsys.readouterr().out
     assert "demo organisation loaded" not in out and "inspector2" in out
+    assert {m: _count(m) for m in counts} == counts
+    assert cli.main(["demo"]) == 1
+    assert "error: the database already has user accounts" in capsys.readouterr().err
     assert {m: _count(m) for m in counts} == counts
 
 
@@ -236,15 +236,10 @@ def test_errors_are_one_line_without_traceback(
         (["export", "nosuch", "--out", "x.xlsx", "--as", "admin"], "error: unknown table 'nosuch'"),
         (["export", "person", "--out", "x.xlsx", "--as", "nobody"], "error: no active user"),
         (["restore", str(data_dir / "missing.zip"), "--yes"], "error: "),
-        (["demo"], None),
-        (["demo"], "error: the database already has user accounts"),
     ]
     for argv, expected in cases:
         code = cli.main(argv)
         err = capsys.readouterr().err.strip().splitlines()
-        if expected is None:
-            assert code == 0
-            continue
         assert code == 1 and err[-1].startswith(expected), (argv, err)
         assert not any("Traceback" in line for line in err)
 

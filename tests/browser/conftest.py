@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from tests.demo_cache import copy_demo
+
 from .server import CHROMIUM, REPO_ROOT, launch_browser, running_app
 
 if TYPE_CHECKING:
@@ -61,9 +63,10 @@ def artefacts_dir() -> Path:
 
 
 @pytest.fixture(scope="session")
-def app_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The server's data dir (its database), for tests that look up demo names."""
-    return tmp_path_factory.mktemp("safeloop-browser-data")
+def app_data_dir(tmp_path_factory: pytest.TempPathFactory, run_root: Path) -> Path:
+    """The server's data dir: a copy of the run's demo (``tests/demo_cache.py``), which tests
+    also read to look up demo names."""
+    return copy_demo(run_root, tmp_path_factory.mktemp("safeloop-browser-data"))
 
 
 @pytest.fixture(scope="session")

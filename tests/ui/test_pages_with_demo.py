@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from sqlmodel import select
@@ -15,21 +16,22 @@ from streamlit.testing.v1 import AppTest
 
 from core.config import get_settings
 from core.db import get_engine, reset_engines, session_scope, utcnow
-from core.init_db import initialise
 from core.ui.nav import all_pages
 from models.accounts import User
+from tests.demo_cache import copy_demo
 from tests.ui.conftest import APP
 from tests.ui.test_pages import INSPECTOR_PAGES
 
 
 @pytest.fixture(scope="module")
-def demo_users(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, int]]:
+def demo_users(
+    tmp_path_factory: pytest.TempPathFactory, run_root: Path
+) -> Iterator[dict[str, int]]:
     mp = pytest.MonkeyPatch()
-    mp.setenv("SAFELOOP_DATA_DIR", str(tmp_path_factory.mktemp("demo_ui")))
+    mp.setenv("SAFELOOP_DATA_DIR", str(copy_demo(run_root, tmp_path_factory.mktemp("demo_ui"))))
     mp.delenv("DATABASE_URL", raising=False)
     get_settings.cache_clear()
     reset_engines()
-    initialise(get_settings(), demo=True, scale="S")
     with session_scope(get_engine()) as session:
         users = {u.username: u.id for u in session.exec(select(User))}
     yield users
