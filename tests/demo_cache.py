@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 import time
+from contextlib import closing
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
+DB_FILE = "safeloop.db"
 BUILD_TIMEOUT_S = 600
 SKIP = shutil.ignore_patterns("*.log", "*-wal", "*-shm")
 
@@ -61,6 +64,12 @@ def demo_dir(root: Path) -> Path:
         finally:
             lock.rmdir()
     return target
+
+
+def copy_database(src: Path, dest: Path) -> None:
+    """Copy a SQLite database file through SQLite's backup API (consistent even with a WAL)."""
+    with closing(sqlite3.connect(src)) as source, closing(sqlite3.connect(dest)) as target:
+        source.backup(target)
 
 
 def copy_demo(root: Path, dest: Path) -> Path:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 from typing import Any
 
 from sqlmodel import Session, SQLModel
@@ -19,6 +20,7 @@ from core.auth import create_user
 from core.config import Settings
 from core.crud import service
 from core.crud.registry import get_spec
+from core.passwords import hash_password
 from core.rbac import SYSTEM, Actor, actor_for
 from models.accounts import User
 from models.enums import Role, Scope
@@ -177,6 +179,12 @@ class Users:
         return actor_for(session, session.get(User, old.user_id))
 
 
+@cache
+def _password_hash() -> str:
+    """One argon2 hash of ``PASSWORD`` per process: hundreds of accounts are built per run."""
+    return hash_password(PASSWORD)
+
+
 def user(session: Session, settings: Settings, username: str, role: Role, **values: Any) -> User:
     return create_user(
         session,
@@ -185,6 +193,7 @@ def user(session: Session, settings: Settings, username: str, role: Role, **valu
         username=username,
         display_name=username,
         password=PASSWORD,
+        password_hash=_password_hash(),
         roles=[role.value],
         must_change_password=False,
         **values,

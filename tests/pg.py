@@ -58,21 +58,35 @@ def pg_available() -> tuple[bool, str]:
     return False, f"PostgreSQL not reachable at {shown}: {reason}"
 
 
-@contextmanager
-def temp_pg_database() -> Iterator[str]:
-    """Create a uniquely named database, yield its SQLAlchemy URL, drop it afterwards.
-
-    The drop uses ``WITH (FORCE)`` so a pooled connection a test forgot to dispose cannot
-    leave the database behind.
-    """
-    admin_url = pg_url()
+def create_database(template: str | None = None) -> str:
+    """Create a uniquely named database (a copy of ``template`` if given); returns its name."""
     name = f"safeloop_test_{uuid.uuid4().hex[:12]}"
-    with _admin_connect(admin_url) as conn:
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    statement = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
+    if template is not None:
+        statement += sql.SQL(" TEMPLATE {}").format(sql.Identifier(template))
+    with _admin_connect(pg_url()) as conn:
+        conn.execute(statement)
+    return name
+
+
+def database_url(name: str) -> str:
+    return make_url(pg_url()).set(database=name).render_as_string(hide_password=False)
+
+
+def drop_database(name: str) -> None:
+    """Drop ``name``; ``WITH (FORCE)`` so a pooled connection a test forgot to dispose cannot
+    leave the database behind."""
+    with _admin_connect(pg_url()) as conn:
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
+
+
+@contextmanager
+def temp_pg_database(template: str | None = None) -> Iterator[str]:
+    """A new database (a copy of ``template`` if given) for the block; yields its URL."""
+    name = create_database(template)
     try:
-        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+        yield database_url(name)
     finally:
-        with _admin_connect(admin_url) as conn:
-            conn.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-            )
+        drop_database(name)

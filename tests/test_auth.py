@@ -19,6 +19,7 @@ from core.auth import (
     session_expired,
 )
 from core.config import Settings, load_settings
+from core.passwords import hash_password
 from core.rbac import PermissionDenied
 from models.accounts import User
 from models.enums import Role, Scope
@@ -329,6 +330,28 @@ class TestCreateUser:
             )
 
         assert excinfo.value.key == key
+
+    def test_a_hash_made_earlier_is_stored_and_logs_in(
+        self, session: Session, settings: Settings, users: Users
+    ) -> None:
+        shared = hash_password("Welcome2026")
+        made = [
+            create_user(
+                session,
+                users.admin,
+                settings,
+                username=name,
+                display_name=name,
+                password="Welcome2026",
+                roles=["employee"],
+                password_hash=shared if name != "judy" else None,
+            )
+            for name in ("heidi", "ivan", "judy")
+        ]
+
+        assert [u.password_hash == shared for u in made] == [True, True, False]
+        for user in made:  # judy's hash was made here, with its own salt
+            assert authenticate(session, user.username, "Welcome2026", settings).id == user.id
 
     def test_only_user_creators_may_create(
         self, session: Session, settings: Settings, users: Users

@@ -55,11 +55,7 @@ def demo_template(run_root: Path) -> Path:
 @pytest.fixture
 def demo_dir(data_dir: Path, demo_template: Path) -> Path:
     """A private copy of the demo database in this test's data dir."""
-    with (
-        closing(sqlite3.connect(demo_template)) as src,
-        closing(sqlite3.connect(data_dir / "safeloop.db")) as dst,
-    ):
-        src.backup(dst)
+    demo_cache.copy_database(demo_template, data_dir / demo_cache.DB_FILE)
     return data_dir
 
 

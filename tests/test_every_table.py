@@ -33,6 +33,7 @@ from core.crud.lookup import visible
 from core.crud.registry import TableSpec, all_specs, get_spec
 from core.db import make_engine
 from core.rbac import SYSTEM
+from tests.demo_cache import copy_database
 from tests.factories import build_org
 
 SPECS = [s for s in all_specs() if s.allow_create]
@@ -77,17 +78,27 @@ def _create(session: Session, spec: TableSpec, n: int) -> SQLModel:
     return service.create_row(session, spec, SYSTEM, _raw(session, spec, n))
 
 
-def _world(path: Path) -> Session:
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Every table and the test organisation, built once; each test works on a copy."""
+    path = tmp_path_factory.mktemp("every_table") / "template.db"
     engine = make_engine(f"sqlite:///{path}")
     SQLModel.metadata.create_all(engine)
-    session = Session(engine, expire_on_commit=False)
-    build_org(session)
-    return session
+    with Session(engine) as session:
+        build_org(session)
+        session.commit()
+    engine.dispose()
+    return path
+
+
+def _world(template: Path, path: Path) -> Session:
+    copy_database(template, path)
+    return Session(make_engine(f"sqlite:///{path}"), expire_on_commit=False)
 
 
 @pytest.fixture
-def world(tmp_path: Path):
-    session = _world(tmp_path / "one.db")
+def world(template: Path, tmp_path: Path):
+    session = _world(template, tmp_path / "one.db")
     yield session
     session.close()
 
@@ -117,12 +128,12 @@ def test_create_read_update_delete_restore(world: Session, spec: TableSpec) -> N
 
 @pytest.mark.parametrize("spec", SPECS, ids=lambda s: s.name)
 def test_excel_export_imports_into_another_database(
-    world: Session, spec: TableSpec, tmp_path: Path
+    world: Session, spec: TableSpec, template: Path, tmp_path: Path
 ) -> None:
     made = [_create(world, spec, n).id for n in (3, 4)]
     q = service.ListQuery(filters={"id": made}, page_size=10_000)
     data = excel.export(world, spec, SYSTEM, q, "xlsx", "zh-CN")
-    other = _world(tmp_path / "two.db")
+    other = _world(template, tmp_path / "two.db")
     for f in spec.fields:  # the same dependency rows, made the same way, so names resolve
         if f.kind == FK and f.name not in spec.example:
             _existing(other, get_spec(f.fk or ""), 3)

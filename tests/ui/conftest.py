@@ -4,38 +4,62 @@ open any page as any of its users (logged in through session state, as the app d
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core.config import get_settings
+from core.config import Settings, get_settings
 from core.db import get_engine, reset_engines, session_scope, utcnow
 from core.migrate import upgrade
 from core.rbac import seed_permissions
+from tests.demo_cache import DB_FILE, copy_database
 from tests.factories import Org, Users, build_org, build_users
 
 REPO = Path(__file__).resolve().parents[2]
 APP = str(REPO / "streamlit_app.py")
 
 
-@pytest.fixture(scope="module")
-def ui_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Org, Users]]:
+@contextmanager
+def _data_dir(path: Path) -> Iterator[Settings]:
+    """The app's settings and engines pointed at ``path`` while the block runs."""
     mp = pytest.MonkeyPatch()
-    mp.setenv("SAFELOOP_DATA_DIR", str(tmp_path_factory.mktemp("ui")))
+    mp.setenv("SAFELOOP_DATA_DIR", str(path))
     mp.delenv("DATABASE_URL", raising=False)
     get_settings.cache_clear()
     reset_engines()
-    settings = get_settings()
-    upgrade(settings)
-    with session_scope(get_engine(settings)) as session:
-        seed_permissions(session)
-        org = build_org(session)
-        users = build_users(session, settings, org)
-    yield org, users
-    reset_engines()
-    get_settings.cache_clear()
-    mp.undo()
+    try:
+        yield get_settings()
+    finally:
+        reset_engines()
+        get_settings.cache_clear()
+        mp.undo()
+
+
+@pytest.fixture(scope="session")
+def ui_template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Org, Users]:
+    """A migrated database with the test organisation and its accounts, built once per
+    worker (migrating costs seconds); each module works on its own copy."""
+    path = tmp_path_factory.mktemp("ui_template")
+    with _data_dir(path) as settings:
+        upgrade(settings)
+        with session_scope(get_engine(settings)) as session:
+            seed_permissions(session)
+            org = build_org(session)
+            users = build_users(session, settings, org)
+    return path / DB_FILE, org, users
+
+
+@pytest.fixture(scope="module")
+def ui_world(
+    ui_template: tuple[Path, Org, Users], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[Org, Users]]:
+    template, org, users = ui_template
+    path = tmp_path_factory.mktemp("ui")
+    copy_database(template, path / DB_FILE)
+    with _data_dir(path):
+        yield org, users
 
 
 OpenPage = Callable[..., AppTest]
