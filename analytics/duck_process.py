@@ -91,7 +91,7 @@ class _Server:
         return self._con().fetchone()
 
     def arrow(self) -> Any:
-        return self._con().fetch_arrow_table()
+        return self._con().to_arrow_table()
 
     def close(self) -> None:
         if self.con is not None:
