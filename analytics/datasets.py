@@ -23,7 +23,15 @@ from typing import Any, Literal, get_args
 
 import polars as pl
 
-from analytics.dimensions import AREA, DEPARTMENT, Split, label_of, labels, window_sql
+from analytics.dimensions import (
+    AREA,
+    DEPARTMENT,
+    Split,
+    distinct_labels,
+    label_of,
+    labels,
+    window_sql,
+)
 from analytics.duck import Connection, local_ts, scoped
 from analytics.trends import GRAINS, HAZARD_SPLITS, Grain, periods
 from core.crud.registry import get_spec
@@ -496,8 +504,9 @@ def dimension_values(
     if split.enum is not None:
         return [(m.name, t(f"enum.{split.enum.__name__}.{m.value}", lang)) for m in split.enum]
     sql = (
-        f"SELECT CAST({split.by} AS VARCHAR), {split.name_sql(lang)} AS label "
-        f"FROM {scoped(split.names or '', actor)} n WHERE {split.choices} "
+        f"SELECT CAST(n.{split.by} AS VARCHAR), {split.name_sql(lang)} AS label, "
+        f"{split.owner_sql()} FROM {scoped(split.names or '', actor)} n WHERE {split.choices} "
         f"ORDER BY label LIMIT {MAX_FILTER_VALUES}"
     )
-    return [(str(k), str(label)) for k, label in con.sql(sql).fetchall()]
+    named = distinct_labels(con.sql(sql).fetchall())
+    return sorted(named.items(), key=lambda pair: pair[1])

@@ -7,9 +7,12 @@ so a department or a hazard category is keyed and labelled the same way everywhe
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
+from typing import Any
 
 import polars as pl
 
@@ -32,28 +35,48 @@ class Split:
     enum: type[StrEnum] | None = None
     join: str = ""
     choices: str = "TRUE"  # the names-table rows a filter offers (top-level categories only)
+    owner: str | None = None  # the table (``<owner>_id``) whose name tells same names apart
 
     def name_sql(self, lang: str) -> str:
         """The label column of the names table: ``name_en`` in English where it has one."""
         english = lang == "en" and self.names in BILINGUAL
         return "coalesce(nullif(name_en, ''), name)" if english else "name"
 
+    def owner_sql(self) -> str:
+        """The owner's name of the names-table row ``n`` (NULL without an owner)."""
+        if self.owner is None:
+            return "NULL"
+        return f"(SELECT o.name FROM {self.owner} o WHERE o.id = n.{self.owner}_id)"
 
-DEPARTMENT = Split("r.department_id", "department")
-AREA = Split("r.area_id", "area")
+
+DEPARTMENT = Split("r.department_id", "department", owner="enterprise")
+AREA = Split("r.area_id", "area", owner="enterprise")
+
+
+def distinct_labels(rows: Iterable[tuple[Any, Any, Any]]) -> dict[Any, str]:
+    """``(key, label, owner)`` rows → key: label, where a label two keys share names its owner
+    ("生产部 · 华信化工"): two enterprises' departments of one name stay two bars, two lines."""
+    rows = list(rows)
+    count = Counter(label for _, label, _ in rows)
+    return {
+        key: f"{label} · {owner}" if count[label] > 1 and owner else str(label)
+        for key, label, owner in rows
+    }
 
 
 def labels(con: Connection, s: Split, keys: set[object], lang: str) -> dict[object, str]:
     """Names of the keys that occur: a names table's ``name`` (``name_en`` in English where
-    it has one) or the enum's label."""
+    it has one; same names told apart by their owner) or the enum's label."""
     keys.discard(None)
     if not keys:
         return {}
     if s.enum is not None:
         return {k: t(f"enum.{s.enum.__name__}.{s.enum[str(k)].value}", lang) for k in keys}
-    sql = f"SELECT {s.by}, {s.name_sql(lang)} FROM {s.names} WHERE {s.by} IN (SELECT unnest(?))"
-    rows = con.execute(sql, [sorted(keys)]).fetchall()  # type: ignore[type-var]
-    return dict(rows)
+    sql = (
+        f"SELECT n.{s.by}, {s.name_sql(lang)}, {s.owner_sql()} FROM {s.names} n "
+        f"WHERE n.{s.by} IN (SELECT unnest(?))"
+    )
+    return distinct_labels(con.execute(sql, [sorted(keys)]).fetchall())  # type: ignore[type-var]
 
 
 def label_of(keys: pl.Series, names: dict[object, str], lang: str, alias: str) -> pl.Series:
