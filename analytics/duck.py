@@ -16,6 +16,8 @@ Example:
 from __future__ import annotations
 
 import importlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -86,6 +88,18 @@ def connect(url: str) -> Connection:
     for statement in statements:
         con.execute(statement)
     return con
+
+
+@contextmanager
+def locked_connection(url: str) -> Iterator[Connection]:
+    """A :func:`connect` under :func:`lock_down` for one page run's own queries; closed after
+    (the pages' fixed SQL needs no files, network or settings)."""
+    con = connect(url)
+    try:
+        lock_down(con)
+        yield con
+    finally:
+        con.close()
 
 
 def scoped(table: str, actor: Actor, *, include_deleted: bool = False) -> str:

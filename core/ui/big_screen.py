@@ -21,7 +21,7 @@ import streamlit as st
 from sqlmodel import Session, col
 
 from analytics import kpi, risk_map, risk_markers
-from analytics.duck import connect, lock_down
+from analytics.duck import locked_connection
 from core import floor_plan
 from core.clock import local, shown, site_today
 from core.config import get_settings
@@ -145,9 +145,7 @@ def _tiles(actor: Actor, session: Session) -> list[Tile]:
     """Month-to-date rates from the cockpit's KPIs, plus today's and open counts."""
     settings, today = get_settings(), site_today()
     month = kpi.Period.preset("month", today)
-    con = connect(settings.db_url)
-    try:
-        lock_down(con)
+    with locked_connection(settings.db_url) as con:
         rows = {
             r["key"]: r
             for r in kpi.cockpit(con, actor, month, today, zone=settings.timezone).iter_rows(
@@ -156,8 +154,6 @@ def _tiles(actor: Actor, session: Session) -> list[Tile]:
         }
         ctx = kpi.Ctx(con, actor, settings.timezone, None, today)
         violations = kpi.violation_rate(ctx, kpi.Period(today, today)).part or 0
-    finally:
-        con.close()
     majors = len(_major_hazards(session, actor, limit=None))
     closure = rows["closure_rate"]
     rate = "—" if closure["value"] is None else f"{closure['value']:.0f}%"

@@ -18,7 +18,7 @@ import polars as pl
 import streamlit as st
 
 from analytics import kpi
-from analytics.duck import connect, lock_down
+from analytics.duck import locked_connection
 from core.clock import local, site_today
 from core.config import get_settings
 from core.crud import url_filters
@@ -225,9 +225,7 @@ def _tiles(actor: Actor, period: kpi.Period, enterprise_id: int | None, several:
     who reach ``several`` enterprises."""
     settings = get_settings()
     today = site_today()
-    con = connect(settings.db_url)
-    try:
-        lock_down(con)
+    with locked_connection(settings.db_url) as con:
         copied = kpi.copy_hazards(con, actor)  # one copy for the tiles and the ranking
         zone = settings.timezone
         frame = kpi.cockpit(
@@ -236,8 +234,6 @@ def _tiles(actor: Actor, period: kpi.Period, enterprise_id: int | None, several:
         ranking = (
             kpi.ranking(con, actor, period, today, zone=zone, copied=copied) if several else None
         )
-    finally:
-        con.close()
     rows = {r["key"]: r for r in frame.iter_rows(named=True)}
     links = {p.path for p in visible_pages(actor)}
     for group, keys in GROUPS.items():

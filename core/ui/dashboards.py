@@ -2,13 +2,14 @@
 charts computed for the viewer, and the chart builder that adds to them.
 
 Every chart is computed when the page runs, under the viewer's modules and scope; nothing is
-cached, so a new record shows on the next run.
+cached, so a new record shows on the next run — by default within a minute, as the charts
+redraw themselves in a fragment (the builder and the rest of the page do not).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 from functools import partial
 
 import streamlit as st
@@ -16,8 +17,8 @@ from sqlmodel import Session
 
 from analytics import datasets as dm
 from analytics import sql_console as sc
-from analytics.duck import Connection, connect, lock_down
-from core.clock import site_today
+from analytics.duck import Connection, locked_connection
+from core.clock import local, site_today
 from core.config import get_settings
 from core.dashboards import (
     QueryPlot,
@@ -30,7 +31,7 @@ from core.dashboards import (
     update_dashboard,
     visible_dashboards,
 )
-from core.db import get_engine, session_scope
+from core.db import get_engine, session_scope, utcnow
 from core.i18n import Translatable
 from core.rbac import Actor
 from core.ui.chart_builder import describe, load_spec, render_builder, show_spec
@@ -47,6 +48,7 @@ MODE = f"{KEY}_mode"
 COLUMNS = 2
 #: A pinned query draws at most this many rows and gives up after this many seconds.
 PINNED_LIMITS = sc.Limits(rows=5_000, seconds=15)
+REFRESH_S = 60
 
 
 def _write(action: Callable[[Session], object], ok: str) -> bool:
@@ -190,6 +192,16 @@ def _charts(con: Connection, actor: Actor, board: Dashboard, today: date) -> Non
                 _controls(actor, chart, i == 0, i == len(shown) - 1)
 
 
+def _board(actor: Actor, board: Dashboard, auto: bool) -> None:
+    """The fragment: the dashboard's charts, recomputed every ``REFRESH_S`` seconds when
+    ``auto`` (the rest of the page stays as it is)."""
+    with locked_connection(get_settings().db_url) as con:
+        _charts(con, actor, board, site_today())
+    now = local(utcnow()).strftime("%H:%M:%S")
+    key = "dashboard.refreshed_auto" if auto else "dashboard.refreshed"
+    st.caption(tr(key, time=now, seconds=REFRESH_S))
+
+
 def _open_edit(session: Session) -> None:
     """Before the widgets exist: a chart whose ✎ was pressed goes into the builder, and after
     its edit the page goes back to the dashboard (``EDIT`` = ``None``)."""
@@ -226,19 +238,23 @@ def render() -> None:
         key=MODE,
         label_visibility="collapsed",
     )
-    con = connect(get_settings().db_url)
-    try:
-        lock_down(con)
-        if mode == "build":
-            own = {i: b.name for i, b in boards.items() if b.owner_id == actor.user_id}
-            if board is not None and board.id in own:  # save to the dashboard picked above
-                own = {board.id: own[board.id]} | own
-            if render_builder(con, actor, own):
-                st.session_state[EDIT] = None  # back to the dashboard
-                st.rerun()
-        elif board is None:
-            st.info(tr("dashboard.none"))
-        else:
-            _charts(con, actor, board, site_today())
-    finally:
-        con.close()
+    if mode == "build":
+        own = {i: b.name for i, b in boards.items() if b.owner_id == actor.user_id}
+        if board is not None and board.id in own:  # save to the dashboard picked above
+            own = {board.id: own[board.id]} | own
+        with locked_connection(get_settings().db_url) as con:
+            built = render_builder(con, actor, own)
+        if built:
+            st.session_state[EDIT] = None  # back to the dashboard
+            st.rerun()
+    elif board is None:
+        st.info(tr("dashboard.none"))
+    else:
+        auto = st.toggle(
+            tr("dashboard.auto_refresh"),
+            value=True,
+            key=f"{KEY}_auto",
+            help=tr("dashboard.auto_refresh_help", seconds=REFRESH_S),
+        )
+        run_every = timedelta(seconds=REFRESH_S) if auto else None
+        st.fragment(_board, run_every=run_every)(actor, board, auto)

@@ -10,7 +10,7 @@ from typing import Any
 import streamlit as st
 
 from analytics import reports as ar
-from analytics.duck import connect, lock_down
+from analytics.duck import locked_connection
 from analytics.kpi import Period
 from core import reports as cr
 from core.clock import site_today
@@ -66,15 +66,10 @@ def _enterprise(cell: Any, actor: Actor) -> int | None:
 def _build(actor: Actor, req: cr.Request, fmt: cr.Format) -> None:
     settings = get_settings()
     started = perf_counter()
-    con = connect(settings.db_url)
-    try:
-        lock_down(con)
-        with session_scope() as session:
-            report, data = cr.export(
-                session, con, actor, req, fmt, lang(), today=site_today(), zone=settings.timezone
-            )
-    finally:
-        con.close()
+    with locked_connection(settings.db_url) as con, session_scope() as session:
+        report, data = cr.export(
+            session, con, actor, req, fmt, lang(), today=site_today(), zone=settings.timezone
+        )
     seconds = perf_counter() - started
     st.session_state[f"{KEY}_{fmt}"] = (req, report.file_name(fmt), data, seconds, report.rows)
 

@@ -17,7 +17,7 @@ import streamlit as st
 
 from analytics import forecast as fc
 from analytics import trends as tn
-from analytics.duck import Connection, connect, lock_down
+from analytics.duck import Connection, locked_connection
 from core.clock import site_today
 from core.config import get_settings
 from core.rbac import Actor
@@ -358,9 +358,7 @@ def render() -> None:
     actor = guard(Module.ANALYTICS)
     st.title(tr("page.analytics_trends"))
     today, zone = site_today(), get_settings().timezone
-    con = connect(get_settings().db_url)
-    try:
-        lock_down(con)
+    with locked_connection(get_settings().db_url) as con:
         start, end = _range(today)
         names = ("trend", "heatmap", "heinrich", "pareto")
         tabs = st.tabs([tr(f"trends.tab.{n}") for n in names])
@@ -372,5 +370,3 @@ def render() -> None:
             _heinrich(tn.heinrich(con, actor, start, end, zone=zone))
         with tabs[3]:
             _pareto(tn.pareto(con, actor, start, end, zone=zone, lang=lang()))
-    finally:
-        con.close()

@@ -182,3 +182,24 @@ def test_the_builder_saves_to_the_dashboard_picked_above(open_page, ui_world) ->
         _clean(at)
         assert at.selectbox(key="chart_builder_save_board").value == board
         at.segmented_control(key="dashboards_mode").set_value("view").run()
+
+
+def test_charts_refresh_themselves_unless_turned_off(open_page, ui_world) -> None:
+    """The charts are a fragment re-run every minute (new records show without a reload);
+    the caption says so, and says so when the viewer turns it off."""
+    org, users = ui_world
+    with session_scope() as session:
+        board = create_dashboard(session, users.admin, f"刷新看板{serial()}").id
+        add_chart(session, users.admin, board, "隐患数", ChartSpec("hazards", kind="number"))
+    at = open_page(PAGE)
+    at.selectbox(key="dashboards_pick").set_value(board).run()
+    text = _clean(at)
+    assert at.toggle(key="dashboards_auto").value is True
+    assert "每 60 秒自动刷新" in text
+    before = int(at.metric[0].value)
+    _hazard(org)
+    at.run()
+    assert int(at.metric[0].value) == before + 1, "the new hazard is counted on the next run"
+    at.toggle(key="dashboards_auto").set_value(False).run()
+    text = _clean(at)
+    assert "自动刷新已关闭" in text and "每 60 秒" not in text
