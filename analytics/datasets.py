@@ -506,7 +506,6 @@ def dimension_values(
     sql = (
         f"SELECT CAST(n.{split.by} AS VARCHAR), {split.name_sql(lang)} AS label, "
         f"{split.owner_sql()} FROM {scoped(split.names or '', actor)} n WHERE {split.choices} "
-        f"ORDER BY label LIMIT {MAX_FILTER_VALUES}"
+        f"ORDER BY label, 3 LIMIT {MAX_FILTER_VALUES}"
     )
-    named = distinct_labels(con.sql(sql).fetchall())
-    return sorted(named.items(), key=lambda pair: pair[1])
+    return list(distinct_labels(con.sql(sql).fetchall()).items())

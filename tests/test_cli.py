@@ -49,7 +49,7 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
 @pytest.fixture(scope="module")
 def demo_template(run_root: Path) -> Path:
     """The database of the run's shared ``init --demo`` (``tests/demo_cache.py``); read only."""
-    return demo_cache.demo_dir(run_root) / "safeloop.db"
+    return demo_cache.demo_dir(run_root) / demo_cache.DB_FILE
 
 
 @pytest.fixture

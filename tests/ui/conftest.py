@@ -22,7 +22,7 @@ APP = str(REPO / "streamlit_app.py")
 
 
 @contextmanager
-def _data_dir(path: Path) -> Iterator[Settings]:
+def using_data_dir(path: Path) -> Iterator[Settings]:
     """The app's settings and engines pointed at ``path`` while the block runs."""
     mp = pytest.MonkeyPatch()
     mp.setenv("SAFELOOP_DATA_DIR", str(path))
@@ -42,7 +42,7 @@ def ui_template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Org, Us
     """A migrated database with the test organisation and its accounts, built once per
     worker (migrating costs seconds); each module works on its own copy."""
     path = tmp_path_factory.mktemp("ui_template")
-    with _data_dir(path) as settings:
+    with using_data_dir(path) as settings:
         upgrade(settings)
         with session_scope(get_engine(settings)) as session:
             seed_permissions(session)
@@ -58,7 +58,7 @@ def ui_world(
     template, org, users = ui_template
     path = tmp_path_factory.mktemp("ui")
     copy_database(template, path / DB_FILE)
-    with _data_dir(path):
+    with using_data_dir(path):
         yield org, users
 
 

@@ -14,12 +14,11 @@ import pytest
 from sqlmodel import select
 from streamlit.testing.v1 import AppTest
 
-from core.config import get_settings
-from core.db import get_engine, reset_engines, session_scope, utcnow
+from core.db import get_engine, session_scope, utcnow
 from core.ui.nav import all_pages
 from models.accounts import User
 from tests.demo_cache import copy_demo
-from tests.ui.conftest import APP
+from tests.ui.conftest import APP, using_data_dir
 from tests.ui.test_pages import INSPECTOR_PAGES
 
 
@@ -27,17 +26,10 @@ from tests.ui.test_pages import INSPECTOR_PAGES
 def demo_users(
     tmp_path_factory: pytest.TempPathFactory, run_root: Path
 ) -> Iterator[dict[str, int]]:
-    mp = pytest.MonkeyPatch()
-    mp.setenv("SAFELOOP_DATA_DIR", str(copy_demo(run_root, tmp_path_factory.mktemp("demo_ui"))))
-    mp.delenv("DATABASE_URL", raising=False)
-    get_settings.cache_clear()
-    reset_engines()
-    with session_scope(get_engine()) as session:
-        users = {u.username: u.id for u in session.exec(select(User))}
-    yield users
-    reset_engines()
-    get_settings.cache_clear()
-    mp.undo()
+    with using_data_dir(copy_demo(run_root, tmp_path_factory.mktemp("demo_ui"))):
+        with session_scope(get_engine()) as session:
+            users = {u.username: u.id for u in session.exec(select(User))}
+        yield users
 
 
 def _render(user_id: int, page: str) -> tuple[AppTest, float]:
