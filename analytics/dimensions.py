@@ -17,8 +17,8 @@ from typing import Any
 import polars as pl
 
 from analytics.duck import Connection
-from analytics.local_time import utc_midnight
 from core.i18n import t
+from core.local_time import utc_midnight
 
 #: Names tables with an English ``name_en`` next to the Chinese ``name``.
 BILINGUAL = ("hazard_category", "accident_type", "accident_grade", "permit_type", "permit_grade")

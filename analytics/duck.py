@@ -26,9 +26,9 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import make_url
 
 from analytics.duck_process import RemoteConnection
-from analytics.local_time import utc_midnight
 from core.crud.lookup import visible
 from core.crud.registry import get_spec
+from core.local_time import utc_midnight
 from core.rbac import Actor
 
 OPS = "ops"  # the attached operational database

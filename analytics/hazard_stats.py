@@ -4,7 +4,7 @@ on-time rates, rectification time, the overdue list and repeat hazards.
 Every figure is grouped in the database over the actor's scoped hazards (``visible``), so the
 page reads a few hundred grouped rows whatever the register's size; Polars only reshapes them.
 Days and months are the site's local calendar (``Settings.timezone``, see
-``analytics.local_time``).
+``core.local_time``).
 
 Definitions (the period filters on ``found_at``):
 
@@ -15,7 +15,7 @@ Definitions (the period filters on ``found_at``):
   over closed hazards;
 - repeat hazard = a hazard whose ``repeat_of_id`` is set (the reporter or the detector linked
   it to an earlier one); the rate is repeats / found;
-- overdue = ``core.hazard.overdue_clause`` today, whatever the period (it is a to-do list).
+- overdue = ``core.hazard.overdue.overdue_clause`` today, whatever the period (it is a to-do list).
 """
 
 from __future__ import annotations
@@ -28,11 +28,11 @@ import polars as pl
 from sqlalchemy import case, func, select
 from sqlmodel import Session, col
 
-from analytics.local_time import days_between, local_day, local_month, utc_midnight
 from core.crud.lookup import titles, visible
 from core.crud.registry import get_spec
-from core.hazard import overdue_clause
+from core.hazard.overdue import overdue_clause
 from core.i18n import t
+from core.local_time import days_between, local_day, local_month, utc_midnight
 from core.rbac import Actor
 from models.hazard import Hazard, HazardCategory, HazardState
 from models.org import Area

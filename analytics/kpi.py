@@ -30,9 +30,10 @@ from typing import Literal, NamedTuple
 import polars as pl
 
 from analytics.duck import Connection, as_ts, enum_names, local_day_sql, scoped, utc_instant
+from core.emergency.rules import DRILL_INTERVAL_DAYS
 from core.rbac import Actor
 from models.emergency import EmergencyPlanKind, EmergencyPlanState
-from models.emergency_drill import DRILL_INTERVAL_DAYS, DrillState
+from models.emergency_drill import DrillState
 from models.enums import PersonStatus, RiskLevel
 from models.hazard import OPEN_STATES, HazardState
 from models.incident import IncidentKind
@@ -202,7 +203,7 @@ def rectification_days(c: Ctx, p: Period) -> Figure:
 
 def overdue(c: Ctx, day: date) -> Figure:
     """逾期隐患 on ``day``: deadline before the day and the hazard still waiting for
-    rectification or verification (``core.hazard.overdue_clause``). On an earlier day, a
+    rectification or verification (``core.hazard.overdue.overdue_clause``). On an earlier day, a
     hazard closed since then also counts (it was still open on that day)."""
     open_now = f"r.state IN ({enum_names(*OPEN_STATES)})"
     if day < c.today:

@@ -10,8 +10,8 @@ own department (the applying unit) only; names and outlines of types, grades, ar
 are reached through those permits.
 
 A permit is placed at its recorded position, else at a deterministic spot inside its declared
-area (``analytics.plan_geometry.spot``), and its position is checked against that area
-(``analytics.permit_location``): a recorded position outside the area is a location anomaly.
+area (``core.geometry.spot``), and its position is checked against that area
+(``core.permit.location``): a recorded position outside the area is a location anomaly.
 """
 
 from __future__ import annotations
@@ -25,13 +25,13 @@ import polars as pl
 from sqlmodel import Session, col, select
 
 from analytics import risk_map
-from analytics.permit_location import LocationCheck, location_check
-from analytics.plan_geometry import box, clean_polygon, spot
 from core.clock import site_zone
 from core.crud.lookup import visible
 from core.crud.registry import get_spec
 from core.db import utcnow
+from core.geometry import box, clean_polygon, spot
 from core.i18n import enum_label, t
+from core.permit.location import LocationCheck, location_check
 from core.rbac import Actor
 from models.accounts import User
 from models.org import Area, Department

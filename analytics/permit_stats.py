@@ -4,7 +4,7 @@ three-month totals by unit with the location check, and the combined search.
 Every figure is grouped in the database over the actor's scoped permits (``visible``); only
 the location check reads positions, because point-in-polygon is not SQL: it reads one row per
 distinct (unit, area, x, y) of the period, never whole permits. Days and months are the
-site's local calendar (``analytics.local_time``).
+site's local calendar (``core.local_time``).
 
 What counts as work (``COUNTED``): every permit except drafts (never submitted), rejected and
 cancelled ones. "Today" is a permit whose planned window overlaps the local day and that was
@@ -22,12 +22,12 @@ import polars as pl
 from sqlalchemy import func, or_, select
 from sqlmodel import Session, col
 
-from analytics.local_time import local_month, utc_midnight
-from analytics.permit_location import LocationCheck, location_check
 from core.crud.lookup import titles, visible
 from core.crud.registry import get_spec
 from core.i18n import t
-from core.permit import aware
+from core.local_time import local_month, utc_midnight
+from core.permit.location import LocationCheck, location_check
+from core.permit.rules import aware
 from core.rbac import Actor
 from models.accounts import User
 from models.org import Area, Department, Enterprise

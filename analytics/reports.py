@@ -5,7 +5,7 @@ level, inspections planned and done, hazards by level, the major hazards), the a
 statistics table (事故统计表, by month and GB 6441 type) and the training register (培训台账).
 Each function takes a DuckDB connection from :func:`analytics.duck.connect`, the actor (whose
 scope enters every table through :func:`analytics.duck.scoped`) and the period, and returns a
-Polars frame; ``core.reports`` lays the frames out as Excel and PDF.
+Polars frame; ``core.reporting.reports`` lays the frames out as Excel and PDF.
 
 Hazard figures use the cockpit's definitions (``analytics.kpi``): found excludes rejected and
 voided reports, closed counts the hazards found in the month that are closed, overdue is the

@@ -25,12 +25,12 @@ import polars as pl
 from sqlalchemy import func, or_, select
 from sqlmodel import Session, col
 
-from analytics.plan_geometry import clean_polygon, label_point
 from core.crud.lookup import visible
 from core.crud.registry import get_spec
+from core.geometry import clean_polygon, label_point
 from core.i18n import enum_label, t
 from core.rbac import Actor
-from core.risk import SEVERITY
+from core.risk.scoring import SEVERITY
 from models.enums import RiskLevel
 from models.hazard import OPEN_STATES, Hazard, HazardCategory
 from models.org import Area

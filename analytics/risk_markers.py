@@ -3,7 +3,7 @@
 Points are fetched most severe first and capped at ``MAX_POINT_MARKERS`` (a plant has thousands;
 the areas' colours and counts come from grouped queries in ``analytics.risk_map`` and are never
 capped). A marker without ``plan_x``/``plan_y`` is placed inside its area by
-``analytics.plan_geometry.spot``: deterministic by row id, the same spot whatever the filters.
+``core.geometry.spot``: deterministic by row id, the same spot whatever the filters.
 Markers of areas the actor cannot see are not drawn unless they have a position of their own.
 """
 
@@ -17,11 +17,11 @@ from sqlalchemy import func
 from sqlmodel import Session, col
 
 from analytics import risk_map
-from analytics.plan_geometry import box, spot
-from core.dynamic_risk import reason_text
+from core.geometry import box, spot
 from core.i18n import enum_label, t
 from core.rbac import Actor
-from core.risk import SEVERITY
+from core.risk.dynamic import reason_text
+from core.risk.scoring import SEVERITY
 from models.enums import RiskLevel
 from models.hazard import Hazard, HazardState
 from models.risk_register import RiskPoint

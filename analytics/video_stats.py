@@ -3,10 +3,10 @@ the false-alarm rate of the reviews, and each camera's health.
 
 Every figure is a GROUP BY over the actor's scoped violations (``visible``), so the page reads
 a few hundred grouped rows whatever the table's size. Days and hours are the site's local
-calendar (``analytics.local_time``).
+calendar (``core.local_time``).
 
 False-alarm rate = false alarms / reviewed (confirmed + false alarms) over violations that
-occurred in the period (``models.video_rules.false_alarm_share``); violations still waiting
+occurred in the period (``core.video.rules.false_alarm_share``); violations still waiting
 for review do not count. The seed material claims ≤ 3 % (``FALSE_ALARM_TARGET``).
 """
 
@@ -20,10 +20,11 @@ import polars as pl
 from sqlalchemy import Integer, case, cast, extract, func
 from sqlmodel import Session, col, select
 
-from analytics.local_time import local_day, offset_minutes, utc_midnight
 from core.crud.lookup import titles, visible
 from core.crud.registry import get_spec
+from core.local_time import local_day, offset_minutes, utc_midnight
 from core.rbac import Actor
+from core.video.rules import false_alarm_share
 from models.video import (
     Camera,
     CameraStatus,
@@ -33,7 +34,6 @@ from models.video import (
     VideoZone,
     ViolationState,
 )
-from models.video_rules import false_alarm_share
 
 FALSE_ALARM_TARGET = 0.03
 STALE_AFTER_S = 30

@@ -30,10 +30,10 @@ import polars as pl
 from sqlalchemy import func, select, text
 
 from analytics.duck import Connection, connect, scoped
-from analytics.local_time import local_month
 from bench.bench_hazard_analysis import grow
 from core.config import get_settings
 from core.db import get_engine, refresh_statistics, session_scope
+from core.local_time import local_month
 from core.rbac import SYSTEM
 from models.hazard import Hazard
 

@@ -34,7 +34,7 @@ from core.clock import site_today
 from core.config import get_settings
 from core.db import get_engine, refresh_statistics, session_scope
 from core.rbac import actor_for
-from core.ui import hazard_charts
+from core.ui.hazard import charts as hazard_charts
 from models.accounts import User
 from models.hazard import Hazard
 

@@ -28,16 +28,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sqlmodel import Session, func, select
 
 from analytics import permit_map
-from core import demo, floor_plan
+from core import demo
 from core.auth import has_users
 from core.clock import site_today
 from core.config import get_settings
 from core.crud.lookup import options
 from core.db import get_engine, refresh_statistics, session_scope
 from core.migrate import upgrade
+from core.org import floor_plan
 from core.rbac import Actor, actor_for, seed_permissions
 from core.reference import load_all
-from core.ui import permit_map as permit_ui
+from core.ui.permit import map as permit_ui
 from models.accounts import User
 from models.org import Enterprise
 from models.permit import Permit

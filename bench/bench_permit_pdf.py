@@ -5,7 +5,7 @@
 
 Takes the ``n`` newest permits of the demo that have at least one gas reading and two
 signatures, prints each once after a warm-up (the CID font's metrics load once per process)
-and reports the median, p90 and extremes of ``core.permit_print.permit_pdf`` as the page
+and reports the median, p90 and extremes of ``core.permit.printout.permit_pdf`` as the page
 calls it: scope check, every read, layout, PDF bytes and the audit entry. The "read" and
 "layout" columns split the same work: reading rows and building the story, then reportlab's
 layout and writing. Everything happens in one transaction that is rolled back: the demo
@@ -25,10 +25,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sqlmodel import Session, col, func, select
 
 import core.crud.registry  # noqa: F401  (registers the tables)
-from core import pdf_kit, permit_print
+from core import pdf_kit
 from core.crud.registry import get_spec
 from core.crud.service import get_row
 from core.db import get_engine
+from core.permit import printout as permit_print
 from core.rbac import actor_for
 from models.accounts import User
 from models.permit import PermitGasReading, PermitSignature

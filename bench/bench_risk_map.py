@@ -26,13 +26,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sqlmodel import Session, func, select
 
 from analytics import risk_map, risk_markers
-from core import floor_plan
 from core.clock import site_today
 from core.config import get_settings
 from core.crud.lookup import options
 from core.db import get_engine, session_scope
+from core.org import floor_plan
 from core.rbac import Actor, actor_for
-from core.ui import risk_deck
+from core.ui.risk import deck as risk_deck
 from models.accounts import User
 from models.org import Enterprise
 from models.risk_register import RiskPoint

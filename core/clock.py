@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
@@ -26,3 +27,11 @@ def shown(moment: datetime, fmt: str = "%Y-%m-%d %H:%M") -> str:
 def site_today() -> date:
     """Today's date where the site is: deadlines and due dates are local calendar days."""
     return datetime.now(site_zone()).date()
+
+
+def add_months(day: date, months: int) -> date:
+    """``day`` moved by whole calendar months, clamped to the month's last day (31 Jan + 1 →
+    28/29 Feb). Count from a fixed start, never chain: Jan 31 → Feb 29 (2028) → Mar 31."""
+    years, month0 = divmod(day.month - 1 + months, 12)
+    year = day.year + years
+    return date(year, month0 + 1, min(day.day, calendar.monthrange(year, month0 + 1)[1]))

@@ -26,9 +26,9 @@ from core.config import REPO_ROOT
 from core.crud.registry import get_spec
 from core.crud.service import create_row
 from core.demogen import generate_all
-from core.dynamic_risk import refresh_all
 from core.passwords import hash_password, verify_password
 from core.rbac import SYSTEM, default_scope
+from core.risk.dynamic import refresh_all
 from models.accounts import User
 from models.enums import Gender, Role
 

@@ -27,7 +27,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from core import audit
+from core import audit, installed
 from core.config import REPO_ROOT
 from core.crud.registry import get_spec
 
@@ -36,7 +36,14 @@ REQUIRED = ("table", "key", "version", "source", "rows")
 
 
 def files() -> list[Path]:
-    return sorted(REFERENCE_DIR.rglob("*.json"))
+    """The files of the installed domains (``data/reference/<domain>/``) and the shared ones
+    (``data/reference/common/`` or the folder itself)."""
+    folders = {"common", *installed.DOMAINS}
+    return sorted(
+        path
+        for path in REFERENCE_DIR.rglob("*.json")
+        if len(parts := path.relative_to(REFERENCE_DIR).parts) == 1 or parts[0] in folders
+    )
 
 
 def read(path: Path) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import update
 from sqlmodel import Session, SQLModel, col, select
 
-from core import attachments, audit
+from core import attachments, audit, installed
 from core.config import get_settings
 from core.crud.registry import TableSpec, get_spec
 from core.crud.service import ValidationFailed, get_row
@@ -31,6 +31,29 @@ Who = Callable[[Any, Actor], bool]
 #: Field changes of a step: gets the session, the record (state already changed), the
 #: validated payload and the actor; raises ``ValidationFailed`` to refuse.
 Apply = Callable[[Session, Any, dict[str, Any], Actor], None]
+
+
+#: What another domain does when a record of a workflow-bearing table is opened or stepped
+#: (dynamic risk follows the hazards on a risk point); called inside the step's transaction.
+Listener = Callable[[Session, Any, WorkflowEvent, Actor], None]
+_LISTENERS: dict[str, list[Listener]] = {}
+
+
+def listen(table: str, listener: Listener) -> Listener:
+    """Have ``listener`` called after every event of ``table``'s records, so the domain that
+    owns the table never imports the domains that react to it."""
+    bucket = _LISTENERS.setdefault(table, [])
+    if listener not in bucket:
+        bucket.append(listener)
+    return listener
+
+
+def _tell_listeners(
+    session: Session, table: str, record: Any, event: WorkflowEvent, actor: Actor
+) -> None:
+    installed.load()
+    for listener in _LISTENERS.get(table, ()):
+        listener(session, record, event, actor)
 
 
 class IllegalTransition(Translatable):
@@ -79,7 +102,7 @@ class Transition:
 @dataclass(frozen=True)
 class Workflow:
     """A table's state machine; ``on_change`` runs after every fired step (side effects that
-    belong to the domain, such as notifications or dynamic risk)."""
+    belong to the domain, such as notifications), after the other domains' listeners."""
 
     table: str
     transitions: tuple[Transition, ...]
@@ -228,6 +251,7 @@ def fire(
                 after=audit.changes(before, after),
                 detail={"action": action, "from": source, "to": t.target, "event_id": event.id},
             )
+            _tell_listeners(session, wf.table, record, event, actor)
             if wf.on_change is not None:
                 wf.on_change(session, record, event, actor)
     except Exception:
@@ -253,6 +277,7 @@ def opening_event(
     )
     session.add(event)
     session.flush()
+    _tell_listeners(session, table, record, event, actor)
     return event
 
 

@@ -26,6 +26,7 @@ import numpy as np
 import supervision as sv
 
 from core.config import REPO_ROOT
+from detectors.torch_shim import install
 
 log = logging.getLogger(__name__)
 
@@ -213,8 +214,6 @@ class UltralyticsBackend:
         os.environ["YOLO_AUTOINSTALL"] = "0"
         os.environ["YOLO_CONFIG_DIR"] = str(config_dir)
         if importlib.util.find_spec("detectors.torch_shim") is not None:
-            from detectors.torch_shim import install
-
             install()  # CPU torchvision::nms before ultralytics is imported
         try:
             from ultralytics import YOLO

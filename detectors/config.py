@@ -18,9 +18,9 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from core.video.rules import rule_params
 from detectors.types import CameraSpec, RuleSpec, ZoneSpec
 from models.video import Camera, VideoRule, VideoRuleKind, VideoZone
-from models.video_rules import rule_params
 
 log = logging.getLogger(__name__)
 

@@ -34,10 +34,20 @@ from typing import Any
 
 import numpy as np
 
+from core.clock import site_zone
 from core.config import Settings
+from core.db import get_engine, session_scope
+from core.video.rules import source_type
+from detectors.annotate import annotate, jpeg, training_labels
+from detectors.backends import load_backend
+from detectors.config import load_cameras
+from detectors.permits import running_permits
+from detectors.rules import RuleEngine
+from detectors.sink import ViolationSink
+from detectors.sources import open_source
+from detectors.tracking import PersonTracker
 from detectors.types import CameraSpec
 from models.video import CameraStatus
-from models.video_rules import source_type
 
 log = logging.getLogger(__name__)
 
@@ -98,8 +108,6 @@ class Pipeline:
     the worker runs and what the benchmark times."""
 
     def __init__(self, camera: CameraSpec, backend: Any, *, tz: Any = None) -> None:
-        from detectors.rules import RuleEngine
-        from detectors.tracking import PersonTracker
 
         self.camera = camera
         self.backend = backend
@@ -157,7 +165,6 @@ class CameraWorker(threading.Thread):
             self.finished_mono = time.monotonic()
 
     def _run(self) -> None:
-        from detectors.sources import open_source
 
         camera = self.camera
         backend = self.service.backend_for(camera)
@@ -270,7 +277,6 @@ class Service:
         realtime: bool | None = None,
         stall_s: float = STALL_S,
     ) -> None:
-        from core.clock import site_zone
 
         self.settings = settings
         self.sink = sink
@@ -287,7 +293,6 @@ class Service:
         self._backend_lock = threading.Lock()
 
     def backend_for(self, camera: CameraSpec) -> Any:
-        from detectors.backends import load_backend
 
         config = camera.detector_config
         key = (str(config.get("weights")), config.get("imgsz"), config.get("confidence"),
@@ -302,7 +307,6 @@ class Service:
     ) -> bool:
         """Hand the sink the evidence (annotated snapshot) and the training sample (the clean
         frame and every box on it); encoded here, outside the sink's lock."""
-        from detectors.annotate import annotate, jpeg, training_labels
 
         snapshot = jpeg(annotate(frame, tracked, camera.zones, hit))
         clean, labels = jpeg(frame), training_labels(detections, tracked)
@@ -452,10 +456,6 @@ def run(
     (decode, infer, rules = tracking + zones + rules, sink = annotate + JPEG + write),
     latency p50/p95 and the raw ``stats``; totals; errors.
     """
-    from core.db import get_engine, session_scope
-    from detectors.config import load_cameras
-    from detectors.permits import running_permits
-    from detectors.sink import ViolationSink
 
     stop = stop or threading.Event()
     ids = list(camera_ids) if camera_ids is not None else None

@@ -42,7 +42,9 @@ from core import attachments, audit
 from core.attachments import AttachmentRejected
 from core.config import Settings
 from core.db import utcnow
+from core.hazard.flow import report_hazard
 from core.i18n import enum_label, t
+from core.permit.flow import suspend
 from core.rbac import SYSTEM, Actor
 from detectors.spool import Record, Spool
 from detectors.types import CameraSpec, Hit, RuleSpec
@@ -340,7 +342,6 @@ def _open_hazard(session: Session, violation: VideoViolation, actor: Actor) -> H
     The caller's transaction; the review page can call it when a violation of a rule without
     ``auto_hazard`` is confirmed. Texts are in ``actor.language``.
     """
-    from core.hazard_flow import report_hazard  # the hazard workflow imports much; load late
 
     camera = session.get(Camera, violation.camera_id)
     zone = session.get(VideoZone, violation.zone_id) if violation.zone_id else None
@@ -394,7 +395,6 @@ def _suspend_permit(
     """Suspend the permit whose guardian post stood empty (GB 30871: the guardian stays for
     the whole job). A permit no longer in progress (suspended, completed, deleted since the
     hit) is left as it is: the hit may be an old one replayed from the spool."""
-    from core.permit_flow import suspend  # the permit workflow imports much; load late
 
     permit = session.get(Permit, hit.permit_id)
     if permit is None or permit.deleted_at is not None or permit.state != PermitState.IN_PROGRESS:

@@ -1,6 +1,6 @@
 """Video sources: a camera's ``source_uri`` as an iterator of ``(frame_bgr, frame_time_utc)``.
 
-How a URI is opened follows ``models.video_rules.source_type``:
+How a URI is opened follows ``core.video.rules.source_type``:
 
 - ``synthetic://…`` — the built-in scene (``detectors.scene``); frame ``i`` is at
   ``start + i / fps``, so the same URI and start give the same frames at the same times.
@@ -28,7 +28,8 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import numpy as np
 
-from models.video_rules import source_type
+from core.video.rules import source_type
+from detectors.scene import scene_from_uri
 
 Frame = tuple[np.ndarray, datetime]
 StatusCallback = Callable[[str, str | None], None]
@@ -106,7 +107,6 @@ def synthetic_frames(
 ) -> Iterator[Frame]:
     """Frames of the built-in scene at ``fps`` (the scene runs at ``fps`` unless the URI
     names its own rate; a faster scene is thinned like a file)."""
-    from detectors.scene import scene_from_uri
 
     scene_uri, mine = split_synthetic_uri(uri)
     if "fps=" not in urlsplit(scene_uri).query:
@@ -322,3 +322,19 @@ def grab_snapshot(uri: str) -> np.ndarray:
         raise SourceError(f"no frame from {uri}")
     finally:
         capture.release()
+
+
+def snapshot_jpeg(uri: str, width: int, height: int) -> tuple[bytes, str]:
+    """A JPEG of the camera's picture at its configured size, for drawing zones on: a grabbed
+    frame, or the synthetic scene's first one."""
+    import cv2
+
+    frame = grab_snapshot(uri)
+    if frame is None:
+        raise OSError(uri)
+    if frame.shape[1] != width or frame.shape[0] != height:
+        frame = cv2.resize(frame, (width, height))
+    ok, data = cv2.imencode(".jpg", frame, [int(cv2.IMWRITE_JPEG_QUALITY), 85])
+    if not ok:
+        raise OSError(uri)
+    return data.tobytes(), "image/jpeg"

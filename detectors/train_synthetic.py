@@ -27,6 +27,7 @@ import numpy as np
 
 from detectors.layout import KINDS
 from detectors.scene import PersonTruth, SyntheticScene
+from detectors.torch_shim import install
 
 CLASSES = ("person", "head", "helmet")
 NAME = "ppe_synth_yolo11n"
@@ -196,8 +197,6 @@ def main(argv: list[str] | None = None) -> dict:
     t0 = time.perf_counter()
     data = write_dataset(work / "dataset", args.train_images, args.val_images)
     render_s = time.perf_counter() - t0
-
-    from detectors.torch_shim import install
 
     install()
     import torch

@@ -1,19 +1,44 @@
 """All tables, imported once so SQLModel.metadata (and Alembic) sees every one.
 
-Every module in this package is imported, except the CRUD declarations (``*tables.py``),
-which the registry loads on demand: a new module's tables need no edit here.
+This package holds SQLModel tables and their enums only; the rules, declarations and queries
+of each module live in its domain package under ``core/`` (``core.installed``). A new table
+module is one more line below.
 """
 
-import importlib
-import pkgutil
-
-for _info in pkgutil.iter_modules(__path__):
-    if not _info.name.endswith("tables"):
-        importlib.import_module(f"{__name__}.{_info.name}")
-
-from models.accounts import RolePermission, User  # noqa: E402
-from models.org import Area, Certificate, Department, Enterprise, Park, Person, Post  # noqa: E402
-from models.system import Attachment, AuditEntry, AuditHead, CustomField  # noqa: E402
+from models import (  # noqa: F401  (each import registers its tables)
+    accounts,
+    analytics,
+    base,
+    compliance,
+    compliance_assessment,
+    contractor,
+    duty,
+    emergency,
+    emergency_drill,
+    emergency_supply,
+    enums,
+    hazard,
+    health,
+    health_ppe,
+    incident,
+    incident_action,
+    notification,
+    org,
+    permit,
+    permit_reference,
+    reference,
+    risk,
+    risk_inspection,
+    risk_register,
+    system,
+    training,
+    training_exam,
+    video,
+    workflow,
+)
+from models.accounts import RolePermission, User
+from models.org import Area, Certificate, Department, Enterprise, Park, Person, Post
+from models.system import Attachment, AuditEntry, AuditHead, CustomField
 
 __all__ = [
     "Area",

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from datetime import date
 from enum import StrEnum
-from typing import Any
 
-from sqlalchemy import JSON, Text, event, select
+from sqlalchemy import JSON, Text
 from sqlmodel import Field
 
 from models.base import EnterpriseScoped, Record
@@ -60,7 +59,7 @@ class RegulationClause(Record, table=True):
     """One clause, mapped to the module that carries it out.
 
     ``regulation_code`` lets the reference file name its regulation before ids exist; the
-    insert hook below turns it into ``regulation_id``.
+    insert hook in ``core.compliance.rules`` turns it into ``regulation_id``.
     """
 
     __tablename__ = "regulation_clause"
@@ -71,22 +70,6 @@ class RegulationClause(Record, table=True):
     clause_no: str = Field(max_length=30)
     text: str = Field(max_length=2000, sa_type=Text)
     module: str | None = Field(default=None, max_length=20, index=True)
-
-
-@event.listens_for(Regulation, "before_insert")
-def _parse_dates(_mapper: Any, _connection: Any, target: Regulation) -> None:
-    """Reference files carry ISO dates as text; the loader builds rows without validation."""
-    if isinstance(target.effective_on, str):
-        target.effective_on = date.fromisoformat(target.effective_on)
-
-
-@event.listens_for(RegulationClause, "before_insert")
-def _link_regulation(_mapper: Any, connection: Any, target: RegulationClause) -> None:
-    """Reference rows arrive with a regulation code only: resolve it to the id."""
-    if target.regulation_id is None and target.regulation_code:
-        table = Regulation.__table__  # type: ignore[attr-defined]
-        stmt = select(table.c.id).where(table.c.code == target.regulation_code)
-        target.regulation_id = connection.execute(stmt).scalar()
 
 
 class KbDocument(EnterpriseScoped, table=True):

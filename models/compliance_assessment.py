@@ -42,13 +42,6 @@ class AssessmentGrade(StrEnum):
     FAIL = "fail"
 
 
-GRADE_THRESHOLDS: tuple[tuple[float, AssessmentGrade], ...] = (
-    (90.0, AssessmentGrade.LEVEL_1),
-    (75.0, AssessmentGrade.LEVEL_2),
-    (60.0, AssessmentGrade.LEVEL_3),
-)
-
-
 class AssessmentTemplate(Record, table=True):
     __tablename__ = "assessment_template"
 
@@ -85,27 +78,3 @@ class AssessmentResult(EnterpriseScoped, table=True):
     score_rate: float = Field(default=0.0)
     gaps: int = Field(default=0)
     grade: AssessmentGrade = Field(default=AssessmentGrade.FAIL, index=True)
-
-
-def grade_for(score_rate: float) -> AssessmentGrade:
-    """The grade whose threshold the rate (0-100) reaches; below the lowest: fail."""
-    return next((g for t, g in GRADE_THRESHOLDS if score_rate >= t), AssessmentGrade.FAIL)
-
-
-def summarise(scores: dict[str, float], max_scores: dict[str, float]) -> dict[str, Any]:
-    """Total, attainable total, rate, gaps and grade of one assessment.
-
-    An item left unscored counts 0 (a gap); an item scored below its maximum is a gap, which
-    is what goes to the gap list and on to corrective actions.
-    """
-    total = sum(min(float(scores.get(code) or 0.0), top) for code, top in max_scores.items())
-    max_total = sum(max_scores.values())
-    rate = round(100.0 * total / max_total, 1) if max_total else 0.0
-    gaps = sum(1 for code, top in max_scores.items() if float(scores.get(code) or 0.0) < top)
-    return {
-        "total": round(total, 1),
-        "max_total": max_total,
-        "score_rate": rate,
-        "gaps": gaps,
-        "grade": grade_for(rate),
-    }

@@ -40,7 +40,7 @@ class ContractorState(StrEnum):
 
 
 class ContractorRating(StrEnum):
-    """Safety rating from the evaluation score (see ``core.contractor.rating_for``)."""
+    """Safety rating from the evaluation score (see ``core.contractor.rules.rating_for``)."""
 
     EXCELLENT = "excellent"
     GOOD = "good"

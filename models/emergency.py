@@ -15,8 +15,6 @@ from sqlmodel import Field
 
 from models.base import EnterpriseScoped
 
-PLAN_REVIEW_YEARS = 3  # 《生产安全事故应急预案管理办法》: high-risk units evaluate every 3 years
-
 
 class EmergencyPlanKind(StrEnum):
     """The three plan layers of GB/T 29639: comprehensive, special, on-site disposal."""
@@ -115,31 +113,3 @@ class ExternalContact(EnterpriseScoped, table=True):
     phone: str = Field(max_length=30)
     address: str | None = Field(default=None, max_length=200)
     note: str | None = Field(default=None, max_length=300)
-
-
-def review_due(effective_on: date | None, years: int = PLAN_REVIEW_YEARS) -> date | None:
-    """When a plan must next be evaluated (29 Feb rolls to 28 Feb)."""
-    if effective_on is None:
-        return None
-    try:
-        return effective_on.replace(year=effective_on.year + years)
-    except ValueError:
-        return effective_on.replace(year=effective_on.year + years, day=28)
-
-
-def normalise_steps(steps: Any) -> list[dict[str, Any]] | None:
-    """Checklist steps sorted by order and renumbered 1..n; None when a step has no action."""
-    if not isinstance(steps, list):
-        return None
-    out = []
-    for i, step in enumerate(steps):
-        if isinstance(step, str):
-            step = {"action": step}
-        if not isinstance(step, dict) or not str(step.get("action") or "").strip():
-            return None
-        out.append({"order": step.get("order", i + 1), "action": step["action"], **step})
-    try:
-        out.sort(key=lambda s: (float(s["order"]), str(s["action"])))
-    except (TypeError, ValueError):
-        return None
-    return [{**s, "order": i + 1} for i, s in enumerate(out)]

@@ -9,7 +9,6 @@ from enum import StrEnum
 from sqlmodel import Field
 
 from models.base import EnterpriseScoped
-from models.emergency import EmergencyPlanKind
 
 
 class DrillState(StrEnum):
@@ -52,41 +51,3 @@ class Drill(EnterpriseScoped, table=True):
     evaluated_on: date | None = Field(default=None)
     evaluation: str | None = Field(default=None, max_length=2000)
     state: DrillState = Field(default=DrillState.PLANNED, index=True)
-
-
-# 《生产安全事故应急预案管理办法》 art. 33: comprehensive/special plans yearly, on-site half-yearly.
-DRILL_INTERVAL_DAYS = {
-    EmergencyPlanKind.COMPREHENSIVE: 365,
-    EmergencyPlanKind.SPECIAL: 365,
-    EmergencyPlanKind.ON_SITE: 182,
-}
-HIGH_RISK_INTERVAL_DAYS = 182  # hazardous goods, mining, smelting, ...: every half year
-
-
-def drill_overdue(
-    kind: EmergencyPlanKind, last_held: date | None, today: date, *, high_risk: bool = False
-) -> bool:
-    """Whether a plan has gone longer than its statutory interval without a drill."""
-    interval = DRILL_INTERVAL_DAYS[kind]
-    if high_risk:
-        interval = min(interval, HIGH_RISK_INTERVAL_DAYS)
-    return last_held is None or (today - last_held).days > interval
-
-
-def drill_state(
-    *,
-    scheme_done_on: date | None,
-    trained_on: date | None,
-    held_on: date | None,
-    evaluated_on: date | None,
-) -> DrillState:
-    """The furthest step a drill's dates show it has reached."""
-    if evaluated_on:
-        return DrillState.EVALUATED
-    if held_on:
-        return DrillState.HELD
-    if trained_on:
-        return DrillState.TRAINED
-    if scheme_done_on:
-        return DrillState.SCHEME_READY
-    return DrillState.PLANNED

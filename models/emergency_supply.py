@@ -3,7 +3,7 @@ minimum, expiry and periodic inspection; the status is derived so the tiles alwa
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from enum import StrEnum
 
 from sqlmodel import Field
@@ -46,20 +46,3 @@ class EmergencySupply(EnterpriseScoped, table=True):
     last_inspected_on: date | None = Field(default=None)
     next_inspection_on: date | None = Field(default=None, index=True)
     status: EmergencySupplyStatus = Field(default=EmergencySupplyStatus.NORMAL, index=True)
-
-
-def supply_status(
-    quantity: int, min_stock: int, expires_on: date | None, today: date
-) -> EmergencySupplyStatus:
-    """Expired outranks low stock: an expired item must be replaced whatever the count."""
-    if expires_on is not None and expires_on < today:
-        return EmergencySupplyStatus.EXPIRED
-    if quantity < min_stock:
-        return EmergencySupplyStatus.LOW
-    return EmergencySupplyStatus.NORMAL
-
-
-def next_inspection(last: date | None, cycle_days: int | None) -> date | None:
-    if last is None or not cycle_days:
-        return None
-    return last + timedelta(days=cycle_days)

@@ -1,8 +1,8 @@
 """Hazards (隐患排查治理): the hazard register, its categories and the rectification SLA.
 
 A hazard moves report → confirm / reject → rectify → verify → close (SAWS Order 16). Overdue is
-not stored: it is a query over ``deadline`` and ``state`` (see ``core.hazard.overdue_clause``),
-so it can never go stale.
+not stored: it is a query over ``deadline`` and ``state`` (``core.hazard.overdue``), so it can
+never go stale.
 """
 
 from __future__ import annotations

@@ -7,7 +7,6 @@ imports and the demo generator all agree on them.
 
 from __future__ import annotations
 
-import calendar
 from datetime import date
 from enum import StrEnum
 
@@ -129,23 +128,3 @@ class HealthExam(EnterpriseScoped, table=True):
     follow_up: FollowUp = Field(default=FollowUp.NONE, index=True)
     follow_up_done: bool = Field(default=False)
     next_due: date | None = Field(default=None, index=True)
-
-
-def add_months(day: date, months: int) -> date:
-    """``day`` plus whole months, clamped to the month's end (31 Jan + 1 → 28/29 Feb)."""
-    month = day.month - 1 + months
-    year, month = day.year + month // 12, month % 12 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
-
-
-def is_exceeded(value: float, limit: float | None) -> bool:
-    """A result above the limit exceeds it; a factor without a numeric limit never does."""
-    return limit is not None and value > limit
-
-
-def next_exam_due(kind: ExamKind, exam_date: date, interval_months: int | None) -> date | None:
-    """Pre-employment and periodic exams start the GBZ 188 cycle; exit and emergency exams
-    end or interrupt it, so they schedule nothing."""
-    if interval_months is None or kind not in (ExamKind.PRE_EMPLOYMENT, ExamKind.PERIODIC):
-        return None
-    return add_months(exam_date, interval_months)

@@ -39,8 +39,3 @@ class CorrectiveAction(EnterpriseScoped, table=True):
     state: CorrectiveActionState = Field(default=CorrectiveActionState.OPEN, index=True)
     closed_at: datetime | None = Field(default=None)
     verification: str | None = Field(default=None, max_length=500)
-
-
-def is_overdue(state: CorrectiveActionState | str, deadline: date | None, today: date) -> bool:
-    """Open past its deadline; a closed action is never overdue."""
-    return state != CorrectiveActionState.CLOSED and deadline is not None and deadline < today

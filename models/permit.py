@@ -1,7 +1,7 @@
 """Hazardous work permits (作业票, GB 30871-2022): the permit, its gas readings, its approval
-signatures and the per-day number sequence. Rules live in ``core.permit`` (number, validity,
-gas limits), ``core.permit_approval`` (the chain), ``core.permit_start`` (what must be true
-before work starts) and ``core.permit_flow`` (the state machine)."""
+signatures and the per-day number sequence. Rules live in ``core.permit.rules`` (number, validity,
+gas limits), ``core.permit.approval`` (the chain), ``core.permit.start`` (what must be true
+before work starts) and ``core.permit.flow`` (the state machine)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from models.permit_reference import PermitApprovalRole, PermitGas, PermitGasUnit
 
 
 class PermitState(StrEnum):
-    """The whole life of a permit (``core.permit_flow``). ``submitted`` and ``gas_tested`` are
+    """The whole life of a permit (``core.permit.flow``). ``submitted`` and ``gas_tested`` are
     kept for permits imported from older records; the flow itself goes draft → approving →
     approved → in progress (⇄ suspended) → completed → closed."""
 

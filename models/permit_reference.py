@@ -113,7 +113,7 @@ class GasLimit(Record, table=True):
 
 
 class PermitTemplate(Record, table=True):
-    """What a permit of one type asks for (validated by ``core.permit_template``).
+    """What a permit of one type asks for (validated by ``core.permit.templates``).
 
     ``form_fields``: ``{"name", "label", "label_en", "kind", "required", "options"}``;
     ``approval_steps``: ``{"role", "parallel", "grades"}`` in order, ``parallel`` joining the

@@ -2,7 +2,7 @@
 lists and the enums.
 
 A scoring scheme (``LEC-1``, ``LS-1``...) owns its factor values and level bands. Once a risk
-point is scored under a scheme its rows are frozen (``core.scoring_scheme``): changing the
+point is scored under a scheme its rows are frozen (``core.risk.schemes``): changing the
 method means a new version, so every stored score can still be explained by the tables that
 produced it. Factor and band codes are unique within a scheme, not globally, because a new
 version copies them.

@@ -5,7 +5,7 @@ A plan yields at most one task per due date: ``(plan_id, due_date)`` is unique, 
 generators running at once (cron and a page) cannot both create the same round. A task copies
 its checklist's items when it is made (``InspectionTaskItem``), so editing the checklist later
 never rewrites what an inspector was asked to check. Overdue is not stored by the generator:
-it is a query (``core.inspection.overdue_clause``) over ``due_date`` and the open states.
+it is a query (``core.inspection.todo.overdue_clause``) over ``due_date`` and the open states.
 """
 
 from __future__ import annotations

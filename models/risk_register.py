@@ -2,9 +2,9 @@
 SCL items) and control measures (管控措施).
 
 A point carries both its inherent and its residual score (LEC or LS) and the scoring scheme
-that produced them; the scores and levels are computed by ``core.risk`` in the table's
+that produced them; the scores and levels are computed by ``core.risk.scoring`` in the table's
 before-save hook, so forms, imports and the demo agree. ``current_level`` is the dynamic
-level: the residual one until open hazards raise it (``core.dynamic_risk``), which also keeps
+level: the residual one until open hazards raise it (``core.risk.dynamic``), which also keeps
 ``controls_failing`` and a language-neutral ``current_reason``.
 """
 

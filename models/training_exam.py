@@ -2,7 +2,7 @@
 
 Questions keep their options as a JSON list and the answer as option letters (``"B"``,
 ``"ACD"``), ``"T"``/``"F"`` for true/false, or reference text for short answers, so the
-auto-grader in ``core.training`` can compare them directly.
+auto-grader in ``core.training.rules`` can compare them directly.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """Dashboards: charts built without SQL or pinned from the SQL console, own or shared."""
 
-from core.ui.dashboards import render
+from core.ui.analytics.dashboards import render
 
 render()

@@ -2,7 +2,7 @@
 
 from functools import partial
 
-from core.hazard_flow import HAZARD_FLOW
+from core.hazard.flow import HAZARD_FLOW
 from core.ui.crud_page import render_table_page
 from core.ui.workflow_panel import render_workflow
 

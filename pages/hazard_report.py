@@ -1,7 +1,7 @@
 """随手拍 quick hazard report, sized for a phone."""
 
 from core.db import session_scope
-from core.ui.hazard_report import quick_report
+from core.ui.hazard.quick_report import quick_report
 from core.ui.nav import guard
 from models.enums import Action, Module
 

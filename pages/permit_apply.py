@@ -2,7 +2,7 @@
 
 from core.db import session_scope
 from core.ui.nav import guard
-from core.ui.permit_apply import render_apply
+from core.ui.permit.apply import render_apply
 from models.enums import Action, Module
 
 actor = guard(Module.PERMIT, Action.CREATE)

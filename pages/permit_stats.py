@@ -1,5 +1,5 @@
 """Permit statistics and the combined search: today, monthly trend, units, export and print."""
 
-from core.ui.permit_stats import render
+from core.ui.permit.stats import render
 
 render()

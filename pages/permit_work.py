@@ -2,7 +2,7 @@
 
 from core.db import session_scope
 from core.ui.nav import guard
-from core.ui.permit_work import render_work
+from core.ui.permit.work import render_work
 from models.enums import Module
 
 actor = guard(Module.PERMIT)

@@ -7,11 +7,11 @@ from sqlmodel import Session
 
 from core.crud.lookup import options
 from core.db import session_scope
-from core.inspection_checklist import checklist_from_measures
+from core.inspection.checklists import checklist_from_measures
 from core.rbac import Actor
 from core.ui.context import flash, tr
 from core.ui.crud_page import render_table_page
-from core.ui.inspection_task import run_write
+from core.ui.inspection.rounds import run_write
 from core.ui.nav import guard
 from models.enums import Action, Module
 

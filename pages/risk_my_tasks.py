@@ -1,6 +1,6 @@
 """我的排查任务: the inspector's open rounds, sized for a phone."""
 
-from core.ui.inspection_task import render_my_tasks
+from core.ui.inspection.rounds import render_my_tasks
 from core.ui.nav import guard
 from models.enums import Module
 

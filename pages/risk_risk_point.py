@@ -8,11 +8,12 @@ from sqlmodel import Session
 
 from core.crud import present, service
 from core.crud.registry import get_spec
-from core.dynamic_risk import reason_text
 from core.rbac import Actor
-from core.scoring_scheme import active_scheme, rescore
+from core.risk.dynamic import reason_text
+from core.risk.schemes import active_scheme, rescore
 from core.ui.context import lang, tr
-from core.ui.crud_page import render_table_page, submit
+from core.ui.crud_page import render_table_page
+from core.ui.forms import submit
 from models.enums import Action
 from models.risk import ScoringScheme
 from models.risk_register import RiskPoint

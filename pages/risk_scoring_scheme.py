@@ -6,9 +6,10 @@ import streamlit as st
 from sqlmodel import Session
 
 from core.rbac import Actor
-from core.scoring_scheme import new_version, points_using
+from core.risk.schemes import new_version, points_using
 from core.ui.context import tr
-from core.ui.crud_page import render_table_page, submit
+from core.ui.crud_page import render_table_page
+from core.ui.forms import submit
 from models.enums import Action, Module
 from models.risk import ScoringScheme
 

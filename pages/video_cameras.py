@@ -1,5 +1,5 @@
 """Camera health: status, fps, lag and last frame of every camera, stale heartbeats flagged."""
 
-from core.ui.video_cameras import render
+from core.ui.video.cameras import render
 
 render()

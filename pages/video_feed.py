@@ -1,5 +1,5 @@
 """Live violation feed: the newest AI-video violations, refreshed in place, reviewed here."""
 
-from core.ui.video_feed import render
+from core.ui.video.feed import render
 
 render()

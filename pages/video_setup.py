@@ -2,7 +2,7 @@
 
 from core.db import session_scope
 from core.ui.nav import guard
-from core.ui.video_setup import render_setup
+from core.ui.video.setup import render_setup
 from models.enums import Module
 
 actor = guard(Module.VIDEO)

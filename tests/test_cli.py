@@ -7,6 +7,7 @@ that needs it, so tests stay independent without paying for the demo every time.
 from __future__ import annotations
 
 import io
+import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import closing
@@ -253,7 +254,7 @@ def test_run_initialises_then_hands_over_to_streamlit(
     data_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     calls: list[list[str]] = []
-    monkeypatch.setattr(cli.os, "execv", lambda _path, argv: calls.append(argv))
+    monkeypatch.setattr(os, "execv", lambda _path, argv: calls.append(argv))
     monkeypatch.chdir(data_dir)  # restored afterwards; run changes to the repo root
     for name in ("SAFELOOP_HOST", "SAFELOOP_PORT"):
         monkeypatch.setenv(name, "")

@@ -161,7 +161,7 @@ def test_custom_field_tables_have_labels() -> None:
 
 
 def _customisable() -> tuple[str, ...]:
-    from models.tables import CUSTOMISABLE
+    from core.system.specs import CUSTOMISABLE
 
     return CUSTOMISABLE
 

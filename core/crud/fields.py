@@ -62,6 +62,12 @@ class FieldSpec:
         return self.label or f"field.{self.name}"
 
 
+#: Options of a column computed on save: shown, never typed in.
+COMPUTED: dict[str, Any] = {"in_form": False}
+#: Options of a column the save hook fills (scope, computed flags): filterable, never typed in.
+DERIVED: dict[str, Any] = {"in_form": False, "in_io": False, "filter": True}
+
+
 def _unwrap(annotation: Any) -> tuple[Any, bool]:
     """(inner type, optional?) for ``X | None`` annotations."""
     origin = typing.get_origin(annotation)
@@ -128,13 +134,19 @@ def module_fields(
     model: type[SQLModel],
     *names: str,
     prefix: str,
-    shared: Collection[str],
+    shared: Collection[str] = (),
+    own: Collection[str] | None = None,
     **overrides: dict[str, Any],
 ) -> tuple[FieldSpec, ...]:
-    """A module's fields: columns outside ``shared`` (whose project-wide wording fits) are
-    labelled ``field.<prefix>.<column>``, so one module's 状态 or 编号 never reads like
-    another's; an override that names its own label wins."""
-    keys = {n: f"field.{prefix}.{n}" for n in names if n not in shared}
+    """A module's fields: columns outside ``shared`` (whose project-wide wording fits), or
+    only those in ``own`` where a module lists the columns it words itself, are labelled
+    ``field.<prefix>.<column>``, so one module's 状态 or 编号 never reads like another's; an
+    override that names its own label wins."""
+    keys = {
+        n: f"field.{prefix}.{n}"
+        for n in names
+        if (n in own if own is not None else n not in shared)
+    }
     return fields(model, *names, label_keys=keys, **overrides)
 
 

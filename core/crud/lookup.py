@@ -13,6 +13,7 @@ from core.crud.fields import FieldSpec
 from core.crud.registry import TableSpec, get_spec
 from core.crud.validate import Invalid
 from core.rbac import Actor, scope_clause
+from models.org import Department
 
 
 def visible(spec: TableSpec, actor: Actor, *, include_deleted: bool = False) -> Any:
@@ -99,7 +100,6 @@ def options(session: Session, table: str, actor: Actor, limit: int = 1000) -> di
 
 def departments_of(session: Session, actor: Actor, enterprise_id: int) -> dict[int, str]:
     """id → name of the enterprise's departments the actor may see (for filter pickers)."""
-    from models.org import Department
 
     spec = get_spec("department")
     stmt = visible(spec, actor).with_only_columns(Department.id, Department.name)

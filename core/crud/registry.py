@@ -4,12 +4,26 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from sqlmodel import Session, SQLModel
 
+from core import installed
 from core.crud.fields import FieldSpec
 from core.rbac import Actor, ScopeColumns
+
+
+@dataclass(frozen=True)
+class Preset:
+    """A named list filter a table offers in the URL (``f.<name>=1``, e.g. the hazard list's
+    ``f.overdue=1`` behind a cockpit tile), spelled as field filters on ``today`` or, where
+    field filters (which all hold together) cannot say it, as a SQL condition."""
+
+    label: str  # i18n key
+    filters: Callable[[date], dict[str, Any]] = lambda today: {}
+    where: Callable[[date], Any] | None = None
+
 
 BeforeSave = Callable[[Session, dict[str, Any], Actor], None]
 AfterCreate = Callable[[Session, Any, Actor], None]
@@ -27,7 +41,8 @@ class TableSpec:
     (the round-trip tests use it; ``{n}`` in a text becomes a number, for unique fields).
     Workflow-bearing tables name their ``state_field`` (edits cannot change it: only the
     workflow can), an ``after_create`` hook that opens the history, and ``locked`` rows
-    (finished records) that are archived read-only.
+    (finished records) that are archived read-only. ``presets`` are the named filters its
+    list takes from the URL (``core.crud.url_filters``).
     """
 
     name: str
@@ -48,6 +63,7 @@ class TableSpec:
     page: str | None = None
     nav_group: str | None = None
     example: dict[str, Any] = field(default_factory=dict)
+    presets: dict[str, Preset] = field(default_factory=dict)
 
     @property
     def label_key(self) -> str:
@@ -72,22 +88,10 @@ def register(spec: TableSpec) -> TableSpec:
 
 
 def get_spec(name: str) -> TableSpec:
-    _load_declarations()
+    installed.load()
     return _REGISTRY[name]
 
 
 def all_specs() -> list[TableSpec]:
-    _load_declarations()
+    installed.load()
     return list(_REGISTRY.values())
-
-
-def _load_declarations() -> None:
-    """Import every ``models/*tables.py`` (lazily, to avoid import cycles)."""
-    import importlib
-    import pkgutil
-
-    import models
-
-    for info in pkgutil.iter_modules(models.__path__):
-        if info.name.endswith("tables"):
-            importlib.import_module(f"models.{info.name}")

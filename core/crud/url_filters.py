@@ -13,9 +13,9 @@ number                 a number or ``low..high``                    ``f.quantity
 =====================  ===========================================  ==========================
 
 Date-time fields are stored in UTC and read as the site's local days (``Settings.timezone``),
-as the cockpit counts them. A table may also name presets, ``f.<preset>=1``: the hazard list's
-``f.overdue=1`` is :func:`core.hazard.overdue_clause` spelled as field filters, the supply
-list's ``f.attention=1`` (expired or below minimum stock) a SQL condition.
+as the cockpit counts them. A table may also declare presets (``TableSpec.presets``),
+``f.<preset>=1``: the hazard list's ``f.overdue=1`` is ``core.hazard.overdue`` spelled as field
+filters, the supply list's ``f.attention=1`` (expired or below minimum stock) a SQL condition.
 
 :func:`parse` turns the parameters into the very ``filters`` dict the list's own filter
 widgets produce, so they run through ``service.filtered`` with the actor's scope like any
@@ -30,50 +30,15 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlmodel import col, or_
-
-from analytics.local_time import utc_midnight
 from core.crud.fields import BOOL, CHOICE, DATE, DATETIME, FK, FLOAT, INT, FieldSpec
-from models.emergency_supply import EmergencySupply
-from models.hazard import OPEN_STATES
+from core.crud.registry import Preset, get_spec
+from core.local_time import utc_midnight
 
 PREFIX = "f."
 RANGE = ".."
 TRUE, FALSE = frozenset({"1", "true", "yes"}), frozenset({"0", "false", "no"})
 #: What a contradiction (``state`` both NEW and only CLOSED) narrows to: no row has id 0.
 NOTHING = ("id", 0)
-
-
-@dataclass(frozen=True)
-class Preset:
-    """A named filter a table offers in the URL, spelled as field filters on ``today`` or,
-    where field filters (which all hold together) cannot say it, as a SQL condition."""
-
-    label: str  # i18n key
-    filters: Callable[[date], dict[str, Any]] = lambda today: {}
-    where: Callable[[date], Any] | None = None
-
-
-def _supplies_attention(today: date) -> Any:
-    """As ``models.emergency_supply.supply_status``: expired, or below the minimum stock."""
-    s = EmergencySupply
-    return or_(col(s.expires_on) < today, col(s.quantity) < col(s.min_stock))
-
-
-PRESETS: dict[str, dict[str, Preset]] = {
-    "hazard": {
-        "overdue": Preset(
-            "cockpit.filter.overdue",
-            lambda today: {
-                "deadline": (None, today - timedelta(days=1)),
-                "state": [s.value for s in OPEN_STATES],
-            },
-        ),
-    },
-    "emergency_supply": {
-        "attention": Preset("cockpit.filter.supplies_attention", where=_supplies_attention),
-    },
-}
 
 
 @dataclass
@@ -124,7 +89,7 @@ def parse(
 ) -> UrlFilters:
     """The ``f.*`` parameters of ``query`` as list filters of ``table`` (see the module)."""
     by_name = {f.name: f for f in specs}
-    presets = PRESETS.get(table, {})
+    presets = get_spec(table).presets
     out = UrlFilters()
     for key, raw in query.items():
         if not key.startswith(PREFIX):

@@ -1,7 +1,8 @@
 """Module demo data at three scales, generated after the demo organisation exists.
 
-Each module of this package defines ``ORDER: int`` (run order; dependencies first) and
-``generate(ctx: DemoContext) -> dict[str, int]`` (rows written per table). Data is
+An installed domain's generator is the module named after it (``core/demogen/hazard.py``)
+with ``generate(ctx: DemoContext) -> None``; they run in the order of
+``core.installed.DOMAINS`` (dependencies first). The other modules here are their helpers. Data is
 deterministic: every generator gets its own ``random.Random`` seeded from the demo seed and the
 generator's name, so adding a module never changes another module's data. Rows go in through
 ``ctx.bulk`` (one multi-row INSERT per chunk), because scale L writes millions of rows.
@@ -10,7 +11,7 @@ generator's name, so adding a module never changes another module's data. Rows g
 from __future__ import annotations
 
 import importlib
-import pkgutil
+import importlib.util
 import random
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ from typing import Any
 from sqlalchemy import func, insert, text
 from sqlmodel import Session, SQLModel, select
 
+from core import installed
 from core.db import utcnow
 from models.accounts import User
 from models.org import Area, Department, Enterprise, Park, Person, Post
@@ -122,11 +124,9 @@ def _uniform(chunk: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def _generators() -> list[Any]:
-    mods = [
-        importlib.import_module(f"{__name__}.{info.name}")
-        for info in pkgutil.iter_modules(__path__)
-    ]
-    return sorted(mods, key=lambda m: (m.ORDER, m.__name__))
+    """The installed domains' generators, in the installed order."""
+    names = [f"{__name__}.{domain}" for domain in installed.DOMAINS]
+    return [importlib.import_module(n) for n in names if importlib.util.find_spec(n)]
 
 
 def generate_all(

@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlmodel import select
 
+from core.compliance.rules import summarise
 from core.demogen import DemoContext
 from models.compliance import KbCategory, KbDocument, Regulation
 from models.compliance_assessment import (
@@ -18,10 +19,8 @@ from models.compliance_assessment import (
     AssessmentTemplate,
     AssessMethod,
     AutoMetric,
-    summarise,
 )
 
-ORDER = 90
 KB_DOCUMENTS = 100
 
 # GB/T 33000-2016 first-level elements with their weight (sum 100) and five requirements each;

@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlmodel import select
 
-from core.contractor import rating_for
+from core.contractor.rules import rating_for
 from core.demogen import DemoContext
 from models.contractor import (
     Contractor,
@@ -30,7 +30,6 @@ from models.contractor import (
     WorkerStatus,
 )
 
-ORDER = 40
 MAIN_WORKERS = {
     WorkerStatus.IN_PLANT: 1192,
     WorkerStatus.RESTRICTED: 7,
@@ -280,7 +279,9 @@ def _worker(
         row["training_passed_on"] = passed
         row["pass_no"] = f"RC{passed:%Y}{n:06d}"
         row["pass_expires_on"] = passed + timedelta(days=365)
-    if on_site:  # a worker on site holds an unexpired pass (see core.contractor.entry_problems)
+    if (
+        on_site
+    ):  # a worker on site holds an unexpired pass (see core.contractor.rules.entry_problems)
         row["pass_expires_on"] = max(
             row["pass_expires_on"], today + timedelta(days=rng.randint(3, 60))
         )

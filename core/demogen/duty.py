@@ -14,20 +14,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from core.demogen import DemoContext
-from models.duty import (
-    DutyCycle,
-    DutyDecision,
-    DutyItem,
-    DutySubmission,
-    DutyTask,
-    DutyTaskState,
-    due_date,
-    period_of,
-    task_name,
-)
+from core.duty.rules import due_date, period_of, task_name
+from models.duty import DutyCycle, DutyDecision, DutyItem, DutySubmission, DutyTask, DutyTaskState
 from models.org import Person
-
-ORDER = 100
 
 D, W, M, Q, Y = (DutyCycle.DAILY, DutyCycle.WEEKLY, DutyCycle.MONTHLY, DutyCycle.QUARTERLY,
                  DutyCycle.YEARLY)  # fmt: skip

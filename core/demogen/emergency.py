@@ -11,6 +11,7 @@ from typing import Any
 from sqlmodel import select
 
 from core.demogen import DemoContext
+from core.emergency.rules import drill_state, review_due, supply_status
 from models.emergency import (
     EmergencyPlan,
     EmergencyPlanKind,
@@ -22,13 +23,10 @@ from models.emergency import (
     ExternalContact,
     ExternalContactKind,
     ResponseChecklist,
-    review_due,
 )
-from models.emergency_drill import Drill, DrillForm, DrillLevel, drill_state
-from models.emergency_supply import EmergencySupply, EmergencySupplyCategory, supply_status
+from models.emergency_drill import Drill, DrillForm, DrillLevel
+from models.emergency_supply import EmergencySupply, EmergencySupplyCategory
 from models.reference import AccidentType
-
-ORDER = 60
 
 # Seed plant's ledger (per S): records by category, and 2 of them expired.
 MAIN_SUPPLIES = {"固定式报警仪": 2180, "便携式报警仪": 508}

@@ -16,9 +16,9 @@ from typing import Any
 from sqlmodel import col, select
 
 from core.demogen import DemoContext
-from core.hazard import format_number, sla_days
-from core.hazard_demo import hazard_events
-from core.hazard_texts import EQUIPMENT, PLACES, TEXTS
+from core.demogen.hazard_history import hazard_events
+from core.demogen.hazard_texts import EQUIPMENT, PLACES, TEXTS
+from core.hazard.rules import default_deadline, format_number, sla_days
 from models.enums import Role
 from models.hazard import Hazard, HazardCategory, HazardLevel, HazardSource, HazardState
 from models.reference import AccidentType
@@ -26,7 +26,6 @@ from models.risk_inspection import InspectionResult, InspectionTask
 from models.risk_register import RiskPoint
 from models.workflow import WorkflowEvent
 
-ORDER = 20
 PER_SCALE = 10_200  # hazards at scale S over three years (≈ 3,400 a year), times ctx.factor
 MAIN_SHARE = 0.7
 MAJOR_SHARE = 0.02
@@ -232,7 +231,7 @@ def generate(ctx: DemoContext) -> dict[str, int]:
                 repeat = recent[rng.randrange(max(0, len(recent) - 200), len(recent))]
             row = _row(ctx, rng, found, cat, source, sites, reporters, verifiers, rows, repeat)
             level = row["level"]
-            row["deadline"] = found.date() + timedelta(days=sla[level])
+            row["deadline"] = default_deadline(found, sla[level])
             code = TEXTS.get(cat[1] if cat else "10", TEXTS["10"])[1]
             row["accident_type_id"] = accident.get(code)
             if source == HazardSource.INSPECTION:
@@ -315,7 +314,8 @@ def _row(
 
 
 def _number(rows: list[dict[str, Any]]) -> None:
-    """YH-<year>-<seq> in order of discovery, across enterprises, as ``core.hazard`` issues."""
+    """YH-<year>-<seq> in order of discovery, across enterprises, as ``core.hazard.rules``
+    issues them."""
     seq: dict[int, int] = defaultdict(int)
     for row in sorted(rows, key=lambda r: r["found_at"]):
         year = row["found_at"].year

@@ -11,7 +11,9 @@ from typing import Any
 
 from sqlmodel import select
 
+from core.clock import add_months
 from core.demogen import DemoContext
+from core.health.rules import is_exceeded, next_exam_due
 from models.health import (
     ExamKind,
     ExamResult,
@@ -20,13 +22,8 @@ from models.health import (
     HealthExam,
     MonitoringResult,
     OccupationalFactor,
-    add_months,
-    is_exceeded,
-    next_exam_due,
 )
 from models.health_ppe import PpeIssue, PpeItem, PpeStandard
-
-ORDER = 80
 
 # enterprise key → (department, post or None, area or None, factor code, work content)
 EXPOSURES: dict[str, list[tuple[str, str | None, str | None, str, str]]] = {

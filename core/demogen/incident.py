@@ -13,7 +13,7 @@ from typing import Any
 from sqlmodel import select
 
 from core.demogen import DemoContext
-from core.incident import accident_grade, grade_rules, number_prefix
+from core.incident.rules import accident_grade, grade_rules, number_prefix
 from models.incident import (
     Incident,
     IncidentCause,
@@ -24,8 +24,6 @@ from models.incident import (
 )
 from models.incident_action import CorrectiveAction, CorrectiveActionSource, CorrectiveActionState
 from models.reference import AccidentType
-
-ORDER = 70
 
 PER_YEAR_MAIN = {IncidentKind.NEAR_MISS: 300, IncidentKind.MINOR: 29}
 OTHER_SHARE = 5  # each other enterprise: a fifth of the main plant's counts

@@ -14,19 +14,18 @@ from typing import Any
 
 from sqlmodel import select
 
-from analytics.plan_geometry import box, clean_polygon, spot
 from core.demogen import DemoContext
-from core.permit import PLANT_TZ, permit_number
-from core.permit_demo import STARTED, Crew, events, readings, signatures
-from core.permit_template import template_for
-from core.permit_workers import SPECIAL, matches
+from core.demogen.permit_rows import STARTED, Crew, events, readings, signatures
+from core.geometry import box, clean_polygon, spot
+from core.permit.rules import PLANT_TZ, permit_number
+from core.permit.templates import template_for
+from core.permit.workers import SPECIAL, matches
 from models.enums import Role
 from models.org import Certificate
 from models.permit import Permit, PermitGasReading, PermitSignature, PermitState
 from models.permit_reference import GasLimit, PermitGrade, PermitTemplate, PermitType
 from models.workflow import WorkflowEvent
 
-ORDER = 30
 PER_YEAR = 2500
 HISTORY = timedelta(days=365)  # permits whose workflow events the demo writes
 MAIN_SHARE = 0.7
@@ -72,7 +71,7 @@ DEFAULT_JSA = (
 CANCEL_REASONS = ("生产调度调整, 作业取消", "天气原因取消作业", "设备未交出, 作业推迟", "方案变更")
 SUSPEND_REASONS = ("复测可燃气体浓度上升, 暂停作业", "监护人临时离开现场", "突发大风, 暂停作业",
                    "生产工况变化, 暂停作业")  # fmt: skip
-#: Which approval roles each system role signs in the demo (``core.permit_approval`` rules).
+#: Which approval roles each system role signs in the demo (``core.permit.approval`` rules).
 SIGNER_ROLES = {
     "gas_tester": (Role.INSPECTOR,),
     "unit_head": (Role.DEPT_HEAD,),

@@ -5,7 +5,7 @@ points, control measures, checklists, inspection plans and three years of inspec
 
 Points and measures are master data and do not scale; plans and tasks scale with the factor.
 Current levels start at the residual ones: hazards are generated later, and
-``core.dynamic_risk.refresh_all`` derives the raised levels from them.
+``core.risk.dynamic.refresh_all`` derives the raised levels from them.
 """
 
 from __future__ import annotations
@@ -17,11 +17,11 @@ from typing import Any
 from sqlmodel import select
 
 from core.demogen import DemoContext
-from core.inspection_schedule import HORIZON_DAYS, due_dates
-from core.inspection_tasks import OPEN_STATES
-from core.risk import Band, bands, lec_score, level_for, ls_score, shipped_bands
-from core.risk_templates import AREA_GROUPS, GROUPS, MEASURES, SPECIAL_PLANS, Component
-from core.scoring_scheme import active_scheme
+from core.demogen.risk_templates import AREA_GROUPS, GROUPS, MEASURES, SPECIAL_PLANS, Component
+from core.inspection.schedule import HORIZON_DAYS, due_dates
+from core.inspection.todo import OPEN_STATES
+from core.risk.schemes import active_scheme
+from core.risk.scoring import Band, bands, lec_score, level_for, ls_score, shipped_bands
 from models.enums import RiskLevel
 from models.org import Area, Enterprise
 from models.reference import AccidentType
@@ -39,7 +39,6 @@ from models.risk_inspection import (
 )
 from models.risk_register import RiskAnalysisItem, RiskMeasure, RiskPoint, RiskUnit
 
-ORDER = 10
 MAIN_LEVELS = {
     RiskLevel.MAJOR: 342,
     RiskLevel.SIGNIFICANT: 981,

@@ -15,7 +15,7 @@ from typing import Any
 from sqlmodel import select
 
 from core.demogen import DemoContext
-from core.training import add_years, certificate_dates, is_passed
+from core.training.rules import add_years, certificate_dates, is_passed
 from models.org import Post
 from models.training import (
     PlanPeriod,
@@ -30,7 +30,6 @@ from models.training import (
 )
 from models.training_exam import ExamPaper, ExamRecord, Question, QuestionKind
 
-ORDER = 50
 FIRST_ATTEMPTS_PER_YEAR = 5_250  # ≈ 6,000 records a year with retakes, times ctx.factor
 FIRST_PASS, RETAKE_PASS = 0.88, 0.8
 MONTHLY_PLANS = 5  # per month across the enterprises, times ctx.factor

@@ -20,6 +20,7 @@ from sqlmodel import select
 
 from core.db import utcnow
 from core.demogen import DemoContext
+from core.video.rules import default_detector_config, rule_params
 from detectors.layout import layout_zones, scene_layout
 from models.org import Area
 from models.video import (
@@ -35,9 +36,6 @@ from models.video import (
     ViolationState,
     ZoneKind,
 )
-from models.video_rules import default_detector_config, rule_params
-
-ORDER = 110
 
 FRAME = (1920, 1080)
 VIOLATIONS_PER_YEAR = 3000

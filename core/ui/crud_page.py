@@ -12,17 +12,17 @@ from sqlmodel import Session
 from core.clock import site_today
 from core.config import get_settings
 from core.crud import excel, present, service, url_filters
-from core.crud.custom import effective_fields, read
+from core.crud.custom import effective_fields
 from core.crud.fields import BOOL, CHOICE, FK, JSON, MULTICHOICE, TAGS, FieldSpec
 from core.crud.lookup import visible
 from core.crud.registry import TableSpec, get_spec
 from core.db import session_scope
-from core.i18n import Translatable
 from core.rbac import Actor
-from core.ui.context import flash, lang, show_error, show_flash, tr
+from core.ui.context import lang, show_flash, tr
 from core.ui.detail import render_detail
+from core.ui.forms import form_inputs, submit
 from core.ui.nav import guard
-from core.ui.widgets import field_input, filter_input
+from core.ui.widgets import filter_input
 from models.enums import Action
 
 PAGE_SIZES = (20, 50, 100, 200)
@@ -203,39 +203,6 @@ def _list(spec: TableSpec, actor: Actor, detail_extra: DetailExtra | None) -> se
     else:
         st.caption(tr("common.select_row"))
     return q
-
-
-def form_inputs(
-    session: Session, actor: Actor, specs: tuple[FieldSpec, ...], row: Any, key: str
-) -> dict[str, Any]:
-    """Widgets for every form field; errors from the last submit appear under their field."""
-    errors: dict[str, str] = st.session_state.get(f"{key}_errors", {})
-    raw: dict[str, Any] = {}
-    cols = st.columns(2)
-    for i, f in enumerate(x for x in specs if x.in_form):
-        with cols[i % 2]:
-            value = read(row, f) if row is not None else None
-            raw[f.name] = field_input(
-                session, actor, f, value, f"{key}_{f.name}", errors.get(f.name)
-            )
-    return raw
-
-
-def submit(key: str, action: Callable[[Session], Any], done: str) -> bool:
-    """Run a write in one transaction; keep field problems for the next render."""
-    try:
-        with session_scope() as session:
-            action(session)
-    except service.ValidationFailed as exc:
-        st.session_state[f"{key}_errors"] = {p.field: p.message(lang()) for p in exc.problems}
-        flash("error", exc.message(lang()))
-        st.rerun()
-    except Translatable as exc:
-        show_error(exc)
-        return False
-    st.session_state.pop(f"{key}_errors", None)
-    flash("success", done)
-    return True
 
 
 def _create_form(spec: TableSpec, actor: Actor) -> None:

@@ -18,14 +18,13 @@ from core.db import session_scope
 from core.i18n import Translatable
 from core.rbac import Actor
 from core.ui.context import lang, show_error, tr
+from core.ui.forms import form_inputs, submit
 from models.enums import Action
 
 
 def render_detail(
     session: Session, spec: TableSpec, actor: Actor, row_id: int, extra: Any = None
 ) -> None:
-    from core.ui.crud_page import form_inputs, submit
-
     try:
         row = service.get_row(session, spec, actor, row_id)
     except Translatable as exc:
@@ -120,8 +119,6 @@ def _file_bytes(spec: TableSpec, actor: Actor, attachment_id: int) -> bytes:
 
 
 def _upload(spec: TableSpec, actor: Actor, row_id: int, data: bytes, name: str) -> bool:
-    from core.ui.crud_page import submit
-
     return submit(
         f"{spec.name}_att",
         lambda s: files.attach(s, spec, actor, row_id, data, name, get_settings()),

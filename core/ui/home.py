@@ -7,8 +7,8 @@ import streamlit as st
 from core import notify
 from core.clock import site_today
 from core.db import session_scope
+from core.inbox import TodoItem, todo_for
 from core.rbac import Actor
-from core.todo import TodoItem, todo_for
 from core.ui.context import tr
 
 PER_KIND = 5

@@ -8,7 +8,7 @@ import streamlit as st
 
 from core.crud.registry import all_specs
 from core.rbac import Actor
-from core.ui.context import tr
+from core.ui.context import current_actor, tr
 from models.enums import Action, Module
 
 
@@ -145,7 +145,6 @@ def navigation(actor: Actor) -> dict[str, list[st.Page]]:
 
 def guard(module: str, action: str = Action.VIEW) -> Actor:
     """Top of every page: the user, or a clear refusal and stop."""
-    from core.ui.context import current_actor
 
     actor = current_actor()
     if actor is None:

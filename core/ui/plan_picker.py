@@ -10,7 +10,7 @@ from typing import Any
 import plotly.graph_objects as go
 import streamlit as st
 
-from analytics.plan_geometry import box, clean_polygon, inside, label_point
+from core.geometry import box, clean_polygon, inside, label_point
 
 STEP_M = 1.0
 MAX_POINTS = 6000  # a very large area gets a coarser grid

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from core import auth
+from core import audit, auth
 from core.db import session_scope
 from core.rbac import Actor
 from core.ui.context import current_actor, current_user, expired, flash, logout, tr
@@ -32,8 +32,6 @@ def sidebar(actor: Actor, display_name: str) -> None:
             st.rerun()
         if st.button(tr("common.logout"), key="logout"):
             with session_scope() as session:
-                from core import audit
-
                 audit.record(session, actor, "logout", table_name="user", row_id=actor.user_id)
             logout()
             # Back to the start page: the next log-in should not reopen where this one left.

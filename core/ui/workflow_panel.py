@@ -19,7 +19,7 @@ from core.config import get_settings
 from core.crud.custom import read
 from core.rbac import Actor
 from core.ui.context import tr
-from core.ui.crud_page import submit
+from core.ui.forms import submit
 from core.ui.widgets import field_input
 from core.workflow import Transition, Workflow, events, fire
 from models.system import Attachment

@@ -10,7 +10,8 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from analytics.datasets import ChartSpec
-from core.dashboards import (
+from core.rbac import Actor
+from core.reporting.dashboards import (
     CHARTS_MAX,
     InvalidDashboard,
     QueryPlot,
@@ -27,8 +28,7 @@ from core.dashboards import (
     update_dashboard,
     visible_dashboards,
 )
-from core.rbac import Actor
-from core.saved_query import delete_query, save_query, visible_queries
+from core.reporting.saved_queries import delete_query, save_query, visible_queries
 from models.analytics import Dashboard
 from models.system import AuditEntry
 from tests.factories import Users, serial

@@ -9,10 +9,10 @@ import pytest
 from PIL import Image
 from sqlmodel import Session, select
 
-from core import floor_plan
 from core.attachments import AttachmentRejected
 from core.config import Settings
 from core.crud.service import NotFound
+from core.org import floor_plan
 from core.rbac import PermissionDenied
 from models.org import Enterprise
 from models.system import AuditEntry

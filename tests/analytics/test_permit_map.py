@@ -21,7 +21,7 @@ from sqlmodel import Session
 
 from analytics import permit_map
 from analytics.permit_map import PermitFilter, day_start, hour_window
-from analytics.plan_geometry import inside
+from core.geometry import inside
 from core.i18n import catalogue, t
 from core.rbac import Actor
 from models.enums import Role, Scope

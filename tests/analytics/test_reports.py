@@ -24,6 +24,7 @@ Training in May: 张伟 (A) passed 90, 王强 (B) failed 40; 张伟 again on 30 
 from __future__ import annotations
 
 import io
+import shutil
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -37,8 +38,8 @@ from sqlmodel import Session, select
 from analytics import kpi
 from analytics import reports as ar
 from analytics.duck import Connection, connect
-from core import reports as cr
 from core.rbac import PermissionDenied
+from core.reporting import reports as cr
 from models.enums import RiskLevel
 from models.hazard import Hazard, HazardLevel, HazardState
 from models.incident import AccidentGrade, Incident, IncidentKind
@@ -313,6 +314,9 @@ def test_excel_has_header_block_and_cells(data: Data) -> None:
     assert [c.value for c in major[8]][2] == "m1"
 
 
+@pytest.mark.skipif(
+    shutil.which("pdftotext") is None, reason="reads the PDF back with poppler's pdftotext"
+)
 def test_pdf_is_a4_with_chinese_text(data: Data) -> None:
     admin = data.users.admin
     for kind, period in (("dual_prevention", MAY), ("accidents", ar.year_period(2030)),

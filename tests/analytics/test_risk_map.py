@@ -19,7 +19,7 @@ import pytest
 from sqlmodel import Session
 
 from analytics import risk_map, risk_markers
-from analytics.plan_geometry import inside, label_point, spot
+from core.geometry import inside, label_point, spot
 from core.i18n import t
 from models.enums import RiskLevel
 from models.hazard import Hazard, HazardCategory, HazardLevel, HazardState

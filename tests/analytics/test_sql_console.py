@@ -15,7 +15,7 @@ from sqlmodel import Session, func, select
 from analytics.sql_console import Limits, Refused, run_query, schema
 from core.i18n import LANGUAGES
 from core.rbac import Actor
-from core.saved_query import InvalidQuery, delete_query, save_query, visible_queries
+from core.reporting.saved_queries import InvalidQuery, delete_query, save_query, visible_queries
 from models.org import Person
 from models.system import AuditEntry
 from tests.factories import Org, Users

@@ -15,9 +15,9 @@ from sqlmodel import Session, col, select
 
 from core.db import utcnow
 from core.demogen import MAIN_ENTERPRISE_CODE
-from core.permit_approval import template_of
-from core.permit_flow import act, apply_for_permit, record_reading
-from core.permit_start import measures_of, record_briefing, tick_measures
+from core.permit.approval import template_of
+from core.permit.flow import act, apply_for_permit, record_reading
+from core.permit.start import measures_of, record_briefing, tick_measures
 from core.rbac import Actor, actor_for
 from models.accounts import User
 from models.org import Area, Certificate, Department, Enterprise, Person

@@ -8,19 +8,14 @@ from datetime import date
 import pytest
 from sqlmodel import Session, func, select
 
+from core.compliance.rules import grade_for, summarise
 from core.crud.registry import get_spec
 from core.crud.service import ListQuery, ValidationFailed, create_row, list_rows
 from core.demo import DEMO_SEED
 from core.demogen import generate_all
 from core.rbac import SYSTEM
 from models.compliance import KbDocument, Regulation, RegulationClause
-from models.compliance_assessment import (
-    AssessmentGrade,
-    AssessmentItem,
-    AssessmentResult,
-    grade_for,
-    summarise,
-)
+from models.compliance_assessment import AssessmentGrade, AssessmentItem, AssessmentResult
 from tests.modules.conftest import TODAY
 
 S_COUNTS = {"kb_document": 100, "assessment_template": 1, "assessment_item": 40,

@@ -10,7 +10,7 @@ import pytest
 from sqlmodel import func, select
 
 from core.config import REPO_ROOT
-from core.contractor import entry_problems, mask_id_number, rating_for
+from core.contractor.rules import entry_problems, mask_id_number, rating_for
 from core.demogen import MAIN_ENTERPRISE_CODE
 from models.contractor import (
     Contractor,

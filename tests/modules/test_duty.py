@@ -10,19 +10,10 @@ from sqlmodel import func, select
 from core.crud.registry import get_spec
 from core.crud.service import ValidationFailed, create_row
 from core.demogen.duty import template_for
-from core.duty import blended_score, ranking
+from core.duty.ranking import blended_score, ranking
+from core.duty.rules import is_on_time, is_overdue, period_of, task_name
 from core.rbac import SYSTEM
-from models.duty import (
-    DutyCycle,
-    DutyItem,
-    DutySubmission,
-    DutyTask,
-    DutyTaskState,
-    is_on_time,
-    is_overdue,
-    period_of,
-    task_name,
-)
+from models.duty import DutyCycle, DutyItem, DutySubmission, DutyTask, DutyTaskState
 from models.org import Person, Post
 from tests.modules.conftest import TODAY
 

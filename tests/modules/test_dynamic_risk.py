@@ -1,7 +1,7 @@
 """Dynamic risk: open and recurring hazards flag a point's controls and raise its level.
 
 Hazards are written as plain rows here (not through the hazard workflow) so these tests pin
-the rules of ``core.dynamic_risk`` alone; the workflow only has to call ``refresh_point``.
+the rules of ``core.risk.dynamic`` alone; the workflow only has to call ``refresh_point``.
 """
 
 from __future__ import annotations
@@ -20,7 +20,8 @@ from core.config import get_settings
 from core.crud import service
 from core.crud.registry import get_spec
 from core.db import utcnow
-from core.dynamic_risk import (
+from core.rbac import SYSTEM
+from core.risk.dynamic import (
     REPEAT_MIN_COUNT,
     REPEAT_WINDOW_DAYS,
     make_reason,
@@ -28,7 +29,6 @@ from core.dynamic_risk import (
     refresh_all,
     refresh_point,
 )
-from core.rbac import SYSTEM
 from models.enums import RiskLevel
 from models.hazard import Hazard, HazardState
 from models.risk_register import RiskPoint

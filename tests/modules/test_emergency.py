@@ -12,15 +12,17 @@ from core.crud import service
 from core.crud.registry import get_spec
 from core.crud.service import ValidationFailed
 from core.demogen import MAIN_ENTERPRISE_CODE
-from core.rbac import SYSTEM
-from models.emergency import EmergencyPlan, EmergencyPlanKind, normalise_steps, review_due
-from models.emergency_drill import Drill, DrillState, drill_overdue, drill_state
-from models.emergency_supply import (
-    EmergencySupply,
-    EmergencySupplyCategory,
-    EmergencySupplyStatus,
+from core.emergency.rules import (
+    drill_overdue,
+    drill_state,
+    normalise_steps,
+    review_due,
     supply_status,
 )
+from core.rbac import SYSTEM
+from models.emergency import EmergencyPlan, EmergencyPlanKind
+from models.emergency_drill import Drill, DrillState
+from models.emergency_supply import EmergencySupply, EmergencySupplyCategory, EmergencySupplyStatus
 from models.org import Enterprise
 from tests.modules.conftest import TODAY
 

@@ -12,12 +12,8 @@ from sqlmodel import Session, col, func, select
 from core.crud import service
 from core.crud.registry import get_spec
 from core.crud.service import ValidationFailed
-from core.hazard import (
-    default_deadline,
-    format_number,
-    overdue_clause,
-    timeline_problems,
-)
+from core.hazard.overdue import overdue_clause
+from core.hazard.rules import default_deadline, format_number, timeline_problems
 from core.rbac import SYSTEM
 from models.hazard import (
     FINISHED_STATES,

@@ -19,8 +19,8 @@ from core.clock import site_today
 from core.crud import service
 from core.crud.registry import get_spec
 from core.crud.service import NotFound, ValidationFailed
-from core.hazard_flow import HAZARD_FLOW, act, report_hazard
-from core.hazard_remind import escalate_overdue, hazards_waiting
+from core.hazard.flow import HAZARD_FLOW, act, report_hazard
+from core.hazard.reminders import escalate_overdue, hazards_waiting
 from core.rbac import Actor, PermissionDenied, actor_for
 from core.workflow import IllegalTransition, events
 from models.enums import Role

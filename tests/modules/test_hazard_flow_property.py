@@ -14,7 +14,7 @@ from sqlmodel import Session
 
 from core.clock import site_today
 from core.crud.service import NotFound, ValidationFailed
-from core.hazard_flow import TRANSITIONS, act, report_hazard
+from core.hazard.flow import TRANSITIONS, act, report_hazard
 from core.i18n import Translatable
 from core.workflow import events
 from models.hazard import Hazard, HazardState

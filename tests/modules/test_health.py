@@ -7,21 +7,13 @@ from datetime import date
 import pytest
 from sqlmodel import Session, func, select
 
-from core.compliance import auto_scores
+from core.clock import add_months
+from core.compliance.rules import auto_scores
 from core.crud.registry import get_spec
 from core.crud.service import ValidationFailed, create_row
-from core.health import exams_up_to_date, exposures_monitored
+from core.health.rules import exams_up_to_date, exposures_monitored, is_exceeded, next_exam_due
 from core.rbac import SYSTEM
-from models.health import (
-    ExamKind,
-    FactorExposure,
-    HealthExam,
-    MonitoringResult,
-    OccupationalFactor,
-    add_months,
-    is_exceeded,
-    next_exam_due,
-)
+from models.health import ExamKind, FactorExposure, HealthExam, MonitoringResult, OccupationalFactor
 from models.health_ppe import PpeIssue, PpeItem
 from models.org import Enterprise, Person
 

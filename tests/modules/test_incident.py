@@ -12,10 +12,10 @@ from core.crud import service
 from core.crud.registry import get_spec
 from core.crud.service import ValidationFailed
 from core.demogen import MAIN_ENTERPRISE_CODE
-from core.incident import accident_grade, grade_rules
+from core.incident.rules import accident_grade, grade_rules, is_overdue
 from core.rbac import SYSTEM
 from models.incident import AccidentGrade, Incident, IncidentInvestigation, IncidentKind
-from models.incident_action import CorrectiveAction, CorrectiveActionState, is_overdue
+from models.incident_action import CorrectiveAction, CorrectiveActionState
 from models.org import Enterprise
 from tests.modules.conftest import TODAY
 

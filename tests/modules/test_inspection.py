@@ -15,11 +15,12 @@ import pytest
 import time_machine
 from sqlmodel import Session, func, select
 
-from core import inspection_schedule
-from core.inspection import InspectionRefused, check_in, submit, tick
-from core.inspection_checklist import checklist_from_measures
-from core.inspection_schedule import add_months, due_dates, generate_tasks
-from core.inspection_tasks import inspection_todo, my_tasks, overdue_clause
+from core.clock import add_months
+from core.inspection import schedule as inspection_schedule
+from core.inspection.checklists import checklist_from_measures
+from core.inspection.rounds import InspectionRefused, check_in, submit, tick
+from core.inspection.schedule import due_dates, generate_tasks
+from core.inspection.todo import inspection_todo, my_tasks, overdue_clause
 from core.rbac import SYSTEM, Actor, PermissionDenied
 from models.enums import RiskLevel
 from models.org import Area
@@ -426,12 +427,12 @@ def test_cron_command_generates_once(settings, monkeypatch, capsys) -> None:
     """``safeloop inspections generate`` prints what it made; a second run makes nothing."""
     from sqlmodel import SQLModel
 
-    from core import cli
+    from core import cli, migrate
     from core.db import get_engine
 
     engine = get_engine(settings)
     SQLModel.metadata.create_all(engine)
-    monkeypatch.setattr(cli.migrate, "upgrade", lambda _settings: None)  # schema built above
+    monkeypatch.setattr(migrate, "upgrade", lambda _settings: None)  # schema built above
     with Session(engine) as s:
         org = build_org(s)
         plan(s, org, starts_on=date(2026, 3, 1), name="配电房日常巡检")

@@ -10,7 +10,7 @@ from sqlmodel import Session, delete, func, select
 
 from core.crud.registry import get_spec
 from core.crud.service import ValidationFailed, create_row
-from core.permit import pick_limit, plant_day, validity_problem, within
+from core.permit.rules import pick_limit, plant_day, validity_problem, within
 from core.rbac import SYSTEM
 from models.permit import Permit, PermitGasReading, PermitSignature, PermitState
 from models.permit_reference import GasLimit, PermitGrade, PermitType

@@ -12,9 +12,9 @@ from sqlmodel import Session, col, select
 from core.crud.registry import get_spec
 from core.crud.service import NotFound, ValidationFailed, update_row
 from core.db import utcnow
-from core.permit_approval import valid_signatures
-from core.permit_flow import act, extend, record_reading, suspend
-from core.permit_start import start_problems, tick_measures
+from core.permit.approval import valid_signatures
+from core.permit.flow import act, extend, record_reading, suspend
+from core.permit.start import start_problems, tick_measures
 from core.rbac import PermissionDenied
 from core.workflow import IllegalTransition, events
 from models.accounts import User
@@ -260,7 +260,7 @@ def test_only_the_guardian_ticks_the_measures(demo_session: Session, w: World) -
 
 
 def test_briefing_must_be_signed_by_every_worker(demo_session: Session, w: World) -> None:
-    from core.permit_start import record_briefing
+    from core.permit.start import record_briefing
 
     s = demo_session
     permit = approved(s, w)
@@ -398,7 +398,7 @@ def test_starting_outside_the_window_is_refused(demo_session: Session, w: World)
 
 def test_submission_needs_jsa_crew_and_a_separate_guardian(demo_session: Session, w: World):
     values = permit_values(w, jsa=[], workers=[], form_values={})
-    from core.permit_flow import apply_for_permit
+    from core.permit.flow import apply_for_permit
 
     with pytest.raises(ValidationFailed) as refused:
         apply_for_permit(demo_session, w.actor("inspector"), values, submit=True)
@@ -410,7 +410,7 @@ def test_submission_needs_jsa_crew_and_a_separate_guardian(demo_session: Session
 
 
 def test_the_home_to_do_list_names_the_signature_due(demo_session: Session, w: World) -> None:
-    from core.todo import todo_for
+    from core.inbox import todo_for
 
     permit = submitted(demo_session, w)
     mine = [i for i in todo_for(demo_session, w.actor("inspector")) if i.row_id == permit.id]

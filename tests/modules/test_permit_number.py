@@ -14,7 +14,7 @@ from sqlmodel import Session, select
 
 from core.crud.registry import get_spec
 from core.crud.service import create_row
-from core.permit import next_number, plant_day
+from core.permit.rules import next_number, plant_day
 from core.rbac import SYSTEM
 from core.reference import load_all
 from models.permit import Permit

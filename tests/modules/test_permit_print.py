@@ -22,9 +22,10 @@ from openpyxl import load_workbook
 from sqlmodel import Session, col, select
 
 from analytics import permit_stats as ps
-from core import permit_export, permit_print
 from core.crud.service import NotFound
+from core.permit import printout as permit_print
 from core.rbac import PermissionDenied
+from core.reporting import permit_search as permit_export
 from models.contractor import Contractor, ContractorWorker
 from models.enums import RiskLevel
 from models.org import Area

@@ -11,8 +11,7 @@ from sqlmodel import Session, func, select
 
 from core.crud.registry import get_spec
 from core.crud.service import ValidationFailed, create_row
-from core.permit_template import stages, template_for, template_problems
-from core.permit_template_editor import (
+from core.permit.template_editor import (
     bump,
     chain_preview,
     fields_from_rows,
@@ -21,6 +20,7 @@ from core.permit_template_editor import (
     save_edit,
     steps_from_rows,
 )
+from core.permit.templates import stages, template_for, template_problems
 from core.rbac import SYSTEM, Actor, PermissionDenied
 from models.enums import Role, Scope
 from models.permit import Permit

@@ -12,7 +12,7 @@ from sqlmodel import Session, func, select
 from core.crud.registry import get_spec
 from core.crud.service import ListQuery, ValidationFailed, create_row, list_rows, update_row
 from core.rbac import SYSTEM
-from core.risk import Band, lec_score, level_for, ls_score, shipped_bands
+from core.risk.scoring import Band, lec_score, level_for, ls_score, shipped_bands
 from models.enums import RiskLevel
 from models.org import Area, Enterprise
 from models.risk import AnalysisKind, LecFactor, LsFactor, RiskLevelRule, ScoringScheme

@@ -13,9 +13,15 @@ import pytest
 from openpyxl import load_workbook
 from sqlmodel import select
 
-from core.inspection_checklist import checklist_from_measures
+from core.inspection.checklists import checklist_from_measures
 from core.rbac import SYSTEM, PermissionDenied
-from core.risk_control_list import ListFilter, control_rows, export_workbook, header, preview
+from core.reporting.risk_control_list import (
+    ListFilter,
+    control_rows,
+    export_workbook,
+    header,
+    preview,
+)
 from models.enums import RISK_COLOURS, RiskLevel
 from models.risk import MeasureClass
 from models.risk_inspection import InspectionPlan, InspectionPlanType

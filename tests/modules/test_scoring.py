@@ -20,8 +20,8 @@ from core.crud import service
 from core.crud.registry import get_spec
 from core.crud.service import ValidationFailed
 from core.rbac import SYSTEM, PermissionDenied
-from core.risk import bands, level_for, shipped_bands
-from core.scoring_scheme import SchemeInUse, active_scheme, new_version, points_using, rescore
+from core.risk.schemes import SchemeInUse, active_scheme, new_version, points_using, rescore
+from core.risk.scoring import bands, level_for, shipped_bands
 from models.enums import RiskLevel
 from models.risk import LecFactor, LsFactor, RiskLevelRule, ScoringMethod, ScoringScheme
 from models.system import AuditEntry

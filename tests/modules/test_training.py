@@ -11,7 +11,7 @@ import pytest
 from sqlmodel import select
 
 from core.config import REPO_ROOT
-from core.training import answer_problems, certificate_dates, is_correct, is_passed
+from core.training.rules import answer_problems, certificate_dates, is_correct, is_passed
 from models.training import TrainingCertificate, TrainingCertificateKind, TrainingCourseType
 from models.training_exam import ExamPaper, ExamRecord, Question, QuestionKind
 

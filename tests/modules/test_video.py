@@ -8,6 +8,15 @@ from sqlmodel import func, select
 from core.crud.registry import get_spec
 from core.crud.service import ValidationFailed, create_row
 from core.rbac import SYSTEM
+from core.video.rules import (
+    false_alarm_share,
+    format_hours,
+    parse_hours,
+    polygon_area,
+    polygon_problem,
+    rule_params,
+    source_type,
+)
 from detectors.layout import layout_zones, scene_layout
 from models.org import Area
 from models.video import (
@@ -19,15 +28,6 @@ from models.video import (
     VideoViolation,
     VideoZone,
     ViolationState,
-)
-from models.video_rules import (
-    false_alarm_share,
-    format_hours,
-    parse_hours,
-    polygon_area,
-    polygon_problem,
-    rule_params,
-    source_type,
 )
 from tests.modules.conftest import TODAY
 

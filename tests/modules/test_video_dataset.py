@@ -20,7 +20,7 @@ from core import attachments
 from core.config import get_settings
 from core.crud.service import NotFound
 from core.rbac import PermissionDenied
-from core.video_dataset import (
+from core.video.dataset import (
     DatasetFilter,
     LabelsRefused,
     export_yolo,

@@ -15,7 +15,7 @@ from sqlmodel import select
 
 from core.crud.service import NotFound
 from core.rbac import PermissionDenied
-from core.video_models import (
+from core.video.weights import (
     SHIPPED_DIR,
     ModelRefused,
     assign,

@@ -20,7 +20,7 @@ from core import attachments
 from core.config import get_settings
 from core.crud.service import NotFound
 from core.rbac import SYSTEM, PermissionDenied
-from core.video_review import ReviewRefused, feed, review, snapshot_image
+from core.video.review import ReviewRefused, feed, review, snapshot_image
 from core.workflow import events
 from models.hazard import Hazard, HazardSource
 from models.system import Attachment, AuditEntry

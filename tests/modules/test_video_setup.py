@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from core.video_setup import MAX_VERTICES, grid, parse_vertices, polygon_from_selection
+from core.video.zone_drawing import MAX_VERTICES, grid, parse_vertices, polygon_from_selection
 
 
 def test_a_box_becomes_a_rectangle_clipped_to_the_frame() -> None:

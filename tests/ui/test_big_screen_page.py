@@ -14,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 from core.clock import site_today
 from core.db import session_scope, utcnow
 from core.i18n import t
-from core.ui.big_screen import PANELS, map_enterprise
+from core.ui.analytics.big_screen import PANELS, map_enterprise
 from models.hazard import Hazard, HazardLevel, HazardState
 from tests.factories import Org, Users, serial
 from tests.ui.conftest import APP

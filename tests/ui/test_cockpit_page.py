@@ -15,7 +15,7 @@ from core.clock import site_today
 from core.config import get_settings
 from core.db import session_scope, utcnow
 from core.i18n import t
-from core.ui.cockpit import delta_colour
+from core.ui.analytics.cockpit import delta_colour
 from models.enums import Role
 from models.hazard import Hazard, HazardState
 from tests.factories import Org, Users, serial, user

@@ -9,10 +9,10 @@ from sqlmodel import select
 from streamlit.testing.v1 import AppTest
 
 from analytics.datasets import ChartSpec
-from core.dashboards import add_chart, create_dashboard
 from core.db import session_scope, utcnow
 from core.i18n import t
 from core.rbac import actor_for
+from core.reporting.dashboards import add_chart, create_dashboard
 from models.accounts import User
 from models.analytics import Dashboard
 from models.hazard import Hazard

@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlmodel import select
 
 from core.db import session_scope
-from core.hazard_flow import act, report_hazard
+from core.hazard.flow import act, report_hazard
 from core.i18n import t
 from models.hazard import Hazard, HazardState
 from tests.ui.test_flows import _button

@@ -12,7 +12,7 @@ from core.clock import site_today
 from core.config import get_settings
 from core.db import session_scope, utcnow
 from core.i18n import t
-from core.inspection_checklist import checklist_from_measures
+from core.inspection.checklists import checklist_from_measures
 from core.rbac import SYSTEM
 from models.enums import Role
 from models.hazard import Hazard

@@ -10,7 +10,7 @@ import pytest
 from sqlmodel import select
 
 from core.db import session_scope, utcnow
-from core.permit_flow import apply_for_permit
+from core.permit.flow import apply_for_permit
 from core.reference import load_all
 from models.org import Area, Enterprise
 from models.permit import Permit, PermitState
@@ -135,7 +135,7 @@ def test_the_desk_lets_the_signer_sign(open_page, plant: Org, ui_world) -> None:
     with session_scope() as session:
         signed = session.get(Permit, permit_id)
         assert signed.state == PermitState.APPROVING
-        from core.permit_approval import valid_signatures
+        from core.permit.approval import valid_signatures
 
         assert [s.role for s in valid_signatures(session, permit_id)] == ["work_leader"]
 

@@ -15,8 +15,8 @@ from sqlmodel import select
 from core.config import get_settings
 from core.db import session_scope
 from core.i18n import t
-from core.ui.video_models import ZIP
-from core.video_models import models_dir
+from core.ui.video.datasets import ZIP
+from core.video.weights import models_dir
 from models.system import AuditEntry
 from models.video import Camera, VideoViolation
 from tests.modules.test_video_dataset import HELMET, PERSON, frame_jpeg, labelled

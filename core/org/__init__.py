@@ -1,0 +1,2 @@
+"""Organisation (一园一档 / 一企一档): parks, enterprises, departments, areas, posts, people,
+certificates, the floor plan."""

@@ -1,0 +1,1 @@
+"""Training (教育培训): courses, plans, exams and certificates."""

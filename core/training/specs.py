@@ -1,0 +1,317 @@
+"""CRUD declarations for the training (教育培训) module."""
+
+from __future__ import annotations
+
+from functools import partial
+
+from core.crud.fields import DERIVED, TAGS, TEXTAREA
+from core.crud.fields import fields as _fields
+from core.crud.registry import TableSpec, register
+from core.rbac import REFERENCE_SCOPE
+from core.training.rules import (
+    before_certificate,
+    before_exam_record,
+    before_paper,
+    before_person_row,
+    before_question,
+)
+from models.enums import Module
+from models.training import (
+    TrainingCertificate,
+    TrainingCourse,
+    TrainingCourseType,
+    TrainingPlan,
+    TrainingRecord,
+)
+from models.training_exam import ExamPaper, ExamRecord, Question
+
+HIDDEN = {"in_list": False}
+# Module-specific label keys for columns whose generic key (field.<column>) other modules use.
+LABELS = {
+    "teacher": "field.course_teacher",
+    "material_url": "field.course_material",
+    "planned_on": "field.plan_date",
+    "options": "field.question_options",
+    "answer": "field.question_answer",
+    "analysis": "field.question_analysis",
+    "difficulty": "field.question_difficulty",
+    "started_at": "field.exam_started_at",
+    "submitted_at": "field.exam_submitted_at",
+    "passed": "field.exam_passed",
+    "answers": "field.exam_answers",
+    "trainer": "field.trainer",
+    "location": "field.training_location",
+    "reviewed_on": "field.certificate_reviewed_on",
+    "review_due_on": "field.certificate_review_due_on",
+    "stem": "field.question_stem",
+    "plan_id": "field.training_plan",
+    "total_score": "field.paper_total_score",
+    "pass_score": "field.paper_pass_score",
+}
+
+
+fields = partial(_fields, label_keys=LABELS)
+
+
+TRAINING_COURSE_TYPE = register(
+    TableSpec(
+        name="training_course_type",
+        model=TrainingCourseType,
+        module=Module.TRAINING,
+        page="pages/training_course_type.py",
+        nav_group="nav.reference",
+        fields=fields(
+            TrainingCourseType,
+            "code",
+            "name",
+            "name_en",
+            "min_hours",
+            "refresher_hours",
+            "description",
+            description={"kind": TEXTAREA, "in_list": False},
+        ),
+        search=("code", "name", "name_en"),
+        default_sort=("code", False),
+        scope=REFERENCE_SCOPE,
+        example={"code": "TT{n}"},
+    )
+)
+
+TRAINING_COURSE = register(
+    TableSpec(
+        name="training_course",
+        model=TrainingCourse,
+        module=Module.TRAINING,
+        page="pages/training_course.py",
+        fields=fields(
+            TrainingCourse,
+            "name",
+            "course_type_id",
+            "hours",
+            "mandatory",
+            "tags",
+            "target_posts",
+            "teacher",
+            "material_url",
+            "enterprise_id",
+            "department_id",
+            "description",
+            name={"label": "field.course_name"},
+            course_type_id={"filter": True},
+            hours={"label": "field.training_hours"},
+            mandatory={"filter": True, "label": "field.training_mandatory"},
+            tags={"kind": TAGS, "label": "field.training_tags"},
+            target_posts={"kind": TAGS},
+            material_url=HIDDEN,
+            enterprise_id={"filter": True},
+            department_id={"in_list": False},
+            description={"kind": TEXTAREA, "in_list": False},
+        ),
+        search=("name", "teacher"),
+        default_sort=("name", False),
+    )
+)
+
+TRAINING_PLAN = register(
+    TableSpec(
+        name="training_plan",
+        model=TrainingPlan,
+        module=Module.TRAINING,
+        page="pages/training_plan.py",
+        fields=fields(
+            TrainingPlan,
+            "name",
+            "period",
+            "course_id",
+            "planned_on",
+            "enterprise_id",
+            "department_id",
+            "post_id",
+            "planned_people",
+            "mandatory",
+            "state",
+            name={"label": "field.plan_name"},
+            period={"filter": True, "label": "field.plan_period"},
+            course_id={"filter": True},
+            planned_on={"filter": True},
+            enterprise_id={"filter": True},
+            department_id={"filter": True},
+            post_id={"filter": True, "in_list": False},
+            mandatory={"filter": True, "label": "field.training_mandatory"},
+            state={"filter": True, "label": "field.plan_state"},
+        ),
+        search=("name",),
+        default_sort=("planned_on", True),
+    )
+)
+
+QUESTION = register(
+    TableSpec(
+        name="question",
+        model=Question,
+        module=Module.TRAINING,
+        page="pages/training_question.py",
+        fields=fields(
+            Question,
+            "code",
+            "kind",
+            "stem",
+            "options",
+            "answer",
+            "analysis",
+            "tags",
+            "difficulty",
+            code={"label": "field.question_code"},
+            kind={"filter": True, "label": "field.question_kind"},
+            stem={"kind": TEXTAREA},
+            options={"kind": TAGS, "in_list": False},
+            analysis={"kind": TEXTAREA, "in_list": False},
+            tags={"kind": TAGS, "label": "field.training_tags"},
+            difficulty={"filter": True},
+        ),
+        search=("code", "stem", "analysis"),
+        title_field="code",
+        default_sort=("code", False),
+        scope=REFERENCE_SCOPE,
+        before_save=before_question,
+        example={"code": "Q{n}", "kind": "true_false", "answer": "T", "options": []},
+    )
+)
+
+EXAM_PAPER = register(
+    TableSpec(
+        name="exam_paper",
+        model=ExamPaper,
+        module=Module.TRAINING,
+        page="pages/training_exam_paper.py",
+        fields=fields(
+            ExamPaper,
+            "name",
+            "course_id",
+            "duration_minutes",
+            "total_score",
+            "pass_score",
+            "shuffle_questions",
+            "shuffle_options",
+            "question_ids",
+            "enterprise_id",
+            "department_id",
+            name={"label": "field.paper_name"},
+            course_id={"filter": True},
+            question_ids={"in_list": False},
+            enterprise_id={"filter": True},
+            department_id={"in_list": False},
+        ),
+        search=("name",),
+        default_sort=("name", False),
+        before_save=before_paper,
+        example={"total_score": 100.0, "pass_score": 60.0},
+    )
+)
+
+EXAM_RECORD = register(
+    TableSpec(
+        name="exam_record",
+        model=ExamRecord,
+        module=Module.TRAINING,
+        page="pages/training_exam_record.py",
+        fields=fields(
+            ExamRecord,
+            "exam_no",
+            "person_id",
+            "paper_id",
+            "attempt",
+            "started_at",
+            "submitted_at",
+            "score",
+            "passed",
+            "answers",
+            "enterprise_id",
+            "department_id",
+            person_id={"filter": True},
+            paper_id={"filter": True},
+            attempt={"label": "field.exam_attempt"},
+            started_at={"filter": True},
+            score={"label": "field.exam_score"},
+            passed=DERIVED,
+            answers={"in_list": False},
+            enterprise_id=DERIVED,
+            department_id={**DERIVED, "in_list": False},
+        ),
+        search=("exam_no",),
+        title_field="exam_no",
+        default_sort=("started_at", True),
+        before_save=before_exam_record,
+        example={"exam_no": "KS{n}"},
+    )
+)
+
+TRAINING_RECORD = register(
+    TableSpec(
+        name="training_record",
+        model=TrainingRecord,
+        module=Module.TRAINING,
+        page="pages/training_record.py",
+        fields=fields(
+            TrainingRecord,
+            "person_id",
+            "course_id",
+            "plan_id",
+            "trained_on",
+            "hours",
+            "result",
+            "score",
+            "trainer",
+            "location",
+            "enterprise_id",
+            "department_id",
+            person_id={"filter": True},
+            course_id={"filter": True},
+            location={"in_list": False},
+            plan_id={"in_list": False},
+            trained_on={"filter": True},
+            hours={"label": "field.training_hours"},
+            result={"filter": True, "label": "field.training_result"},
+            score={"label": "field.exam_score"},
+            enterprise_id=DERIVED,
+            department_id={**DERIVED, "in_list": False},
+        ),
+        search=("trainer", "location"),
+        title_field="id",
+        default_sort=("trained_on", True),
+        before_save=before_person_row,
+    )
+)
+
+TRAINING_CERTIFICATE = register(
+    TableSpec(
+        name="training_certificate",
+        model=TrainingCertificate,
+        module=Module.TRAINING,
+        page="pages/training_certificate.py",
+        fields=fields(
+            TrainingCertificate,
+            "number",
+            "person_id",
+            "kind",
+            "course_id",
+            "issued_on",
+            "expires_on",
+            "review_due_on",
+            "reviewed_on",
+            "enterprise_id",
+            "department_id",
+            kind={"filter": True, "label": "field.training_certificate_kind"},
+            person_id={"filter": True},
+            course_id={"in_list": False},
+            expires_on={"filter": True},
+            review_due_on={"filter": True},
+            enterprise_id=DERIVED,
+            department_id={**DERIVED, "in_list": False},
+        ),
+        search=("number",),
+        title_field="number",
+        default_sort=("expires_on", False),
+        before_save=before_certificate,
+    )
+)

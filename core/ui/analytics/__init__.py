@@ -1,0 +1,2 @@
+"""Screens of the analytics module: cockpit, trends, dashboards, SQL console, reports,
+wall screen."""

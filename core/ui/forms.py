@@ -1,0 +1,52 @@
+"""Forms shared by the generic pages and the module screens: one widget per field with the
+last submit's problems under it, and one transactional submit that keeps those problems."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import streamlit as st
+from sqlmodel import Session
+
+from core.crud import service
+from core.crud.custom import read
+from core.crud.fields import FieldSpec
+from core.db import session_scope
+from core.i18n import Translatable
+from core.rbac import Actor
+from core.ui.context import flash, lang, show_error
+from core.ui.widgets import field_input
+
+
+def form_inputs(
+    session: Session, actor: Actor, specs: tuple[FieldSpec, ...], row: Any, key: str
+) -> dict[str, Any]:
+    """Widgets for every form field; errors from the last submit appear under their field."""
+    errors: dict[str, str] = st.session_state.get(f"{key}_errors", {})
+    raw: dict[str, Any] = {}
+    cols = st.columns(2)
+    for i, f in enumerate(x for x in specs if x.in_form):
+        with cols[i % 2]:
+            value = read(row, f) if row is not None else None
+            raw[f.name] = field_input(
+                session, actor, f, value, f"{key}_{f.name}", errors.get(f.name)
+            )
+    return raw
+
+
+def submit(key: str, action: Callable[[Session], Any], done: str) -> bool:
+    """Run a write in one transaction; keep field problems for the next render."""
+    try:
+        with session_scope() as session:
+            action(session)
+    except service.ValidationFailed as exc:
+        st.session_state[f"{key}_errors"] = {p.field: p.message(lang()) for p in exc.problems}
+        flash("error", exc.message(lang()))
+        st.rerun()
+    except Translatable as exc:
+        show_error(exc)
+        return False
+    st.session_state.pop(f"{key}_errors", None)
+    flash("success", done)
+    return True

@@ -1,0 +1,76 @@
+"""随手拍: the phone-sized quick report — a photo, a place, a sentence; nothing else required."""
+
+from __future__ import annotations
+
+import streamlit as st
+from sqlmodel import Session
+
+from core.crud.lookup import options
+from core.crud.registry import get_spec
+from core.hazard.flow import report_hazard
+from core.rbac import Actor
+from core.ui.context import flash, show_flash, tr
+from core.ui.forms import submit
+from core.ui.widgets import field_input
+from models.hazard import HazardSource
+
+KEY = "hazard_quick"
+PHOTO_TYPES = ["jpg", "jpeg", "png", "webp"]
+
+
+def quick_report(session: Session, actor: Actor) -> None:
+    st.title(tr("hazard_report.title"))
+    st.caption(tr("hazard_report.intro"))
+    show_flash()
+    last = st.session_state.get(f"{KEY}_last")
+    if last is not None:  # follow your report through the loop
+        st.page_link(
+            "pages/hazard_hazard.py",
+            label=tr("hazard_report.view", number=last[0]),
+            query_params={"id": str(last[1])},
+        )
+    spec = get_spec("hazard")
+    areas = options(session, "area", actor)
+    errors: dict[str, str] = st.session_state.get(f"{KEY}_errors", {})
+    with st.form(KEY, clear_on_submit=True):
+        # a file input: phones offer the camera for it, without asking for camera access
+        # the moment the page opens, as a live camera widget would
+        photo = st.file_uploader(tr("hazard_report.photo"), type=PHOTO_TYPES, key=f"{KEY}_photo")
+        area = st.selectbox(
+            tr("hazard_report.area"),
+            [None, *areas],
+            format_func=lambda v: tr("common.none") if v is None else areas[v],
+            key=f"{KEY}_area",
+        )
+        location = st.text_input(tr("hazard_report.location"), key=f"{KEY}_location")
+        description = st.text_area(tr("hazard_report.description") + " *", key=f"{KEY}_desc")
+        if errors.get("description") or errors.get("title"):
+            st.markdown(f":red[⚠ {tr('hazard_report.need_description')}]")
+        with st.expander(tr("hazard_report.more")):
+            more = {
+                name: field_input(session, actor, spec.field(name), None, f"{KEY}_{name}", None)
+                for name in ("level", "category_id")
+            }
+        pressed = st.form_submit_button(
+            tr("hazard_report.submit"), type="primary", use_container_width=True
+        )
+    if not pressed:
+        return
+    files = [(photo.name, photo.getvalue())] if photo is not None else []
+    values = {
+        "description": description,
+        "area_id": area,
+        "location": location,
+        "source": HazardSource.QUICK_REPORT,
+        **{k: v for k, v in more.items() if v is not None},
+    }
+    created: list[tuple[str, int]] = []
+
+    def report(s: Session) -> None:
+        hazard = report_hazard(s, actor, values, files=files)
+        created.append((hazard.number or "", hazard.id))
+
+    if submit(KEY, report, tr("common.saved")):
+        flash("success", tr("hazard_report.done", number=created[0][0]))
+        st.session_state[f"{KEY}_last"] = created[0]
+        st.rerun()

@@ -1,0 +1,1 @@
+"""Screens of the risk module: the four-colour map and the control list."""

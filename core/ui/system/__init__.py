@@ -1,0 +1,1 @@
+"""Screens of the system pages: users, permissions, audit, backups."""
