@@ -18,12 +18,16 @@ from __future__ import annotations
 import importlib
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 import duckdb
+from sqlalchemy import Alias, BindParameter, ColumnClause, DateTime, literal_column
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import make_url
+from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.visitors import replacement_traverse
 
 from analytics.duck_process import RemoteConnection
 from core.crud.lookup import visible
@@ -144,6 +148,31 @@ def local_day_sql(column: str, zone: str) -> str:
 def utc_instant(day: date, zone: str) -> str:
     """The UTC instant local ``day`` starts, as a DuckDB literal."""
     return f"TIMESTAMP '{utc_midnight(day, zone).replace(tzinfo=None)}'"
+
+
+def condition(clause: ColumnElement[bool]) -> str:
+    """A SQLAlchemy condition over a table alias (``Hazard.__table__.alias("r")``) as DuckDB
+    SQL, so a domain rule (``core.hazard.overdue``) is written once and counted here too.
+
+    Literals are inlined; timestamps are compared as naive UTC, as :func:`as_ts` reads them
+    (SQLite keeps text, PostgreSQL ``timestamptz``)."""
+
+    def duck(element: Any) -> Any:
+        if (
+            isinstance(element, ColumnClause)
+            and isinstance(element.table, Alias)
+            and element.type._type_affinity is DateTime
+        ):
+            return literal_column(as_ts(f"{element.table.name}.{element.name}"))
+        if isinstance(element, BindParameter) and isinstance(element.value, datetime):
+            moment = element.value
+            naive = moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
+            return literal_column(f"TIMESTAMP '{naive.isoformat(sep=' ')}'")
+        return None
+
+    swapped = replacement_traverse(clause, {}, duck)
+    compiled = swapped.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True})
+    return str(compiled)
 
 
 def _quote(text: str) -> str:

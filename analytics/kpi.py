@@ -29,13 +29,24 @@ from typing import Literal, NamedTuple
 
 import polars as pl
 
-from analytics.duck import Connection, as_ts, enum_names, local_day_sql, scoped, utc_instant
-from core.emergency.rules import DRILL_INTERVAL_DAYS
+from analytics.duck import (
+    Connection,
+    as_ts,
+    condition,
+    enum_names,
+    local_day_sql,
+    scoped,
+    utc_instant,
+)
+from core.emergency import rules as emergency
+from core.hazard.overdue import overdue_as_of
+from core.local_time import utc_midnight
 from core.rbac import Actor
 from models.emergency import EmergencyPlanKind, EmergencyPlanState
 from models.emergency_drill import DrillState
+from models.emergency_supply import EmergencySupply
 from models.enums import PersonStatus, RiskLevel
-from models.hazard import OPEN_STATES, HazardState
+from models.hazard import Hazard, HazardState
 from models.incident import IncidentKind
 from models.permit import PermitState
 from models.training import TrainingResult
@@ -128,7 +139,9 @@ class Ctx:
 
 
 #: The hazard columns the KPIs read: the cockpit copies only these, once per call.
-HAZARD_COLUMNS = "enterprise_id, found_at, closed_at, rectified_at, deadline, state"
+HAZARD_COLUMNS = "enterprise_id, found_at, closed_at, rectified_at, deadline, state, deleted_at"
+#: The hazard table as the analytical queries alias it, for the domain rules compiled to SQL.
+HAZARD_ROWS = Hazard.__table__.alias("r")
 
 
 def copy_hazards(con: Connection, actor: Actor) -> frozenset[str]:
@@ -201,19 +214,17 @@ def rectification_days(c: Ctx, p: Period) -> Figure:
     return Figure(round(float(avg), 1) if avg is not None else None)
 
 
+def overdue_sql(day: date, today: date, zone: str) -> str:
+    """``core.hazard.overdue`` on ``day`` (its current rule today, its historical one before)
+    as DuckDB SQL over the hazard rows ``r``."""
+    return condition(overdue_as_of(day, today, utc_midnight(day, zone), HAZARD_ROWS))
+
+
 def overdue(c: Ctx, day: date) -> Figure:
-    """逾期隐患 on ``day``: deadline before the day and the hazard still waiting for
-    rectification or verification (``core.hazard.overdue.overdue_clause``). On an earlier day, a
-    hazard closed since then also counts (it was still open on that day)."""
-    open_now = f"r.state IN ({enum_names(*OPEN_STATES)})"
-    if day < c.today:
-        since = utc_instant(day, c.zone)
-        open_now = (
-            f"{as_ts('r.found_at')} < {since} AND ({open_now} OR "
-            f"(r.state = '{HazardState.CLOSED.name}' AND {as_ts('r.closed_at')} >= {since}))"
-        )
+    """逾期隐患 on ``day`` (``core.hazard.overdue``): past the deadline and still waiting for
+    rectification or verification; on an earlier day, a hazard closed since then counts too."""
     (n,) = c.one(
-        f"SELECT count(*) FROM {c.rows('hazard')} WHERE r.deadline < DATE '{day}' AND {open_now}"
+        f"SELECT count(*) FROM {c.rows('hazard')} WHERE {overdue_sql(day, c.today, c.zone)}"
     )
     return Figure(_int(n))
 
@@ -317,21 +328,20 @@ def expiring_certificates(c: Ctx, day: date) -> Figure:
 
 
 def supplies_attention(c: Ctx, day: date) -> Figure:
-    """应急物资异常: supplies expired before ``day`` or below their minimum stock (as
-    ``models.emergency_supply.supply_status``)."""
-    (n,) = c.one(
-        f"SELECT count(*) FROM {c.rows('emergency_supply')} "
-        f"WHERE r.expires_on < DATE '{day}' OR r.quantity < r.min_stock"
-    )
+    """应急物资异常 (``core.emergency.rules.supplies_attention``): supplies expired before
+    ``day`` or below their minimum stock."""
+    attention = condition(emergency.supplies_attention(day, EmergencySupply.__table__.alias("r")))
+    (n,) = c.one(f"SELECT count(*) FROM {c.rows('emergency_supply')} WHERE {attention}")
     return Figure(_int(n))
 
 
 def drills_on_schedule(c: Ctx, day: date) -> Figure:
     """演练完成率: approved emergency plans in effect on ``day`` whose last drill held before
-    that day is within the statutory interval (``DRILL_INTERVAL_DAYS``: yearly, on-site plans
-    half-yearly), over those plans. Drills done versus drills required."""
+    that day is within the statutory interval (``core.emergency.rules.DRILL_INTERVAL_DAYS``:
+    yearly, on-site plans half-yearly), over those plans. Drills done versus drills required."""
     interval = " ".join(
-        f"WHEN '{kind.name}' THEN {DRILL_INTERVAL_DAYS[kind]}" for kind in EmergencyPlanKind
+        f"WHEN '{kind.name}' THEN {emergency.DRILL_INTERVAL_DAYS[kind]}"
+        for kind in EmergencyPlanKind
     )
     held = (
         f"SELECT r.plan_id, max(r.held_on) AS last FROM {c.rows('drill')} "
@@ -424,87 +434,3 @@ def cockpit(
             }
         )
     return pl.DataFrame(rows, schema=SCHEMA)
-
-
-# --- the park ranking -------------------------------------------------------------------------
-
-#: The KPIs an enterprise is ranked on, side by side.
-RANKED: tuple[str, ...] = (
-    "closure_rate",
-    "on_time_rate",
-    "overdue",
-    "incidents",
-    "violation_rate",
-    "training_coverage",
-)
-#: Points a count takes off its 100-point component of the score (per hazard, per incident,
-#: per violation a day).
-PENALTY = {"overdue": 10.0, "incidents": 25.0, "violation_rate": 10.0}
-RANKING_SCHEMA = {
-    "rank": pl.Int64,
-    "enterprise_id": pl.Int64,
-    "enterprise": pl.String,
-    **dict.fromkeys(RANKED, pl.Float64),
-    "score": pl.Float64,
-}
-
-
-def score(figures: dict[str, float | None]) -> float | None:
-    """综合得分 (0–100), the mean of six components, each 0–100 and higher is better:
-
-    - closure rate, on-time rate and training coverage, as percentages;
-    - ``max(0, 100 − 10 × overdue hazards)``;
-    - ``max(0, 100 − 25 × incidents)``;
-    - ``max(0, 100 − 10 × violations per day)``.
-
-    A rate with nothing to count (no hazard found, nobody to train) is left out of the mean
-    rather than scored 0 or 100; None when no component is left. Counts are not divided by
-    the enterprise's size: an overdue hazard is as bad in a large plant as in a small one.
-    """
-    parts = [figures[k] for k in ("closure_rate", "on_time_rate", "training_coverage")]
-    parts += [
-        max(0.0, 100.0 - points * figures[k])  # type: ignore[operator]
-        for k, points in PENALTY.items()
-        if figures[k] is not None
-    ]
-    known = [p for p in parts if p is not None]
-    return round(sum(known) / len(known), 1) if known else None
-
-
-def ranking(
-    con: Connection,
-    actor: Actor,
-    period: Period,
-    today: date,
-    *,
-    zone: str = "Asia/Shanghai",
-    copied: frozenset[str] | None = None,
-) -> pl.DataFrame:
-    """One row per enterprise the actor can see (a park supervisor: every enterprise of the
-    park) with the ``RANKED`` KPIs of the period side by side — each exactly as its cockpit
-    tile counts it, within the actor's scope, so a department head's single row holds their
-    department's numbers — the :func:`score` and its rank (1 = best; equal scores share a
-    rank; an enterprise with no score comes last, unranked)."""
-    enterprises = con.sql(
-        f"SELECT e.id, e.name FROM {scoped('enterprise', actor)} e ORDER BY e.name"
-    ).fetchall()
-    copied = copy_hazards(con, actor) if copied is None else copied  # one for every enterprise
-    rows = []
-    for enterprise_id, name in enterprises:
-        c = Ctx(con, actor, zone, int(enterprise_id), today, copied)
-        figures: dict[str, float | None] = {}
-        for key in RANKED:
-            kpi = BY_KEY[key]
-            if kpi.flow is not None:
-                figures[key] = kpi.flow(c, period).value
-            else:
-                assert kpi.snapshot is not None
-                figures[key] = kpi.snapshot(c, period.snapshot_day(today)).value
-        rows.append(
-            {"enterprise_id": int(enterprise_id), "enterprise": str(name), **figures}
-            | {"score": score(figures), "rank": None}
-        )
-    frame = pl.DataFrame(rows, schema=RANKING_SCHEMA)
-    return frame.with_columns(
-        pl.col("score").rank(method="min", descending=True).cast(pl.Int64).alias("rank")
-    ).sort(["rank", "enterprise"], nulls_last=True)

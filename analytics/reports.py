@@ -28,7 +28,7 @@ from typing import Any
 import polars as pl
 
 from analytics.duck import Connection, as_ts, enum_names, local_day_sql, scoped, utc_instant
-from analytics.kpi import Period, during
+from analytics.kpi import Period, during, overdue_sql
 from core.rbac import Actor
 from models.enums import RiskLevel
 from models.hazard import OPEN_STATES, HazardLevel, HazardState
@@ -147,18 +147,6 @@ HAZARD_SCHEMA = {"level": pl.String, "found": pl.Int64, "closed": pl.Int64,
                  "closed_in_month": pl.Int64, "overdue": pl.Int64, "rate": pl.Float64}  # fmt: skip
 
 
-def _overdue_on(day: date, today: date, zone: str) -> str:
-    """``analytics.kpi.overdue`` as a condition on ``r``."""
-    open_now = f"r.state IN ({enum_names(*OPEN_STATES)})"
-    if day < today:
-        since = utc_instant(day, zone)
-        open_now = (
-            f"{as_ts('r.found_at')} < {since} AND ({open_now} OR "
-            f"(r.state = '{HazardState.CLOSED.name}' AND {as_ts('r.closed_at')} >= {since}))"
-        )
-    return f"r.deadline < DATE '{day}' AND {open_now}"
-
-
 def hazard_levels(
     con: Connection,
     actor: Actor,
@@ -177,7 +165,7 @@ def hazard_levels(
         f"AND r.state NOT IN ({enum_names(*EXCLUDED)})), "
         f"count(*) FILTER ({during('r.found_at', period, zone)} AND {closed}), "
         f"count(*) FILTER ({closed} AND {during('r.closed_at', period, zone)}), "
-        f"count(*) FILTER ({_overdue_on(period.snapshot_day(today), today, zone)}) "
+        f"count(*) FILTER ({overdue_sql(period.snapshot_day(today), today, zone)}) "
         f"FROM {rows('hazard', actor, enterprise_id)} r GROUP BY 1"
     ).fetchall()
     by_level = {name: counts for name, *counts in found}
@@ -207,7 +195,7 @@ def major_hazards(
     hi = utc_instant(period.end + timedelta(days=1), zone)
     found = con.sql(
         f"SELECT r.number, r.title, a.name, {local_day_sql('r.found_at', zone)}, r.deadline, "
-        f"r.state, pe.name, {_overdue_on(period.snapshot_day(today), today, zone)} "
+        f"r.state, pe.name, {overdue_sql(period.snapshot_day(today), today, zone)} "
         f"FROM {rows('hazard', actor, enterprise_id)} r "
         f"LEFT JOIN {scoped('area', actor)} a ON a.id = r.area_id "
         f"LEFT JOIN {scoped('person', actor)} pe ON pe.id = r.owner_id "

@@ -33,7 +33,8 @@ from core.rbac import Actor
 from core.risk.scoring import SEVERITY
 from models.enums import RiskLevel
 from models.hazard import OPEN_STATES, Hazard, HazardCategory
-from models.org import Area
+from models.org import Area, Enterprise
+from models.reference import AccidentType
 from models.risk_register import RiskPoint
 
 
@@ -49,6 +50,34 @@ class MapFilter:
 
 
 # --- queries -------------------------------------------------------------------------------
+
+
+def enterprise(session: Session, actor: Actor, enterprise_id: int) -> Enterprise | None:
+    """The enterprise whose floor plan the map draws, if the actor may see it."""
+    stmt = visible(get_spec("enterprise"), actor).where(Enterprise.id == enterprise_id)
+    return session.exec(stmt).first()
+
+
+def _names(rows: Sequence[Any], lang: str) -> dict[int, str]:
+    return {i: (en if lang == "en" and en else zh) for i, zh, en in rows}
+
+
+def accident_types(session: Session, actor: Actor, lang: str) -> dict[int, str]:
+    """id → name of the accident types the filter offers, in catalogue (GB 6441) order."""
+    stmt = visible(get_spec("accident_type"), actor).with_only_columns(
+        AccidentType.id, AccidentType.name, AccidentType.name_en
+    )
+    return _names(session.execute(stmt.order_by(AccidentType.code)).all(), lang)
+
+
+def hazard_categories(session: Session, actor: Actor, lang: str) -> dict[int, str]:
+    """id → name of the top-level hazard categories the filter offers (a pick means the
+    family, see ``category_ids``), in code order."""
+    stmt = visible(get_spec("hazard_category"), actor).with_only_columns(
+        HazardCategory.id, HazardCategory.name, HazardCategory.name_en
+    )
+    stmt = stmt.where(col(HazardCategory.parent_code).is_(None)).order_by(HazardCategory.code)
+    return _names(session.execute(stmt).all(), lang)
 
 
 def open_clause() -> Any:

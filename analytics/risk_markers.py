@@ -18,6 +18,7 @@ from sqlmodel import Session, col
 
 from analytics import risk_map
 from core.geometry import box, spot
+from core.hazard.overdue import is_overdue
 from core.i18n import enum_label, t
 from core.rbac import Actor
 from core.risk.dynamic import reason_text
@@ -163,7 +164,7 @@ def hazard_markers(
         x, y = place(r)
         if x is None:
             continue
-        overdue = r.deadline is not None and r.deadline < today
+        overdue = is_overdue(r.deadline, r.state, today)
         lines = [f"{r.number or ''} {r.title}".strip()]
         lines.append(f"{enum_label(r.level, lang)} · {enum_label(HazardState(r.state), lang)}")
         if r.deadline is not None:

@@ -27,12 +27,15 @@ from datetime import date, timedelta
 from typing import Literal
 
 import polars as pl
+from sqlalchemy import literal_column
 
 from analytics.dimensions import AREA, DEPARTMENT, Split, label_of, labels, window_sql
-from analytics.duck import Connection, enum_names, local_ts, scoped
+from analytics.duck import Connection, condition, local_day_sql, local_ts, scoped
+from analytics.kpi import HAZARD_ROWS
+from core.hazard.overdue import missed_deadline_clause
 from core.i18n import t
 from core.rbac import Actor
-from models.hazard import OPEN_STATES, HazardLevel, HazardState
+from models.hazard import HazardLevel, HazardState
 from models.incident import IncidentKind
 from models.video import RuleKind
 
@@ -79,11 +82,9 @@ INCIDENT_SPLITS = {
 
 
 def _overdue(today: date, zone: str) -> str:
-    local_closed = f"CAST({local_ts('r.closed_at', zone)} AS DATE)"
-    return (
-        f"r.deadline < DATE '{today.isoformat()}' AND (r.state IN ({enum_names(*OPEN_STATES)})"
-        f" OR (r.state = '{HazardState.CLOSED.name}' AND {local_closed} > r.deadline))"
-    )
+    """``core.hazard.overdue.missed_deadline_clause``: closed on a later local day, or open."""
+    closed_late = literal_column(f"{local_day_sql('r.closed_at', zone)} > r.deadline")
+    return condition(missed_deadline_clause(today, closed_late, HAZARD_ROWS))
 
 
 MEASURES: dict[str, Measure] = {

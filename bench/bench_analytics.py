@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlmodel import func, select
 
-from analytics import datasets, kpi, trends
+from analytics import datasets, kpi, ranking, trends
 from analytics.datasets import ChartSpec
 from analytics.duck import connect, scoped
 from core.clock import site_today
@@ -73,7 +73,7 @@ def main() -> None:
         ),
         "Heinrich pyramid": lambda: trends.heinrich(con, SYSTEM, start, today, zone=zone),
         "Pareto of categories": lambda: trends.pareto(con, SYSTEM, start, today, zone=zone),
-        "park ranking (every enterprise, 6 KPIs)": lambda: kpi.ranking(
+        "park ranking (every enterprise, 6 KPIs)": lambda: ranking.ranking(
             con, SYSTEM, year, today, zone=zone
         ),
         "chart builder: hazards by category × level, 12 months": lambda: datasets.chart_data(

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from PIL import Image, ImageOps
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from core.config import Settings
 from core.i18n import Translatable
@@ -310,6 +310,15 @@ def list_for(session: Session, table_name: str, row_id: int) -> list[Attachment]
         )
         .order_by(Attachment.id)  # type: ignore[arg-type]
     )
+    return list(session.exec(stmt).all())
+
+
+def previews(session: Session, ids: list[int]) -> list[Attachment]:
+    """The attachments among ``ids`` that have a thumbnail (a workflow step's photos); the
+    caller shows them under a record it already checked the reader may see."""
+    if not ids:
+        return []
+    stmt = select(Attachment).where(col(Attachment.id).in_(ids), Attachment.has_thumbnail)
     return list(session.exec(stmt).all())
 
 

@@ -16,7 +16,7 @@ from core.config import Settings
 from core.db import utcnow
 from core.i18n import LANGUAGES, Translatable
 from core.passwords import hash_password, needs_rehash, verify_password
-from core.rbac import Actor, default_scope
+from core.rbac import Actor, actor_for, default_scope
 from models.accounts import User
 from models.enums import Action, Module, Role, Scope
 
@@ -86,6 +86,20 @@ def session_expired(
     if last_seen is None:
         return True
     return (now or utcnow()) - last_seen > timedelta(minutes=settings.session_idle_minutes)
+
+
+def logged_in_user(session: Session, user_id: int) -> User | None:
+    """The account a browser session logged in as (its profile and home page show it)."""
+    return session.get(User, user_id)
+
+
+def active_actor(session: Session, user_id: int) -> Actor | None:
+    """A browser session's user as an Actor, or None once the account was deactivated or
+    deleted (the session then ends); loaded every run so permission edits apply at once."""
+    user = session.get(User, user_id)
+    if user is None or not user.active or user.deleted_at is not None:
+        return None
+    return actor_for(session, user)
 
 
 def password_problem(password: str, settings: Settings) -> Translatable | None:

@@ -33,9 +33,9 @@ import supervision as sv
 
 from detectors.backends import Backend
 from detectors.layout import FLOOR_Y
+from detectors.pipeline import Pipeline
 from detectors.rules import ZONE_LEVEL
 from detectors.scene import PersonTruth, scene_from_uri, zones_for
-from detectors.service import Pipeline
 from detectors.types import CameraSpec, Hit, RuleSpec
 from detectors.zones import Zones
 from models.video import RuleKind

@@ -89,6 +89,19 @@ def titles(session: Session, table: str, ids: set[int]) -> dict[int, str]:
     return {row_id: str(name) for row_id, name in rows}
 
 
+def visible_titles(session: Session, table: str, actor: Actor, ids: list[int]) -> dict[int, str]:
+    """Display names for ids the actor may see, e.g. ids from a URL (which are not trusted:
+    another department's row stays nameless); an unregistered table names nothing."""
+    try:
+        spec = get_spec(table)
+    except KeyError:
+        return {}
+    title = getattr(spec.model, spec.title_field)
+    stmt = visible(spec, actor).with_only_columns(spec.model.id, title)
+    rows = session.execute(stmt.where(spec.model.id.in_(ids))).all()
+    return {row_id: str(name) for row_id, name in rows}
+
+
 def options(session: Session, table: str, actor: Actor, limit: int = 1000) -> dict[int, str]:
     """id → name of the rows a picker may offer this actor (scoped, live, alphabetical)."""
     spec = get_spec(table)

@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
+from sqlalchemy import FromClause, or_
 from sqlalchemy.sql.elements import ColumnElement
-from sqlmodel import col, or_
 
 from models.emergency import EmergencyPlanKind
 from models.emergency_drill import DrillState
@@ -95,10 +95,11 @@ def supply_status(
     return EmergencySupplyStatus.NORMAL
 
 
-def supplies_attention(today: date) -> ColumnElement[bool]:
-    """:func:`supply_status` other than normal, as a query: expired, or below minimum stock."""
-    s = EmergencySupply
-    return or_(col(s.expires_on) < today, col(s.quantity) < col(s.min_stock))
+def supplies_attention(today: date, table: FromClause | None = None) -> ColumnElement[bool]:
+    """:func:`supply_status` other than normal, as a query: expired, or below minimum stock
+    (over the supply table or an alias of it, e.g. the cockpit's DuckDB rows)."""
+    c = (table if table is not None else EmergencySupply.__table__).c
+    return or_(c.expires_on < today, c.quantity < c.min_stock)
 
 
 def next_inspection(last: date | None, cycle_days: int | None) -> date | None:

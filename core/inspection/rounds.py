@@ -40,6 +40,7 @@ from models.risk_inspection import (
 )
 from models.risk_inspection import InspectionTaskState as S
 from models.risk_register import RiskMeasure, RiskPoint, RiskUnit
+from models.system import Attachment
 
 
 class InspectionRefused(Translatable):
@@ -163,6 +164,20 @@ def tick(
     _start(task)
     audit.record_update(session, actor, "inspection_task", task, task_before)
     return item
+
+
+def photo_thumbnail(session: Session, actor: Actor, item_id: int) -> bytes | None:
+    """The preview of a line's photo, on a round the actor may see; None when the line has
+    no photo, the round is out of reach or the photo has no preview."""
+    item = session.get(InspectionTaskItem, item_id)
+    if item is None or item.photo_id is None:
+        return None
+    try:
+        task_for(session, actor, item.task_id)
+    except NotFound:
+        return None
+    stored = session.get(Attachment, item.photo_id)
+    return attachments.read_thumbnail(stored, get_settings()) if stored else None
 
 
 def _store_photo(

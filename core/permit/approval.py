@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, col, select
 
+from core.crud import service
+from core.crud.registry import get_spec
 from core.db import utcnow
 from core.permit.templates import CLOSE_OUT, Step, stages, template_for
 from core.rbac import Actor
@@ -101,6 +103,19 @@ def valid_signatures(session: Session, permit_id: int) -> list[PermitSignature]:
             col(PermitSignature.withdrawn_at).is_(None),
             col(PermitSignature.deleted_at).is_(None),
         )
+        .order_by(col(PermitSignature.signed_at), col(PermitSignature.id))
+    )
+    return list(session.exec(stmt))
+
+
+def signature_record(session: Session, actor: Actor, permit_id: int) -> list[PermitSignature]:
+    """Every signature of a permit, withdrawn ones too, in signing order: the approval tab's
+    record. Whoever may see the permit sees who signed it (a signer's own scope does not hide
+    the others); a permit out of the actor's scope raises ``NotFound``."""
+    service.get_row(session, get_spec("permit"), actor, permit_id)
+    stmt = (
+        select(PermitSignature)
+        .where(PermitSignature.permit_id == permit_id, col(PermitSignature.deleted_at).is_(None))
         .order_by(col(PermitSignature.signed_at), col(PermitSignature.id))
     )
     return list(session.exec(stmt))

@@ -8,30 +8,29 @@ complete → close, or reject / cancel. Declared as data for the workflow engine
   signature approves; a rejection sends the permit back with a reason; withdrawing a signature
   withdraws the later ones too.
 - *start* refuses while ``core.permit.start.start_problems`` lists anything.
-- a reading outside its limit during the work *suspends* the permit at once (``after_reading``);
-  so may the guardian, an approver, or the detector service (guardian absent); *resume* needs
-  fresh readings inside the limits again.
+- a reading outside its limit during the work *suspends* the permit at once (``reading_saved``;
+  the readings themselves are ``core.permit.readings``); so may the guardian, an approver, or
+  the detector service (guardian absent); *resume* needs fresh readings inside the limits
+  again.
 - *complete* needs the crew out and the site checked; *close* is the acceptor's signature.
   Closed and cancelled permits are archived read-only.
+
+Who hears of each step is ``core.permit.announce``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import timedelta
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
-from core.clock import site_zone
 from core.crud import service
 from core.crud.registry import get_spec
 from core.crud.validate import Problem
 from core.db import utcnow
 from core.i18n import t
-from core.notify import notify, users_with_role
+from core.permit.announce import announce
 from core.permit.approval import (
-    SIGNER_ROLES,
     add_signature,
     chain_state,
     may_sign_any,
@@ -41,14 +40,7 @@ from core.permit.approval import (
     withdraw_all,
     withdraw_from,
 )
-from core.permit.gas import (
-    GasStatus,
-    gas_status,
-    limit_text,
-    parse_detector_csv,
-    required_gases,
-    value_text,
-)
+from core.permit.gas import GasStatus, gas_status, limit_text, required_gases, value_text
 from core.permit.rules import aware, limits_for, pick_limit
 from core.permit.simops import overlapping
 from core.permit.start import is_applicant, is_guardian, start_problems, window_problems
@@ -56,9 +48,8 @@ from core.permit.templates import CLOSE_OUT, form_value_problems, has_close_out,
 from core.permit.workers import worker_problems
 from core.rbac import SYSTEM, Actor, PermissionDenied
 from core.workflow import Transition, Workflow, fire, opening_event
-from models.accounts import User
-from models.enums import Action, Role
-from models.permit import Permit, PermitDecision, PermitGasReading
+from models.enums import Action
+from models.permit import Permit, PermitDecision
 from models.permit import PermitState as S
 from models.permit_reference import PermitType
 from models.workflow import WorkflowEvent
@@ -199,6 +190,7 @@ def _cancel(session: Session, p: Permit, payload: dict[str, Any], actor: Actor) 
 
 
 def gas_of(session: Session, p: Permit) -> list[GasStatus]:
+    """Each gas the permit's template (or type) asks for against its limit, now."""
     template = template_of(session, p)
     ptype = session.get(PermitType, p.permit_type_id)
     code = ptype.code if ptype else ""
@@ -211,86 +203,7 @@ def gas_of(session: Session, p: Permit) -> list[GasStatus]:
     return gas_status(session, p, code, gases, utcnow())
 
 
-# --- who hears of it ------------------------------------------------------------------------
-
-
-def _users_of_person(session: Session, person_id: int | None) -> list[int]:
-    if person_id is None:
-        return []
-    return list(session.exec(select(User.id).where(User.person_id == person_id)).all())
-
-
-def _signers_of(session: Session, p: Permit, roles: Sequence[str]) -> list[int]:
-    ids: set[int] = set()
-    for role in roles:
-        for system_role in SIGNER_ROLES.get(role, frozenset()):
-            ids.update(users_with_role(session, system_role, enterprise_id=p.enterprise_id))
-        if role == "guardian":
-            ids.update(_users_of_person(session, p.guardian_id))
-        if role in ("unit_head", "acceptor"):
-            ids.update(
-                users_with_role(
-                    session,
-                    Role.DEPT_HEAD,
-                    enterprise_id=p.enterprise_id,
-                    department_id=p.department_id,
-                )
-            )
-        if role == "work_leader" and p.applicant_id:
-            ids.add(p.applicant_id)
-    return sorted(ids)
-
-
-def _crew_users(session: Session, p: Permit) -> list[int]:
-    ids = {p.applicant_id, *_users_of_person(session, p.guardian_id)}
-    return sorted(i for i in ids if i is not None)
-
-
-def announce(session: Session, p: Permit, event: WorkflowEvent, actor: Actor) -> None:
-    """Who hears of each step: the next signers, the applicant, the guardian, the managers."""
-    ref = {"table_name": "permit", "row_id": p.id, "enterprise_id": p.enterprise_id}
-    params = {"number": p.number, "location": p.location}
-    if event.to_state == S.APPROVING and event.action in ("submit", "sign", "unapprove"):
-        state = chain_state(session, p, template_of(session, p))
-        roles = [s.role for s in state.open_steps()]
-        notify(
-            session, _signers_of(session, p, roles), "notify.permit_to_sign", params=params, **ref
-        )
-    if event.action == "submit" and p.simops:
-        others = session.exec(select(Permit).where(col(Permit.id).in_(p.simops))).all()
-        numbers = ", ".join(o.number or str(o.id) for o in others)
-        users = {*_crew_users(session, p)}
-        for other in others:
-            users.update(_crew_users(session, other))
-        users.update(users_with_role(session, Role.SAFETY_MANAGER, enterprise_id=p.enterprise_id))
-        notify(
-            session,
-            users,
-            "notify.permit_simops",
-            params={**params, "others": numbers},
-            severity="warning",
-            **ref,
-        )
-    messages = {
-        "sign_final": ("notify.permit_approved", "info"),
-        "reject": ("notify.permit_rejected", "warning"),
-        "suspend": ("notify.permit_suspended", "error"),
-    }
-    if event.action in messages:
-        message, severity = messages[event.action]
-        users = set(_crew_users(session, p))
-        if event.action == "suspend":
-            users.update(
-                users_with_role(session, Role.SAFETY_MANAGER, enterprise_id=p.enterprise_id)
-            )
-        notify(
-            session,
-            users,
-            message,
-            params={**params, "reason": event.comment or ""},
-            severity=severity,
-            **ref,
-        )
+# --- the steps ------------------------------------------------------------------------------
 
 
 TRANSITIONS: tuple[Transition, ...] = (
@@ -449,31 +362,7 @@ def extend(session: Session, actor: Actor, permit_id: int, new_end: Any) -> Perm
     )
 
 
-# --- gas readings during the work -----------------------------------------------------------
-
-
-def record_reading(session: Session, actor: Actor, values: dict[str, Any]) -> PermitGasReading:
-    """A reading entered on the permit (tester, time, gas, value); the table's after-create
-    hook suspends a running permit when it is out of limit."""
-    return service.create_row(session, get_spec("permit_gas_reading"), actor, values)
-
-
-def import_readings(
-    session: Session, actor: Actor, permit_id: int, rows: list[dict[str, Any]]
-) -> list[PermitGasReading]:
-    """A detector's export, all rows or none (the caller's transaction)."""
-    with session.begin_nested():
-        return [record_reading(session, actor, {**r, "permit_id": permit_id}) for r in rows]
-
-
-def import_detector_csv(
-    session: Session, actor: Actor, permit_id: int, data: bytes, medium_lel: float | None
-) -> list[PermitGasReading]:
-    """A multi-gas detector's CSV export: refused whole, with each bad row named, or stored
-    whole; the plant's time zone reads the detector's local clock."""
-    rows, problems = parse_detector_csv(data, site_zone(), medium_lel)
-    _refuse(problems)
-    return import_readings(session, actor, permit_id, rows)
+# --- a reading out of its limit stops the work ----------------------------------------------
 
 
 def reading_saved(session: Session, reading: Any, actor: Actor) -> None:
@@ -508,19 +397,3 @@ def suspend(session: Session, permit_id: int, reason: str, *, source: Actor = SY
     fire(
         session, PERMIT_FLOW, permit_id, "suspend", system, comment=reason, payload={"note": reason}
     )
-
-
-def overdue_readings(session: Session, permit: Permit) -> timedelta | None:
-    """How long the latest reading of a running permit is past the template's interval."""
-    template = template_of(session, permit)
-    interval = template.reading_interval_min if template else None
-    if permit.state != S.IN_PROGRESS or not interval:
-        return None
-    last = session.exec(
-        select(PermitGasReading.measured_at)
-        .where(PermitGasReading.permit_id == permit.id)
-        .order_by(col(PermitGasReading.measured_at).desc())
-    ).first()
-    due = aware(last or permit.started_at or permit.planned_start) + timedelta(minutes=interval)
-    late = utcnow() - due
-    return late if late > timedelta(0) else None

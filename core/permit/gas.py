@@ -4,7 +4,7 @@ readings entered by hand or imported from a detector's CSV export.
 Before the start every gas the template asks for needs a reading no older than the limit's
 sample age (GB 30871: 30 min) and inside the limit; each refusal names the gas, the value and
 the limit. During the work a reading outside its limit suspends the permit at once
-(``core.permit.flow.after_reading``).
+(``core.permit.flow.reading_saved``).
 """
 
 from __future__ import annotations

@@ -235,6 +235,15 @@ def _own_chart(session: Session, actor: Actor, chart_id: int) -> DashboardChart:
     return chart
 
 
+def chart_to_edit(session: Session, actor: Actor, chart_id: int) -> DashboardChart | None:
+    """The chart the builder opens for editing: one of the actor's own live charts, else
+    None (a shared dashboard's charts are edited by their owner only)."""
+    try:
+        return _own_chart(session, actor, chart_id)
+    except InvalidDashboard:
+        return None
+
+
 def update_chart(
     session: Session, actor: Actor, chart_id: int, title: str, spec: ChartSpec
 ) -> DashboardChart:

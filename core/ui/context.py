@@ -10,7 +10,7 @@ from core import auth
 from core.config import get_settings
 from core.db import session_scope, utcnow
 from core.i18n import Translatable, t
-from core.rbac import Actor, actor_for
+from core.rbac import Actor
 from models.accounts import User
 
 
@@ -52,11 +52,10 @@ def current_actor() -> Actor | None:
     if user_id is None:
         return None
     with session_scope() as session:
-        user = session.get(User, user_id)
-        if user is None or not user.active or user.deleted_at is not None:
-            logout()
-            return None
-        return actor_for(session, user)
+        actor = auth.active_actor(session, user_id)
+    if actor is None:
+        logout()
+    return actor
 
 
 def current_user() -> User | None:
@@ -64,7 +63,7 @@ def current_user() -> User | None:
     if user_id is None:
         return None
     with session_scope() as session:
-        return session.get(User, user_id)
+        return auth.logged_in_user(session, user_id)
 
 
 def login(user: User) -> None:

@@ -83,8 +83,9 @@ def field_input(
     return result
 
 
-def filter_input(session: Session, actor: Actor, f: FieldSpec, key: str) -> Any:
-    """A list filter: several choices, one linked record, yes/no, or a date range."""
+def filter_input(f: FieldSpec, key: str, choices: dict[int, str] | None = None) -> Any:
+    """A list filter: several choices, one linked record (``choices``, which the list view
+    looked up in the actor's scope), yes/no, or a date range."""
     code = lang()
     label = f.label_in(code)
     if f.kind == CHOICE:
@@ -92,12 +93,12 @@ def filter_input(session: Session, actor: Actor, f: FieldSpec, key: str) -> Any:
             label, list(f.choices), format_func=lambda c: f.choice_label(c, code), key=key
         )
     if f.kind == FK:
-        choices = options(session, f.fk or "", actor)
+        linked = choices or {}
         return st.selectbox(
             label,
-            [None, *choices],
+            [None, *linked],
             key=key,
-            format_func=lambda v: tr("common.all") if v is None else choices[v],
+            format_func=lambda v: tr("common.all") if v is None else linked[v],
         )
     if f.kind == BOOL:
         return st.selectbox(
@@ -109,11 +110,21 @@ def filter_input(session: Session, actor: Actor, f: FieldSpec, key: str) -> Any:
             ),
         )
     if f.kind == DATE:
-        picked = st.date_input(label, value=(), key=key)
+        return filter_value(st.date_input(label, value=(), key=key))
+    return filter_value(st.text_input(label, key=key))
+
+
+def filter_value(picked: Any) -> Any:
+    """What a filter widget's value means to the list: a date range being picked as
+    ``(from, to)`` (open-ended after one click), an empty text or range as no filter. The
+    list reads the widgets' state with this before it draws them, so both agree."""
+    if isinstance(picked, tuple):
         if len(picked) == 2:
             return (picked[0], picked[1])
         return (picked[0], None) if len(picked) == 1 else None
-    return st.text_input(label, key=key) or None
+    if isinstance(picked, str):
+        return picked or None
+    return picked
 
 
 def one_or_all(cell: Any, label: str, choices: dict[Any, str], key: str) -> Any:

@@ -11,7 +11,7 @@ from typing import Any
 
 import pandas as pd
 import streamlit as st
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from core import attachments
 from core.clock import shown, site_today
@@ -22,7 +22,6 @@ from core.ui.context import tr
 from core.ui.forms import submit
 from core.ui.widgets import field_input
 from core.workflow import Transition, Workflow, events, fire
-from models.system import Attachment
 
 
 def render_workflow(session: Session, actor: Actor, record: Any, *, wf: Workflow) -> None:
@@ -114,9 +113,7 @@ def _photos(session: Session, ids: list[int]) -> None:
     """Thumbnails of the photos attached to the steps (the record is already visible)."""
     if not ids:
         return
-    items = session.exec(
-        select(Attachment).where(col(Attachment.id).in_(ids), Attachment.has_thumbnail)
-    ).all()
+    items = attachments.previews(session, ids)
     settings = get_settings()
     thumbs = [(a.filename, attachments.read_thumbnail(a, settings)) for a in items]
     thumbs = [(name, data) for name, data in thumbs if data]

@@ -30,7 +30,7 @@ from core.hazard.flow import report_hazard
 from core.i18n import Translatable, t
 from core.rbac import Actor, PermissionDenied
 from models.enums import Action, Module
-from models.hazard import HazardSource
+from models.hazard import Hazard, HazardSource
 from models.system import Attachment
 from models.video import Camera, VideoRule, VideoViolation, VideoZone, ViolationState
 
@@ -119,6 +119,17 @@ def review(
         detail={"decision": str(decision), "hazard_id": violation.hazard_id},
     )
     return violation
+
+
+def hazard_number(session: Session, actor: Actor, violation: VideoViolation) -> str | int | None:
+    """The number of the hazard a confirmation opened (its id while unnumbered), for the
+    reviewer's message; None when the review opened none."""
+    if violation.hazard_id is None:
+        return None
+    spec = get_spec("hazard")
+    stmt = visible(spec, actor, include_deleted=True).where(Hazard.id == violation.hazard_id)
+    hazard = session.exec(stmt).first()
+    return (hazard.number or hazard.id) if hazard else None
 
 
 def hazard_values(

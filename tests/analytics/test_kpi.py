@@ -49,7 +49,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from analytics import hazard_stats as hs
-from analytics import kpi
+from analytics import kpi, ranking
 from analytics.duck import Connection, connect
 from models.emergency import EmergencyPlan, EmergencyPlanKind, EmergencyPlanState
 from models.emergency_drill import Drill, DrillState
@@ -389,12 +389,12 @@ def test_score_states_its_formula() -> None:
         "incidents": 1,
         "violation_rate": 0.5,
     }
-    assert kpi.score(figures) == round((80 + 50 + 0 + 75 + 95) / 5, 1)
-    assert kpi.score(dict.fromkeys(kpi.RANKED)) is None
+    assert ranking.score(figures) == round((80 + 50 + 0 + 75 + 95) / 5, 1)
+    assert ranking.score(dict.fromkeys(ranking.RANKED)) is None
 
 
 def test_park_ranking_orders_the_enterprises(august: Data, users: Users) -> None:
-    frame = kpi.ranking(august.con, users.park_supervisor, AUGUST, date(2030, 8, 31), zone=ZONE)
+    frame = ranking.ranking(august.con, users.park_supervisor, AUGUST, date(2030, 8, 31), zone=ZONE)
     rows = {r["enterprise_id"]: r for r in frame.iter_rows(named=True)}
 
     assert frame["enterprise_id"].to_list() == [august.org.ent2, august.org.ent1]
@@ -412,7 +412,7 @@ def test_park_ranking_orders_the_enterprises(august: Data, users: Users) -> None
 
 
 def test_a_department_head_ranks_only_their_department(august: Data, users: Users) -> None:
-    frame = kpi.ranking(august.con, users.inspector_a, AUGUST, date(2030, 8, 31), zone=ZONE)
+    frame = ranking.ranking(august.con, users.inspector_a, AUGUST, date(2030, 8, 31), zone=ZONE)
 
     assert frame["enterprise_id"].to_list() == [august.org.ent1]
     row = frame.row(0, named=True)

@@ -16,7 +16,8 @@ from sqlmodel import Session, col, select
 from core.db import utcnow
 from core.demogen import MAIN_ENTERPRISE_CODE
 from core.permit.approval import template_of
-from core.permit.flow import act, apply_for_permit, record_reading
+from core.permit.flow import act, apply_for_permit
+from core.permit.readings import record_reading
 from core.permit.start import measures_of, record_briefing, tick_measures
 from core.rbac import Actor, actor_for
 from models.accounts import User

@@ -13,7 +13,8 @@ from core.crud.registry import get_spec
 from core.crud.service import NotFound, ValidationFailed, update_row
 from core.db import utcnow
 from core.permit.approval import valid_signatures
-from core.permit.flow import act, extend, record_reading, suspend
+from core.permit.flow import act, extend, suspend
+from core.permit.readings import record_reading
 from core.permit.start import start_problems, tick_measures
 from core.rbac import PermissionDenied
 from core.workflow import IllegalTransition, events

@@ -10,8 +10,8 @@ from sqlmodel import Session, select
 
 from core.crud.service import ValidationFailed
 from core.db import utcnow
-from core.permit.flow import import_readings
 from core.permit.gas import gas_status, parse_detector_csv
+from core.permit.readings import import_readings
 from core.permit.rules import limits_for, pick_limit, within
 from models.permit import PermitGasReading
 from tests.modules.permit_world import World, approved, build_world
@@ -154,7 +154,7 @@ def test_import_is_all_or_nothing(demo_session: Session, w: World) -> None:
 
 
 def test_a_detector_file_with_a_bad_row_imports_nothing(demo_session: Session, w: World) -> None:
-    from core.permit.flow import import_detector_csv
+    from core.permit.readings import import_detector_csv
 
     s = demo_session
     permit = approved(s, w)

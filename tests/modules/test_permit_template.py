@@ -11,13 +11,11 @@ from sqlmodel import Session, func, select
 
 from core.crud.registry import get_spec
 from core.crud.service import ValidationFailed, create_row
-from core.permit.template_editor import (
-    bump,
+from core.permit.template_editor import bump, load_edit, save_edit
+from core.permit.template_rows import (
     chain_preview,
     fields_from_rows,
-    load_edit,
     problem_text,
-    save_edit,
     steps_from_rows,
 )
 from core.permit.templates import stages, template_for, template_problems

@@ -18,14 +18,12 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import streamlit as st
-from sqlmodel import Session, col
+from sqlmodel import Session
 
-from analytics import kpi, risk_map, risk_markers
-from analytics.duck import locked_connection
+from analytics import risk_map, risk_markers, screen
 from core.clock import local, shown, site_today
 from core.config import get_settings
-from core.crud.lookup import options, visible
-from core.crud.registry import get_spec
+from core.crud.lookup import options
 from core.db import session_scope, utcnow
 from core.i18n import enum_label
 from core.org import floor_plan
@@ -37,17 +35,13 @@ from core.ui.risk import deck as risk_deck
 from core.ui.video.feed import sketch
 from core.video.review import feed, snapshot_image
 from models.enums import RISK_COLOURS, Module, RiskLevel
-from models.hazard import OPEN_STATES, Hazard, HazardLevel
-from models.org import Area, Department, Enterprise
-from models.permit import Permit
-from models.permit_reference import PermitType
 
 KEY = "big_screen"
 TICK = f"{KEY}_tick"
 REFRESH_S = 20
 EVERY_RANGE = (5, 600)
 PANELS: tuple[str, ...] = ("risk_map", "permits", "hazards", "violations")
-TABLE_ROWS = 10
+TABLE_ROWS = screen.TABLE_ROWS
 FEED_ITEMS = 6
 LEVELS_DESC: tuple[RiskLevel, ...] = tuple(reversed(SEVERITY))
 #: The deck's zoom is fixed in CSS pixels, so the map is laid out for 1920x1080 and a wider
@@ -143,86 +137,22 @@ def panel(tick: int) -> str:
 
 def _tiles(actor: Actor, session: Session) -> list[Tile]:
     """Month-to-date rates from the cockpit's KPIs, plus today's and open counts."""
-    settings, today = get_settings(), site_today()
-    month = kpi.Period.preset("month", today)
-    with locked_connection(settings.db_url) as con:
-        rows = {
-            r["key"]: r
-            for r in kpi.cockpit(con, actor, month, today, zone=settings.timezone).iter_rows(
-                named=True
-            )
-        }
-        ctx = kpi.Ctx(con, actor, settings.timezone, None, today)
-        violations = kpi.violation_rate(ctx, kpi.Period(today, today)).part or 0
-    majors = len(_major_hazards(session, actor, limit=None))
-    closure = rows["closure_rate"]
-    rate = "—" if closure["value"] is None else f"{closure['value']:.0f}%"
-    month_sub = tr("big_screen.sub.month")
+    n = screen.numbers(session, actor, get_settings(), site_today())
+    rate = "—" if n.closure.value is None else f"{n.closure.value:.0f}%"
+    now, month_sub = tr("big_screen.sub.now"), tr("big_screen.sub.month")
     return [
         Tile(
             "closure_rate",
             rate,
-            tr("big_screen.sub.part_whole", part=closure["part"] or 0, whole=closure["whole"] or 0),
+            tr("big_screen.sub.part_whole", part=n.closure.part, whole=n.closure.whole),
             "#3ddc97",
         ),
-        Tile("overdue", f"{rows['overdue']['value']:.0f}", tr("big_screen.sub.now"), "#ff6b6b"),
-        Tile(
-            "active_permits",
-            f"{rows['active_permits']['value']:.0f}",
-            tr("big_screen.sub.now"),
-            "#5aa2ff",
-        ),
-        Tile("major_hazards", str(majors), tr("big_screen.sub.now"), "#ff4d4f"),
-        Tile("violations_today", str(violations), tr("big_screen.sub.today"), "#ffb020"),
-        Tile("near_misses", f"{rows['near_misses']['value']:.0f}", month_sub, "#c792ea"),
+        Tile("overdue", f"{n.overdue:.0f}", now, "#ff6b6b"),
+        Tile("active_permits", f"{n.active_permits:.0f}", now, "#5aa2ff"),
+        Tile("major_hazards", str(n.major_hazards), now, "#ff4d4f"),
+        Tile("violations_today", str(n.violations_today), tr("big_screen.sub.today"), "#ffb020"),
+        Tile("near_misses", f"{n.near_misses:.0f}", month_sub, "#c792ea"),
     ]
-
-
-def _major_hazards(session: Session, actor: Actor, limit: int | None = TABLE_ROWS) -> list:
-    stmt = (
-        visible(get_spec("hazard"), actor)
-        .with_only_columns(
-            Hazard.number,
-            Hazard.title,
-            Hazard.location,
-            Hazard.deadline,
-            Hazard.state,
-            Area.name.label("area"),
-            Department.name.label("unit"),
-        )
-        .select_from(Hazard)
-        .outerjoin(Area, Area.id == Hazard.area_id)
-        .outerjoin(Department, Department.id == Hazard.owner_department_id)
-        .where(Hazard.level == HazardLevel.MAJOR, col(Hazard.state).in_(OPEN_STATES))
-        .order_by(col(Hazard.deadline).is_(None), col(Hazard.deadline), col(Hazard.id))
-    )
-    if limit is not None:
-        stmt = stmt.limit(limit)
-    return list(session.execute(stmt).all())
-
-
-def _active_permits(session: Session, actor: Actor) -> tuple[list, int]:
-    base = visible(get_spec("permit"), actor).where(col(Permit.state).in_(kpi.ACTIVE_PERMITS))
-    stmt = (
-        base.with_only_columns(
-            Permit.number,
-            Permit.location,
-            Permit.state,
-            Permit.planned_end,
-            PermitType.name.label("type_name"),
-            PermitType.name_en.label("type_name_en"),
-            Area.name.label("area"),
-            Department.name.label("unit"),
-        )
-        .select_from(Permit)
-        .join(PermitType, PermitType.id == Permit.permit_type_id)
-        .outerjoin(Area, Area.id == Permit.area_id)
-        .outerjoin(Department, Department.id == Permit.department_id)
-        .order_by(col(Permit.planned_end), col(Permit.id))
-    )
-    rows = list(session.execute(stmt.limit(TABLE_ROWS)).all())
-    total = session.execute(base.with_only_columns(col(Permit.id))).all()
-    return rows, len(total)
 
 
 # --- drawing ------------------------------------------------------------------------------------
@@ -288,7 +218,7 @@ def map_enterprise(enterprises: list[int], tick: int, picked: str = "") -> int |
 def _risk_map(session: Session, actor: Actor, enterprises: dict[int, str], tick: int) -> None:
     picked = st.query_params.get("enterprise", "")
     enterprise_id = map_enterprise(list(enterprises), tick, picked)
-    enterprise = session.get(Enterprise, enterprise_id) if enterprise_id else None
+    enterprise = screen.enterprise(session, actor, enterprise_id) if enterprise_id else None
     _panel_head("risk_map", enterprises.get(enterprise_id, "") if len(enterprises) > 1 else "")
     if enterprise is None:
         _md(f'<div class="bs-empty">{_e(tr("big_screen.empty.risk_map"))}</div>')
@@ -316,7 +246,8 @@ def _risk_map(session: Session, actor: Actor, enterprises: dict[int, str], tick:
 
 
 def _permits(session: Session, actor: Actor) -> None:
-    rows, total = _active_permits(session, actor)
+    listed = screen.active_permits(session, actor, TABLE_ROWS)
+    rows, total = listed.rows, listed.total
     _panel_head("permits", tr("big_screen.count", n=total))
     english = lang() == "en"
     body = [
@@ -337,11 +268,11 @@ def _permits(session: Session, actor: Actor) -> None:
 
 
 def _hazards(session: Session, actor: Actor) -> None:
-    rows = _major_hazards(session, actor, limit=None)
-    _panel_head("hazards", tr("big_screen.count", n=len(rows)))
+    listed = screen.major_hazards(session, actor, TABLE_ROWS)
+    _panel_head("hazards", tr("big_screen.count", n=listed.total))
     today = site_today()
     body = []
-    for r in rows[:TABLE_ROWS]:
+    for r in listed.rows:
         late = r.deadline is not None and r.deadline < today
         deadline = "—" if r.deadline is None else r.deadline.isoformat()
         if late:
@@ -359,8 +290,9 @@ def _hazards(session: Session, actor: Actor) -> None:
         )
     cols = ("number", "title", "place", "unit", "state", "deadline")
     _table([tr(f"big_screen.col.{c}") for c in cols], body, tr("big_screen.empty.hazards"))
-    if len(rows) > TABLE_ROWS:
-        _md(f'<div class="bs-more">{_e(tr("big_screen.more", n=len(rows) - TABLE_ROWS))}</div>')
+    if listed.total > TABLE_ROWS:
+        more = tr("big_screen.more", n=listed.total - TABLE_ROWS)
+        _md(f'<div class="bs-more">{_e(more)}</div>')
 
 
 def _violations(session: Session, actor: Actor) -> None:

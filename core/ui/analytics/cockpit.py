@@ -17,7 +17,7 @@ import pandas as pd
 import polars as pl
 import streamlit as st
 
-from analytics import kpi
+from analytics import kpi, ranking
 from analytics.duck import locked_connection
 from core.clock import local, site_today
 from core.config import get_settings
@@ -231,8 +231,10 @@ def _tiles(actor: Actor, period: kpi.Period, enterprise_id: int | None, several:
         frame = kpi.cockpit(
             con, actor, period, today, zone=zone, enterprise_id=enterprise_id, copied=copied
         )
-        ranking = (
-            kpi.ranking(con, actor, period, today, zone=zone, copied=copied) if several else None
+        ranked = (
+            ranking.ranking(con, actor, period, today, zone=zone, copied=copied)
+            if several
+            else None
         )
     rows = {r["key"]: r for r in frame.iter_rows(named=True)}
     links = {p.path for p in visible_pages(actor)}
@@ -241,8 +243,8 @@ def _tiles(actor: Actor, period: kpi.Period, enterprise_id: int | None, several:
         cells = st.columns(4)
         for i, key in enumerate(keys):
             _tile(cells[i % 4], rows[key], _target(key, links, period, today, enterprise_id))
-    if ranking is not None:
-        _ranking(ranking)
+    if ranked is not None:
+        _ranking(ranked)
     st.caption(
         tr(
             "cockpit.updated",
@@ -255,7 +257,7 @@ def _tiles(actor: Actor, period: kpi.Period, enterprise_id: int | None, several:
 def _ranking(frame: pl.DataFrame) -> None:
     """The enterprises side by side, best score first, with the score's formula."""
     st.subheader(tr("cockpit.ranking.title"))
-    units = {k: kpi.BY_KEY[k].unit for k in kpi.RANKED}
+    units = {k: kpi.BY_KEY[k].unit for k in ranking.RANKED}
     table = {
         tr("cockpit.ranking.rank"): frame["rank"].to_list(),
         tr("cockpit.enterprise"): frame["enterprise"].to_list(),
@@ -264,7 +266,7 @@ def _ranking(frame: pl.DataFrame) -> None:
             tr(f"cockpit.kpi.{k}"): [
                 None if v is None else _number(v, units[k]) for v in frame[k].to_list()
             ]
-            for k in kpi.RANKED
+            for k in ranking.RANKED
         },
     }
     st.dataframe(pd.DataFrame(table), hide_index=True, width="stretch", key=f"{KEY}_ranking")

@@ -26,6 +26,7 @@ from core.rbac import Actor
 from core.reporting.dashboards import (
     QueryPlot,
     chart_query,
+    chart_to_edit,
     charts,
     create_dashboard,
     delete_dashboard,
@@ -202,13 +203,13 @@ def _board(actor: Actor, board: Dashboard, auto: bool) -> None:
     st.caption(tr(key, time=now, seconds=REFRESH_S))
 
 
-def _open_edit(session: Session) -> None:
+def _open_edit(session: Session, actor: Actor) -> None:
     """Before the widgets exist: a chart whose ✎ was pressed goes into the builder, and after
     its edit the page goes back to the dashboard (``EDIT`` = ``None``)."""
     if EDIT not in st.session_state:
         return
     chart_id = st.session_state.pop(EDIT)
-    chart = session.get(DashboardChart, chart_id) if chart_id is not None else None
+    chart = chart_to_edit(session, actor, chart_id) if chart_id is not None else None
     if chart is None:
         st.session_state[MODE] = "view"
         return
@@ -227,7 +228,7 @@ def render() -> None:
     show_flash()
     with session_scope() as session:
         boards = {b.id: b.model_copy() for b in visible_dashboards(session, actor)}
-        _open_edit(session)
+        _open_edit(session, actor)
     board = _pick(actor, boards)  # type: ignore[arg-type]
     modes = {"view": tr("dashboard.mode.view"), "build": tr("dashboard.mode.build")}
     mode = st.segmented_control(  # deselecting it falls back to the view

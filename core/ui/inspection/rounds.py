@@ -16,20 +16,25 @@ import streamlit as st
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
-from core import attachments
 from core.clock import site_today
-from core.config import get_settings
 from core.crud import service
 from core.crud.lookup import options
 from core.db import session_scope
 from core.i18n import Translatable
-from core.inspection.rounds import check_in, checkin_target, submit, task_for, task_items, tick
+from core.inspection.rounds import (
+    check_in,
+    checkin_target,
+    photo_thumbnail,
+    submit,
+    task_for,
+    task_items,
+    tick,
+)
 from core.inspection.schedule import generate_tasks
 from core.inspection.todo import TaskCard, my_tasks
 from core.rbac import Actor
 from core.ui.context import flash, lang, show_flash, tr
 from models.risk_inspection import CheckResult, InspectionTaskItem
-from models.system import Attachment
 
 TASK, ITEM, FAILING, GENERATED = "insp_task", "insp_item", "insp_failing", "insp_generated"
 # Text symbols every system font has (emoji fonts are missing on kiosk PCs and servers).
@@ -268,7 +273,7 @@ def _failure(actor: Actor, items: list[InspectionTaskItem], index: int) -> None:
         key=f"insp_remark_{item.id}",
     )
     if item.photo_id is not None:
-        _thumbnail(item.photo_id)
+        _thumbnail(actor, item.id)
     if st.toggle(tr("inspection.use_camera"), key=f"insp_cam_{item.id}"):
         photo = st.camera_input(tr("inspection.photo"), key=f"insp_camera_{item.id}")
     else:
@@ -287,11 +292,9 @@ def _failure(actor: Actor, items: list[InspectionTaskItem], index: int) -> None:
         st.rerun()
 
 
-def _thumbnail(attachment_id: int) -> None:
-
+def _thumbnail(actor: Actor, item_id: int) -> None:
     with session_scope() as session:
-        stored = session.get(Attachment, attachment_id)
-        thumb = attachments.read_thumbnail(stored, get_settings()) if stored else None
+        thumb = photo_thumbnail(session, actor, item_id)
     if thumb:
         st.image(thumb, width=160)
 

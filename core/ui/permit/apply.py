@@ -9,22 +9,21 @@ from typing import Any
 
 import pandas as pd
 import streamlit as st
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from core.clock import local, site_zone
-from core.crud.lookup import departments_of, options, visible
-from core.crud.registry import get_spec
+from core.crud.lookup import departments_of, options
 from core.db import utcnow
 from core.geometry import clean_polygon, label_point
 from core.permit.flow import apply_for_permit
 from core.permit.jsa import jsa_suggestions
+from core.permit.queries import areas_of, grades_of, permit_types
 from core.permit.templates import template_for
 from core.permit.workers import crew_options
 from core.rbac import Actor
 from core.ui.context import lang, show_flash, tr
 from core.ui.plan_picker import pick_point
 from core.ui.steps import attempt, problems
-from models.org import Area
 from models.permit_reference import PermitGrade, PermitTemplate, PermitType
 
 KEY = "permit_apply"
@@ -98,9 +97,7 @@ def render_apply(session: Session, actor: Actor) -> None:
         st.info(tr("permit_apply.no_enterprise"))
         return
     code = lang()
-    types = session.exec(
-        select(PermitType).where(col(PermitType.deleted_at).is_(None)).order_by(PermitType.code)
-    ).all()
+    types = permit_types(session, actor)
     type_names = _named(types, code)
     type_id = st.selectbox(
         tr("field.permit.permit_type_id") + " *",
@@ -109,11 +106,7 @@ def render_apply(session: Session, actor: Actor) -> None:
         key=f"{KEY}_type",
     )
     ptype = next(t for t in types if t.id == type_id)
-    grades = session.exec(
-        select(PermitGrade)
-        .where(PermitGrade.type_code == ptype.code, col(PermitGrade.deleted_at).is_(None))
-        .order_by(PermitGrade.rank)
-    ).all()
+    grades = grades_of(session, actor, ptype.code)
     grade_names = _named(grades, code)
     grade_id = (
         st.selectbox(
@@ -143,11 +136,7 @@ def render_apply(session: Session, actor: Actor) -> None:
         if departments
         else None
     )
-    areas = session.exec(
-        visible(get_spec("area"), actor)
-        .where(Area.enterprise_id == enterprise_id)
-        .order_by(Area.name)
-    ).all()
+    areas = areas_of(session, actor, enterprise_id)
     area_names = {a.id: a.name for a in areas}
     area_id = st.selectbox(
         tr("field.permit.area_id") + " *",

@@ -6,24 +6,15 @@ from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from core.clock import shown
-from core.permit.approval import chain_state, step_for, template_of
+from core.permit.approval import chain_state, signature_record, step_for, template_of
 from core.permit.flow import act
 from core.rbac import Actor
 from core.ui.context import tr
 from core.ui.steps import attempt, problems
-from models.permit import Permit, PermitSignature, PermitState
-
-
-def _signatures(session: Session, permit_id: int) -> list[PermitSignature]:
-    stmt = (
-        select(PermitSignature)
-        .where(PermitSignature.permit_id == permit_id, col(PermitSignature.deleted_at).is_(None))
-        .order_by(col(PermitSignature.signed_at), col(PermitSignature.id))
-    )
-    return list(session.exec(stmt))
+from models.permit import Permit, PermitState
 
 
 def chain_table(session: Session, permit: Permit) -> pd.DataFrame:
@@ -54,9 +45,9 @@ def chain_table(session: Session, permit: Permit) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _record(session: Session, permit: Permit) -> pd.DataFrame:
+def _record(session: Session, actor: Actor, permit: Permit) -> pd.DataFrame:
     rows = []
-    for sig in _signatures(session, permit.id):
+    for sig in signature_record(session, actor, permit.id):
         withdrawn = sig.withdrawn_at is not None
         rows.append(
             {
@@ -73,7 +64,7 @@ def _record(session: Session, permit: Permit) -> pd.DataFrame:
 
 def render_chain(session: Session, actor: Actor, permit: Permit) -> None:
     st.dataframe(chain_table(session, permit), hide_index=True, width="stretch")
-    record = _record(session, permit)
+    record = _record(session, actor, permit)
     if not record.empty:
         with st.expander(tr("permit_chain.record", n=len(record))):
             st.dataframe(record, hide_index=True, width="stretch")

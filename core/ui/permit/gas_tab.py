@@ -7,27 +7,28 @@ from datetime import datetime
 
 import pandas as pd
 import streamlit as st
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from core.clock import shown, site_zone
 from core.db import utcnow
-from core.permit.flow import ARCHIVED, import_detector_csv, overdue_readings, record_reading
+from core.permit.flow import ARCHIVED
 from core.permit.gas import GasStatus, limit_text, value_text
+from core.permit.readings import (
+    import_detector_csv,
+    overdue_readings,
+    readings_of,
+    record_reading,
+)
 from core.rbac import Actor
 from core.ui.context import lang, tr
 from core.ui.steps import attempt, problems
 from models.enums import Action, Module
-from models.permit import Permit, PermitGasReading
+from models.permit import Permit
 from models.permit_reference import PermitGas, PermitGasUnit
 
 
-def _readings(session: Session, permit: Permit) -> pd.DataFrame:
-    rows = session.exec(
-        select(PermitGasReading)
-        .where(PermitGasReading.permit_id == permit.id, col(PermitGasReading.deleted_at).is_(None))
-        .order_by(col(PermitGasReading.measured_at).desc())
-        .limit(200)
-    ).all()
+def _readings(session: Session, actor: Actor, permit: Permit) -> pd.DataFrame:
+    rows = readings_of(session, actor, permit.id)
     return pd.DataFrame(
         {
             tr("permit_gas.time"): [shown(r.measured_at) for r in rows],
@@ -73,7 +74,7 @@ def render_gas(session: Session, actor: Actor, permit: Permit, status: list[GasS
             hide_index=True,
             width="stretch",
         )
-    table = _readings(session, permit)
+    table = _readings(session, actor, permit)
     if not table.empty:
         with st.expander(tr("permit_gas.all", n=len(table))):
             st.dataframe(table, hide_index=True, width="stretch")

@@ -14,7 +14,7 @@ from datetime import date
 import polars as pl
 import pydeck as pdk
 import streamlit as st
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from analytics import permit_map
 from core.clock import local, site_today
@@ -23,15 +23,14 @@ from core.crud.lookup import departments_of, options
 from core.db import session_scope
 from core.i18n import enum_label
 from core.org import floor_plan
+from core.permit.queries import enterprise_of, permit_types
 from core.rbac import Actor
 from core.ui.context import lang, tr
 from core.ui.nav import guard
 from core.ui.risk import deck as risk_deck
 from core.ui.widgets import any_of, pick_enterprise
 from models.enums import Module
-from models.org import Enterprise
 from models.permit import PermitState
-from models.permit_reference import PermitType
 
 S = PermitState
 #: Marker colour per state, by what the state means on site.
@@ -58,13 +57,11 @@ LOOK = risk_deck.Look(height_px=620, width_px=1100, dark=False, area_alpha=70)
 # --- pickers -------------------------------------------------------------------------------
 
 
-def _types(session: Session) -> dict[int, str]:
-    rows = session.execute(
-        select(PermitType.id, PermitType.code, PermitType.name, PermitType.name_en)
-        .where(col(PermitType.deleted_at).is_(None))
-        .order_by(PermitType.code)
-    ).all()
-    return {i: (en if lang() == "en" and en else zh) for i, _, zh, en in rows}
+def _types(session: Session, actor: Actor) -> dict[int, str]:
+    english = lang() == "en"
+    return {
+        t.id: (t.name_en if english and t.name_en else t.name) for t in permit_types(session, actor)
+    }
 
 
 def _hour_text(hour: object) -> str:
@@ -85,7 +82,7 @@ def _filters(
         format_func=_hour_text,
         key="permit_map_hour",
     )
-    types, units = _types(session), departments_of(session, actor, enterprise_id)
+    types, units = _types(session, actor), departments_of(session, actor, enterprise_id)
     c1, c2, c3 = st.columns(3)
     picked_types = any_of(c1, tr("permit_map.types"), types, "permit_map_types")
     picked_units = any_of(c2, tr("permit_map.units"), units, "permit_map_units")
@@ -278,7 +275,7 @@ def render() -> None:
         day = permit_map.markers(session, actor, f, lang())
         areas = permit_map.areas(session, actor, enterprise_id, lang())
         plan = floor_plan.bitmap(
-            session, session.get(Enterprise, enterprise_id), areas["polygon"].to_list(),
+            session, enterprise_of(session, actor, enterprise_id), areas["polygon"].to_list(),
             get_settings(),
         )  # fmt: skip
     shown = (

@@ -9,7 +9,7 @@ from typing import Any
 
 import pandas as pd
 import streamlit as st
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from core.clock import local, shown, site_zone
 from core.crud.lookup import titles
@@ -17,6 +17,7 @@ from core.db import session_scope
 from core.permit.approval import template_of
 from core.permit.flow import ARCHIVED, PERMIT_FLOW, READY, act, extend, gas_of
 from core.permit.printout import permit_pdf
+from core.permit.queries import kind_of, related_permits, simops_partners
 from core.permit.templates import field_labels
 from core.permit.workers import worker_names
 from core.rbac import Actor
@@ -28,7 +29,6 @@ from core.ui.steps import attempt, problems
 from core.ui.workflow_panel import history
 from models.enums import Action, Module
 from models.permit import Permit, PermitState
-from models.permit_reference import PermitGrade, PermitType
 
 #: Steps of the work tab; signing lives in the approval tab.
 WORK_STEPS = ("submit", "start", "suspend", "resume", "complete", "close", "cancel")
@@ -47,9 +47,8 @@ def _name(row: Any) -> str:
     return row.name_en if lang() == "en" and row.name_en else row.name
 
 
-def header(session: Session, permit: Permit) -> None:
-    ptype = session.get(PermitType, permit.permit_type_id)
-    grade = session.get(PermitGrade, permit.grade_id) if permit.grade_id else None
+def header(session: Session, actor: Actor, permit: Permit) -> None:
+    ptype, grade = kind_of(session, actor, permit)
     colour = STATE_COLOUR.get(permit.state, "gray")
     state = tr(f"enum.PermitState.{permit.state}")
     st.markdown(f"### {permit.number} · {_name(ptype)} · {_name(grade)} · :{colour}[{state}]")
@@ -78,37 +77,36 @@ def header(session: Session, permit: Permit) -> None:
         st.error(tr("permit_panel.suspended", reason=permit.suspend_reason))
     if permit.cancel_reason:
         st.warning(tr("permit_panel.cancelled", reason=permit.cancel_reason))
-    _links(session, permit)
+    _links(session, actor, permit)
     if permit.jsa:
         with st.expander(tr("permit_apply.jsa")):
             st.dataframe(pd.DataFrame(permit.jsa), hide_index=True, width="stretch")
 
 
-def _links(session: Session, permit: Permit) -> None:
-    """SIMOPS partners, the original of an extension and its extensions."""
+def _links(session: Session, actor: Actor, permit: Permit) -> None:
+    """SIMOPS partners, the original of an extension and its extensions (those the actor
+    may open)."""
     if permit.simops:
-        others = session.exec(select(Permit).where(col(Permit.id).in_(permit.simops))).all()
-        st.warning(tr("permit_panel.simops", n=len(others)))
+        # every overlap is counted (the crews must coordinate); links go to those in scope
+        st.warning(tr("permit_panel.simops", n=len(permit.simops)))
+        others = simops_partners(session, actor, permit)
         for other in others:
             st.page_link(
                 "pages/permit_work.py",
                 query_params={"id": str(other.id)},
                 label=f"{other.number} · {other.location} · {shown(other.planned_start)}",
             )
-    related = [session.get(Permit, permit.parent_id)] if permit.parent_id else []
-    related += session.exec(select(Permit).where(Permit.parent_id == permit.id)).all()
-    for other in related:
-        if other is not None:
-            key = (
-                "permit_panel.extension_of"
-                if other.id == permit.parent_id
-                else "permit_panel.extended_by"
-            )
-            st.page_link(
-                "pages/permit_work.py",
-                query_params={"id": str(other.id)},
-                label=tr(key, number=other.number),
-            )
+    for other in related_permits(session, actor, permit):
+        key = (
+            "permit_panel.extension_of"
+            if other.id == permit.parent_id
+            else "permit_panel.extended_by"
+        )
+        st.page_link(
+            "pages/permit_work.py",
+            query_params={"id": str(other.id)},
+            label=tr(key, number=other.number),
+        )
 
 
 def _print_button(actor: Actor, permit: Permit) -> None:
@@ -132,7 +130,7 @@ def _print_button(actor: Actor, permit: Permit) -> None:
 
 
 def render_permit(session: Session, actor: Actor, permit: Permit) -> None:
-    header(session, permit)
+    header(session, actor, permit)
     _print_button(actor, permit)
     status = gas_of(session, permit)
     tabs = st.tabs(

@@ -11,26 +11,24 @@ from typing import Any
 
 import pandas as pd
 import streamlit as st
-from sqlmodel import select
 
 from core.crud.service import ValidationFailed
 from core.db import session_scope
 from core.i18n import Translatable
-from core.permit.template_editor import (
+from core.permit.queries import permit_types
+from core.permit.template_editor import bump, load_edit, save_edit
+from core.permit.template_rows import (
     TemplateEdit,
-    bump,
     clean,
     fields_from_rows,
-    load_edit,
     problem_text,
-    save_edit,
     split_list,
     steps_from_rows,
 )
 from core.permit.templates import CLOSE_OUT, FIELD_KINDS, parse_steps, stages
 from core.rbac import Actor
 from core.ui.context import flash, lang, show_error, show_flash, tr
-from models.permit_reference import PermitApprovalRole, PermitGas, PermitGasUnit, PermitType
+from models.permit_reference import PermitApprovalRole, PermitGas, PermitGasUnit
 
 KEY = "permit_tpl"
 ROLES = [r.value for r in PermitApprovalRole]
@@ -38,10 +36,10 @@ GASES = [g.value for g in PermitGas]
 UNITS = [u.value for u in PermitGasUnit]
 
 
-def _types() -> dict[str, str]:
+def _types(actor: Actor) -> dict[str, str]:
     english = lang() == "en"
     with session_scope() as session:
-        rows = session.exec(select(PermitType).order_by(PermitType.code)).all()
+        rows = permit_types(session, actor, include_deleted=True)
         return {r.code: f"{r.code} · {r.name_en if english else r.name}" for r in rows}
 
 
@@ -289,7 +287,7 @@ def render(actor: Actor) -> None:
     st.title(tr("page.permit_template_editor"))
     show_flash()
     st.caption(tr("permit_tpl.intro"))
-    types = _types()
+    types = _types(actor)
     if not types:
         st.info(tr("common.no_rows"))
         return

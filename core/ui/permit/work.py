@@ -8,9 +8,9 @@ import streamlit as st
 from sqlmodel import Session
 
 from core.clock import shown
-from core.crud.lookup import visible
 from core.crud.registry import get_spec
 from core.crud.service import NotFound, get_row
+from core.permit.queries import find_by_number
 from core.permit.todo import my_permit_tasks
 from core.rbac import Actor
 from core.ui.context import show_flash, tr
@@ -46,9 +46,7 @@ def render_work(session: Session, actor: Actor) -> None:
             return
     number = st.text_input(tr("permit_work.open_number"), key="permit_work_number").strip()
     if number:
-        found = session.exec(
-            visible(get_spec("permit"), actor).where(Permit.number == number.upper())
-        ).first()
+        found = find_by_number(session, actor, number)
         if found is None:
             st.warning(tr("permit_work.no_such", number=number))
         else:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import polars as pl
 import streamlit as st
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from analytics import risk_map, risk_markers
 from core.attachments import AttachmentError
@@ -26,9 +26,7 @@ from core.ui.nav import guard
 from core.ui.risk import deck as risk_deck
 from core.ui.widgets import any_of, one_or_all, pick_enterprise
 from models.enums import RISK_COLOURS, Action, Module, RiskLevel
-from models.hazard import HazardCategory
 from models.org import Enterprise
-from models.reference import AccidentType
 
 WALL_CSS = """
 <style>
@@ -58,27 +56,10 @@ def _wall_mode() -> bool:
     return on
 
 
-def _accident_types(session: Session) -> dict[int, str]:
-    rows = session.execute(
-        select(AccidentType.id, AccidentType.name, AccidentType.name_en)
-        .where(col(AccidentType.deleted_at).is_(None))
-        .order_by(AccidentType.code)
-    ).all()
-    return {i: (en if lang() == "en" and en else zh) for i, zh, en in rows}
-
-
-def _hazard_categories(session: Session) -> dict[int, str]:
-    rows = session.execute(
-        select(HazardCategory.id, HazardCategory.name, HazardCategory.name_en)
-        .where(col(HazardCategory.parent_code).is_(None), col(HazardCategory.deleted_at).is_(None))
-        .order_by(HazardCategory.code)
-    ).all()
-    return {i: (en if lang() == "en" and en else zh) for i, zh, en in rows}
-
-
 def _filters(session: Session, actor: Actor, enterprise_id: int) -> risk_map.MapFilter:
     departments = departments_of(session, actor, enterprise_id)
-    types, categories = _accident_types(session), _hazard_categories(session)
+    types = risk_map.accident_types(session, actor, lang())
+    categories = risk_map.hazard_categories(session, actor, lang())
     c1, c2, c3, c4 = st.columns([2, 3, 3, 3])
     department = one_or_all(c1, tr("risk_map.department"), departments, "risk_map_department")
     levels = c2.multiselect(
@@ -186,7 +167,7 @@ def render() -> None:
         if enterprise_id is None:
             st.info(tr("risk_map.no_enterprise"))
             return
-        enterprise = session.get(Enterprise, enterprise_id)
+        enterprise = risk_map.enterprise(session, actor, enterprise_id)
         if wall:
             f = risk_map.MapFilter(enterprise_id=enterprise_id)
         else:

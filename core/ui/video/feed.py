@@ -15,9 +15,16 @@ from core.i18n import Translatable
 from core.rbac import Actor
 from core.ui.context import lang, tr
 from core.ui.nav import guard
-from core.video.review import FeedItem, cameras_for, can_review, feed, review, snapshot_image
+from core.video.review import (
+    FeedItem,
+    cameras_for,
+    can_review,
+    feed,
+    hazard_number,
+    review,
+    snapshot_image,
+)
 from models.enums import Action, Module
-from models.hazard import Hazard
 from models.video import ViolationState
 
 REFRESH_S = 10
@@ -100,8 +107,7 @@ def _do_review(actor: Actor, item: FeedItem, decision: str) -> None:
     try:
         with session_scope() as session:
             row = review(session, actor, item.id, decision, comment, open_hazard=wants_hazard)
-            hazard = session.get(Hazard, row.hazard_id) if row.hazard_id else None
-            number = (hazard.number or hazard.id) if hazard else None
+            number = hazard_number(session, actor, row)
     except Translatable as exc:
         st.session_state[MESSAGE] = ("error", exc.message(lang()), utcnow())
         return

@@ -9,7 +9,7 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from core.crud.lookup import options
 from core.crud.registry import get_spec
@@ -18,11 +18,12 @@ from core.crud.validate import Problem
 from core.rbac import Actor
 from core.ui.context import lang, show_flash, tr
 from core.ui.steps import attempt, problems
+from core.video.cameras import camera_zones, rule_kinds, zone_rules
 from core.video.rules import format_hours, parse_hours
 from core.video.zone_drawing import grid, parse_vertices, polygon_from_selection
 from detectors.sources import snapshot_jpeg
 from models.enums import Action, Module
-from models.video import Camera, RuleKind, VideoRule, VideoRuleKind, VideoZone, ZoneKind
+from models.video import Camera, RuleKind, VideoRuleKind, VideoZone, ZoneKind
 
 KEY = "video_setup"
 ZONE_COLOURS = {
@@ -151,13 +152,7 @@ def render_setup(session: Session, actor: Actor) -> None:
             )[0]
         except (ImportError, OSError, RuntimeError, ValueError) as exc:
             st.error(tr("video_setup.grab_failed", uri=camera.source_uri, error=str(exc)[:200]))
-    zones = list(
-        session.exec(
-            select(VideoZone)
-            .where(VideoZone.camera_id == camera.id, col(VideoZone.deleted_at).is_(None))
-            .order_by(VideoZone.id)
-        )
-    )
+    zones = camera_zones(session, actor, camera.id)
     draft = st.session_state.get(f"{KEY}_draft_{camera.id}")
     st.caption(tr("video_setup.draw_hint"))
     event = st.plotly_chart(
@@ -217,13 +212,10 @@ def _zones_and_rules(session: Session, actor: Actor, zones: list[VideoZone]) -> 
         return
     st.markdown(f"#### {tr('video_setup.zones')}")
     rule_names = _labels(RuleKind, "enum.RuleKind")
-    kinds = {k.code: k for k in session.exec(select(VideoRuleKind))}
+    kinds = rule_kinds(session, actor)
+    rules_of = zone_rules(session, actor, [zone.id for zone in zones])
     for zone in zones:
-        rules = session.exec(
-            select(VideoRule).where(
-                VideoRule.zone_id == zone.id, col(VideoRule.deleted_at).is_(None)
-            )
-        ).all()
+        rules = rules_of[zone.id]
         title = f"{zone.name} · {tr(f'enum.ZoneKind.{zone.kind}')} · {len(rules)}"
         with st.expander(title):
             for rule in rules:
