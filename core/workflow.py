@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from sqlalchemy import update
@@ -138,6 +139,20 @@ class Workflow:
             if key := check(t, record, actor):
                 return key
         return None
+
+    @property
+    def finished(self) -> frozenset[str]:
+        """States with no way out: nothing is due any more."""
+        sources = {s for t in self.transitions for s in t.sources}
+        return frozenset({t.target for t in self.transitions} - sources)
+
+    def days_late(self, record: Any, today: date) -> int | None:
+        """Days past the record's ``deadline`` while it is still open (0 or less: not yet
+        late); None when it has no deadline or is finished."""
+        deadline = getattr(record, "deadline", None)
+        if deadline is None or self.state_of(record) in self.finished:
+            return None
+        return (today - deadline).days
 
     def allowed(self, record: Any, actor: Actor) -> list[Transition]:
         """The steps ``actor`` may take on ``record`` right now (pure; for menus and tests)."""

@@ -57,8 +57,8 @@ def cmd_detector_run(args: argparse.Namespace, settings: Settings) -> int:
     """Run the video detector on the enabled cameras until Ctrl-C / SIGTERM, or until every
     camera has come to an end (a file source, ``--max-frames``). The detector's packages are
     imported here only, so the app never loads ONNX Runtime."""
-    # Measured: importing the detector's pipeline (supervision, OpenCV, ONNX Runtime) takes
-    # about 1.5 s on a 2-core machine; every other command, ``run`` included, skips it.
+    # Measured: importing the detector's pipeline (supervision, OpenCV, trackers) after the CLI
+    # takes 0.5-0.8 s on a 2-core machine; every other command, ``run`` included, skips it.
     from detectors.service import run as run_detector
 
     migrate.upgrade(settings)

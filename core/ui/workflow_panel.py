@@ -27,14 +27,13 @@ from core.workflow import Transition, Workflow, events, fire
 def render_workflow(session: Session, actor: Actor, record: Any, *, wf: Workflow) -> None:
     state = wf.state_of(record)
     badge = tr("workflow.current_state", state=tr(wf.state_key(state)))
-    deadline = getattr(record, "deadline", None)
+    late = wf.days_late(record, site_today())
     st.markdown(f"#### {tr('workflow.panel_title')}")
-    if deadline is not None and state not in _finished(wf):
-        late = (site_today() - deadline).days
+    if late is not None:
         extra = (
             tr("workflow.overdue_badge", days=late)
             if late > 0
-            else tr("workflow.due_badge", deadline=deadline)
+            else tr("workflow.due_badge", deadline=record.deadline)
         )
         st.markdown(f"{badge} · {':red' if late > 0 else ':blue'}[{extra}]")
     else:
@@ -48,12 +47,6 @@ def render_workflow(session: Session, actor: Actor, record: Any, *, wf: Workflow
     else:
         st.caption(tr("workflow.no_actions"))
     history(session, wf, record)
-
-
-def _finished(wf: Workflow) -> set[str]:
-    """States with no way out: nothing is due any more."""
-    sources = {s for t in wf.transitions for s in t.sources}
-    return {t.target for t in wf.transitions} - sources
 
 
 def _step_form(session: Session, actor: Actor, wf: Workflow, record: Any, t: Transition) -> None:

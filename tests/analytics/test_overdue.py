@@ -21,10 +21,11 @@ from core.crud import url_filters
 from core.crud.registry import get_spec
 from core.crud.service import ListQuery, list_rows
 from core.db import make_engine
+from core.hazard.flow import HAZARD_FLOW
 from core.hazard.overdue import is_overdue, overdue_clause
 from core.rbac import Actor, actor_for
 from models.accounts import User
-from models.hazard import Hazard, HazardState
+from models.hazard import FINISHED_STATES, Hazard, HazardState
 from models.org import Enterprise
 from tests import demo_cache
 
@@ -123,8 +124,11 @@ def test_the_map_flags_the_same_hazards(demo: Demo) -> None:
     assert len(ids & shown) >= len(ids) // 2, "most overdue hazards have a place on the plan"
 
 
-def test_the_python_check_agrees(demo: Demo) -> None:
+def test_the_python_check_and_the_workflow_badge_agree(demo: Demo) -> None:
+    """A loaded hazard's check, and the "overdue N days" badge of its workflow panel."""
     hazards = demo.session.exec(select(Hazard).where(col(Hazard.deleted_at).is_(None))).all()
-    assert {h.id for h in hazards if is_overdue(h.deadline, h.state, demo.today)} == _preset_ids(
-        demo
-    )
+    ids = _preset_ids(demo)
+    assert {h.id for h in hazards if is_overdue(h.deadline, h.state, demo.today)} == ids
+    late = {h.id for h in hazards if (HAZARD_FLOW.days_late(h, demo.today) or 0) > 0}
+    assert late == ids
+    assert set(FINISHED_STATES) == HAZARD_FLOW.finished
