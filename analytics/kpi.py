@@ -41,6 +41,7 @@ from analytics.duck import (
 from core.emergency import rules as emergency
 from core.hazard.overdue import overdue_as_of
 from core.local_time import utc_midnight
+from core.org.todo import EXPIRY_WARNING_DAYS
 from core.rbac import Actor
 from models.emergency import EmergencyPlanKind, EmergencyPlanState
 from models.emergency_drill import DrillState
@@ -56,7 +57,6 @@ Unit = Literal["pct", "count", "days", "per_day"]
 Direction = Literal["up", "down", "none"]  # which way is better
 Preset = Literal["month", "quarter", "year"]
 PRESETS: tuple[Preset, ...] = ("month", "quarter", "year")
-EXPIRY_WINDOW_DAYS = 30
 #: Permits that authorise work now: approved (not yet started), under way, or paused.
 ACTIVE_PERMITS = (
     PermitState.APPROVED,
@@ -316,7 +316,7 @@ def first_pass_rate(c: Ctx, p: Period) -> Figure:
 
 def expiring_certificates(c: Ctx, day: date) -> Figure:
     """证书到期预警: personnel certificates expiring from ``day`` to 30 days after it."""
-    until = day + timedelta(days=EXPIRY_WINDOW_DAYS)
+    until = day + timedelta(days=EXPIRY_WARNING_DAYS)
     (n,) = c.one(
         f"SELECT count(*) FROM {c.rows('certificate')} "
         f"WHERE r.expires_on BETWEEN DATE '{day}' AND DATE '{until}'"

@@ -33,7 +33,7 @@ from core.rbac import Actor
 from core.risk.scoring import SEVERITY
 from models.enums import RiskLevel
 from models.hazard import OPEN_STATES, Hazard, HazardCategory
-from models.org import Area, Enterprise
+from models.org import Area
 from models.reference import AccidentType
 from models.risk_register import RiskPoint
 
@@ -50,12 +50,6 @@ class MapFilter:
 
 
 # --- queries -------------------------------------------------------------------------------
-
-
-def enterprise(session: Session, actor: Actor, enterprise_id: int) -> Enterprise | None:
-    """The enterprise whose floor plan the map draws, if the actor may see it."""
-    stmt = visible(get_spec("enterprise"), actor).where(Enterprise.id == enterprise_id)
-    return session.exec(stmt).first()
 
 
 def _names(rows: Sequence[Any], lang: str) -> dict[int, str]:

@@ -21,7 +21,7 @@ from core.crud.lookup import visible
 from core.crud.registry import get_spec
 from core.rbac import Actor
 from models.hazard import OPEN_STATES, Hazard, HazardLevel
-from models.org import Area, Department, Enterprise
+from models.org import Area, Department
 from models.permit import Permit
 from models.permit_reference import PermitType
 
@@ -135,9 +135,3 @@ def active_permits(session: Session, actor: Actor, limit: int = TABLE_ROWS) -> L
     )
     rows = list(session.execute(stmt.limit(limit)).all())
     return Listed(rows, _count(session, base.with_only_columns(col(Permit.id))))
-
-
-def enterprise(session: Session, actor: Actor, enterprise_id: int) -> Enterprise | None:
-    """The enterprise whose risk map the wall shows, if the actor reaches it."""
-    stmt = visible(get_spec("enterprise"), actor).where(Enterprise.id == enterprise_id)
-    return session.exec(stmt).first()

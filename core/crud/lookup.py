@@ -5,6 +5,7 @@ Imports resolve thousands of names, so lookups are cached and can be prefetched 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from sqlmodel import Session, select
@@ -79,27 +80,33 @@ def _chunks(items: list[str], size: int) -> list[list[str]]:
     return [items[i : i + size] for i in range(0, len(items), size)]
 
 
-def titles(session: Session, table: str, ids: set[int]) -> dict[int, str]:
-    """Display names for ids already on screen (no scope: the ids came from a scoped row)."""
-    if not ids:
-        return {}
-    spec = get_spec(table)
-    title = getattr(spec.model, spec.title_field)
-    rows = session.exec(select(spec.model.id, title).where(spec.model.id.in_(sorted(ids)))).all()
-    return {row_id: str(name) for row_id, name in rows}
-
-
-def visible_titles(session: Session, table: str, actor: Actor, ids: list[int]) -> dict[int, str]:
-    """Display names for ids the actor may see, e.g. ids from a URL (which are not trusted:
-    another department's row stays nameless); an unregistered table names nothing."""
+def titles(
+    session: Session, table: str, ids: Iterable[int], actor: Actor | None = None
+) -> dict[int, str]:
+    """Display names for ids. Without ``actor`` for ids already on screen (they came from a
+    scoped row); with it for ids that are not trusted (from a URL): only the rows the actor may
+    see are named. An unregistered table names nothing."""
+    wanted = sorted(set(ids))
     try:
         spec = get_spec(table)
     except KeyError:
         return {}
+    if not wanted:
+        return {}
     title = getattr(spec.model, spec.title_field)
-    stmt = visible(spec, actor).with_only_columns(spec.model.id, title)
-    rows = session.execute(stmt.where(spec.model.id.in_(ids))).all()
-    return {row_id: str(name) for row_id, name in rows}
+    stmt = select(spec.model.id, title) if actor is None else visible(spec, actor)
+    stmt = stmt.with_only_columns(spec.model.id, title).where(spec.model.id.in_(wanted))
+    return {row_id: str(name) for row_id, name in session.execute(stmt).all()}
+
+
+def visible_row(
+    session: Session, table: str, actor: Actor, row_id: int, *, include_deleted: bool = False
+) -> Any | None:
+    """One row of ``table`` by id if the actor's scope reaches it, else None: for a row a page
+    needs beside its own (the enterprise whose floor plan it draws, a permit's type), where
+    the module grant of ``service.get_row`` does not apply."""
+    stmt = visible(get_spec(table), actor, include_deleted=include_deleted)
+    return session.exec(stmt.where(get_spec(table).model.id == row_id)).first()
 
 
 def options(session: Session, table: str, actor: Actor, limit: int = 1000) -> dict[int, str]:
@@ -113,7 +120,6 @@ def options(session: Session, table: str, actor: Actor, limit: int = 1000) -> di
 
 def departments_of(session: Session, actor: Actor, enterprise_id: int) -> dict[int, str]:
     """id → name of the enterprise's departments the actor may see (for filter pickers)."""
-
     spec = get_spec("department")
     stmt = visible(spec, actor).with_only_columns(Department.id, Department.name)
     stmt = stmt.where(Department.enterprise_id == enterprise_id).order_by(Department.name)

@@ -18,7 +18,7 @@ from sqlmodel import Session
 from core.crud import present, service, url_filters
 from core.crud.custom import effective_fields
 from core.crud.fields import BOOL, CHOICE, FK, JSON, MULTICHOICE, TAGS, FieldSpec
-from core.crud.lookup import options, visible_titles
+from core.crud.lookup import options, titles
 from core.crud.registry import TableSpec
 from core.i18n import t
 from core.rbac import Actor
@@ -143,7 +143,7 @@ def list_view(
         query=run,
         linked=linked,
         linked_names={
-            f.name: visible_titles(session, f.fk or "", actor, value)
+            f.name: titles(session, f.fk or "", value, actor)
             for f, value in linked.applied
             if isinstance(f, FieldSpec) and f.kind == FK
         },

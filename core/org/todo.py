@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
-from core.crud.lookup import visible
+from core.crud.lookup import titles, visible
 from core.crud.registry import get_spec
 from core.inbox import TodoItem, todo_provider
 from core.rbac import Actor
 from models.enums import Action, Module
-from models.org import Certificate, Person
+from models.org import Certificate
 
 EXPIRY_WARNING_DAYS = 30
 
@@ -29,11 +29,7 @@ def certificates_due(session: Session, actor: Actor, today: date) -> list[TodoIt
         .order_by(Certificate.expires_on)
     )
     certs = session.exec(stmt).all()
-    names = dict(
-        session.exec(
-            select(Person.id, Person.name).where(Person.id.in_({c.person_id for c in certs}))
-        ).all()
-    )
+    names = titles(session, "person", {c.person_id for c in certs})
     items = []
     for cert in certs:
         expired = cert.expires_on < today

@@ -1,17 +1,17 @@
 """The reads of the permit pages that belong to no step of the work: the reference lists the
 application form offers, a permit found by its number, the permits linked to one (SIMOPS
-partners, the original of an extension and its extensions), the areas and the enterprise of
-the plan. Each goes through the actor's scope (``core.crud.lookup.visible``), so a page never
-shows a row its user could not open."""
+partners, the original of an extension and its extensions) and the areas of the plan. Each
+goes through the actor's scope (``core.crud.lookup.visible``), so a page never shows a row its
+user could not open."""
 
 from __future__ import annotations
 
 from sqlmodel import Session, col
 
-from core.crud.lookup import visible
+from core.crud.lookup import visible, visible_row
 from core.crud.registry import get_spec
 from core.rbac import Actor
-from models.org import Area, Enterprise
+from models.org import Area
 from models.permit import Permit
 from models.permit_reference import PermitGrade, PermitType
 
@@ -35,18 +35,10 @@ def kind_of(
 ) -> tuple[PermitType | None, PermitGrade | None]:
     """A permit's type and grade, retired ones included: the permit keeps the names it was
     issued under."""
-    ptype = session.exec(
-        visible(get_spec("permit_type"), actor, include_deleted=True).where(
-            PermitType.id == permit.permit_type_id
-        )
-    ).first()
+    ptype = visible_row(session, "permit_type", actor, permit.permit_type_id, include_deleted=True)
     grade = None
     if permit.grade_id is not None:
-        grade = session.exec(
-            visible(get_spec("permit_grade"), actor, include_deleted=True).where(
-                PermitGrade.id == permit.grade_id
-            )
-        ).first()
+        grade = visible_row(session, "permit_grade", actor, permit.grade_id, include_deleted=True)
     return ptype, grade
 
 
@@ -69,22 +61,15 @@ def simops_partners(session: Session, actor: Actor, permit: Permit) -> list[Perm
 def related_permits(session: Session, actor: Actor, permit: Permit) -> list[Permit]:
     """The original this permit extends (first), then the permits extending it; only those
     the actor may see."""
-    spec = get_spec("permit")
-    related = []
+    parent = None
     if permit.parent_id is not None:
-        stmt = visible(spec, actor, include_deleted=True).where(Permit.id == permit.parent_id)
-        related += list(session.exec(stmt).all())
-    stmt = visible(spec, actor, include_deleted=True).where(Permit.parent_id == permit.id)
-    return related + list(session.exec(stmt).all())
+        parent = visible_row(session, "permit", actor, permit.parent_id, include_deleted=True)
+    stmt = visible(get_spec("permit"), actor, include_deleted=True)
+    extensions = session.exec(stmt.where(Permit.parent_id == permit.id)).all()
+    return [*([parent] if parent is not None else []), *extensions]
 
 
 def areas_of(session: Session, actor: Actor, enterprise_id: int) -> list[Area]:
     """The enterprise's live areas the actor may see, by name: where a permit may be placed."""
     stmt = visible(get_spec("area"), actor).where(Area.enterprise_id == enterprise_id)
     return list(session.exec(stmt.order_by(Area.name)).all())
-
-
-def enterprise_of(session: Session, actor: Actor, enterprise_id: int) -> Enterprise | None:
-    """The enterprise whose floor plan a page draws, if the actor may see it."""
-    stmt = visible(get_spec("enterprise"), actor).where(Enterprise.id == enterprise_id)
-    return session.exec(stmt).first()

@@ -23,7 +23,7 @@ from sqlmodel import Session
 from analytics import risk_map, risk_markers, screen
 from core.clock import local, shown, site_today
 from core.config import get_settings
-from core.crud.lookup import options
+from core.crud.lookup import options, visible_row
 from core.db import session_scope, utcnow
 from core.i18n import enum_label
 from core.org import floor_plan
@@ -218,7 +218,7 @@ def map_enterprise(enterprises: list[int], tick: int, picked: str = "") -> int |
 def _risk_map(session: Session, actor: Actor, enterprises: dict[int, str], tick: int) -> None:
     picked = st.query_params.get("enterprise", "")
     enterprise_id = map_enterprise(list(enterprises), tick, picked)
-    enterprise = screen.enterprise(session, actor, enterprise_id) if enterprise_id else None
+    enterprise = visible_row(session, "enterprise", actor, enterprise_id) if enterprise_id else None
     _panel_head("risk_map", enterprises.get(enterprise_id, "") if len(enterprises) > 1 else "")
     if enterprise is None:
         _md(f'<div class="bs-empty">{_e(tr("big_screen.empty.risk_map"))}</div>')

@@ -76,7 +76,7 @@ def _risk(level: RiskLevel) -> Drill:
 
 def _expiring(period: kpi.Period, today: date) -> dict[str, Any]:
     day = period.snapshot_day(today)
-    return {"expires_on": (day, day + timedelta(days=kpi.EXPIRY_WINDOW_DAYS))}
+    return {"expires_on": (day, day + timedelta(days=kpi.EXPIRY_WARNING_DAYS))}
 
 
 #: The list behind each tile. Snapshot tiles of a past period (overdue) open today's list;

@@ -19,11 +19,11 @@ from sqlmodel import Session
 from analytics import permit_map
 from core.clock import local, site_today
 from core.config import get_settings
-from core.crud.lookup import departments_of, options
+from core.crud.lookup import departments_of, options, visible_row
 from core.db import session_scope
 from core.i18n import enum_label
 from core.org import floor_plan
-from core.permit.queries import enterprise_of, permit_types
+from core.permit.queries import permit_types
 from core.rbac import Actor
 from core.ui.context import lang, tr
 from core.ui.nav import guard
@@ -274,10 +274,8 @@ def render() -> None:
         f, hour = _filters(session, actor, enterprise_id)
         day = permit_map.markers(session, actor, f, lang())
         areas = permit_map.areas(session, actor, enterprise_id, lang())
-        plan = floor_plan.bitmap(
-            session, enterprise_of(session, actor, enterprise_id), areas["polygon"].to_list(),
-            get_settings(),
-        )  # fmt: skip
+        enterprise = visible_row(session, "enterprise", actor, enterprise_id)
+        plan = floor_plan.bitmap(session, enterprise, areas["polygon"].to_list(), get_settings())
     shown = (
         day if hour == ALL_DAY else permit_map.during(day, *permit_map.hour_window(f.first, hour))
     )

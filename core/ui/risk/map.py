@@ -15,7 +15,7 @@ from core.attachments import AttachmentError
 from core.clock import shown as local_time
 from core.clock import site_today
 from core.config import get_settings
-from core.crud.lookup import departments_of, options
+from core.crud.lookup import departments_of, options, visible_row
 from core.db import session_scope, utcnow
 from core.i18n import Translatable, enum_label
 from core.org import floor_plan
@@ -167,7 +167,7 @@ def render() -> None:
         if enterprise_id is None:
             st.info(tr("risk_map.no_enterprise"))
             return
-        enterprise = risk_map.enterprise(session, actor, enterprise_id)
+        enterprise = visible_row(session, "enterprise", actor, enterprise_id)
         if wall:
             f = risk_map.MapFilter(enterprise_id=enterprise_id)
         else:
