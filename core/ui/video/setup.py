@@ -21,7 +21,6 @@ from core.ui.steps import attempt, problems
 from core.video.cameras import camera_zones, rule_kinds, zone_rules
 from core.video.rules import format_hours, parse_hours
 from core.video.zone_drawing import grid, parse_vertices, polygon_from_selection
-from detectors.sources import snapshot_jpeg
 from models.enums import Action, Module
 from models.video import Camera, RuleKind, VideoRuleKind, VideoZone, ZoneKind
 
@@ -147,6 +146,10 @@ def render_setup(session: Session, actor: Actor) -> None:
     slot = f"{KEY}_picture_{camera.id}"
     if st.button(tr("video_setup.grab"), key=f"{KEY}_grab"):
         try:
+            # Optional extra: the detector (OpenCV) is not installed by a plain
+            # ``bootstrap run``; without it the page works and the grab says why it failed.
+            from detectors.sources import snapshot_jpeg
+
             st.session_state[slot] = snapshot_jpeg(
                 camera.source_uri, camera.frame_width, camera.frame_height
             )[0]
