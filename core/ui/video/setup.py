@@ -153,7 +153,9 @@ def render_setup(session: Session, actor: Actor) -> None:
             st.session_state[slot] = snapshot_jpeg(
                 camera.source_uri, camera.frame_width, camera.frame_height
             )[0]
-        except (ImportError, OSError, RuntimeError, ValueError) as exc:
+        except ImportError:
+            st.warning(tr("video_setup.detector_missing"))
+        except (OSError, RuntimeError, ValueError) as exc:
             st.error(tr("video_setup.grab_failed", uri=camera.source_uri, error=str(exc)[:200]))
     zones = camera_zones(session, actor, camera.id)
     draft = st.session_state.get(f"{KEY}_draft_{camera.id}")
