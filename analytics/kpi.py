@@ -41,7 +41,7 @@ from analytics.duck import (
 from core.emergency import rules as emergency
 from core.hazard.overdue import overdue_as_of
 from core.local_time import utc_midnight
-from core.org.todo import EXPIRY_WARNING_DAYS
+from core.org.reminders import EXPIRY_WARNING_DAYS
 from core.rbac import Actor
 from models.emergency import EmergencyPlanKind, EmergencyPlanState
 from models.emergency_drill import DrillState
@@ -336,13 +336,15 @@ def supplies_attention(c: Ctx, day: date) -> Figure:
 
 
 def drills_on_schedule(c: Ctx, day: date) -> Figure:
-    """演练完成率: approved emergency plans in effect on ``day`` whose last drill held before
-    that day is within the statutory interval (``core.emergency.rules.DRILL_INTERVAL_DAYS``:
-    yearly, on-site plans half-yearly), over those plans. Drills done versus drills required."""
+    """演练完成率: emergency plans in force (approved or published) on ``day`` whose last
+    drill held before that day is within the statutory interval
+    (``core.emergency.rules.DRILL_INTERVAL_DAYS``: yearly, on-site plans half-yearly), over
+    those plans. Drills done versus drills required."""
     interval = " ".join(
         f"WHEN '{kind.name}' THEN {emergency.DRILL_INTERVAL_DAYS[kind]}"
         for kind in EmergencyPlanKind
     )
+    in_force = ", ".join(f"'{EmergencyPlanState(s).name}'" for s in emergency.IN_FORCE)
     held = (
         f"SELECT r.plan_id, max(r.held_on) AS last FROM {c.rows('drill')} "
         f"WHERE r.held_on < DATE '{day}' AND r.state <> '{DrillState.CANCELLED.name}' "
@@ -352,7 +354,7 @@ def drills_on_schedule(c: Ctx, day: date) -> Figure:
         f"SELECT count(*) FILTER (d.last IS NOT NULL AND DATE '{day}' - d.last <= "
         f"CASE r.kind {interval} END), count(*) FROM {c.rows('emergency_plan')} "
         f"LEFT JOIN ({held}) d ON d.plan_id = r.id "
-        f"WHERE r.state = '{EmergencyPlanState.APPROVED.name}' "
+        f"WHERE r.state IN ({in_force}) "
         f"AND (r.effective_on IS NULL OR r.effective_on < DATE '{day}')"
     )
     return Figure(_pct(_int(done), _int(whole)), _int(done), _int(whole))

@@ -8,17 +8,63 @@ Bad values fail loudly at start-up rather than half-way through a request.
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Self
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AliasChoices, Field, field_validator
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 Language = Literal["zh-CN", "en"]
+#: Good enough to catch typos in an address; the mail server has the last word.
+EMAIL = re.compile(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+")
+Severity = Literal["info", "warning", "error"]
+
+
+def _web_address(value: str, what: str) -> str:
+    """An absolute http(s) address, or a message saying what is wrong (without the value:
+    a robot's address carries its access token)."""
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError(f"{what} must be an http:// or https:// address")
+    if any(c.isspace() or not c.isprintable() for c in value):
+        raise ValueError(f"{what} must not contain spaces or control characters")
+    return value
+
+
+class Webhook(BaseModel):
+    """One place reminders are POSTed to: our own JSON, or a WeCom / DingTalk / Feishu group
+    robot's text message. ``url`` is a secret too (a robot's address holds its access token);
+    ``secret`` signs each request; ``language`` is the robot's (a group chat has no one
+    recipient whose language to use)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=100)
+    url: SecretStr
+    secret: SecretStr | None = None
+    format: Literal["generic", "wecom", "dingtalk", "feishu"] = "generic"
+    min_severity: Severity = "info"
+    language: Language | None = None
+
+    @field_validator("url")
+    @classmethod
+    def _http_url(cls, value: SecretStr) -> SecretStr:
+        _web_address(value.get_secret_value(), "webhook url")
+        return value
 
 
 def _file_values() -> dict[str, Any]:
@@ -63,6 +109,26 @@ class Settings(BaseSettings):
     dynamic_risk_threshold: int = Field(
         default=2, ge=1, le=1000, description="Open hazards on a risk point that raise its level."
     )
+    public_url: str = Field(
+        default="", description="Address users open the app at; links in e-mails start with it."
+    )
+    smtp_host: str = Field(default="", description="Mail server; empty means no e-mail.")
+    smtp_port: int = Field(default=587, ge=1, le=65535, description="Mail server port.")
+    smtp_security: Literal["starttls", "ssl", "none"] = Field(
+        default="starttls", description="STARTTLS (587), implicit TLS (465) or none (25)."
+    )
+    smtp_username: str = Field(default="", description="Log-in name; empty means no log-in.")
+    smtp_password: SecretStr = Field(default=SecretStr(""), description="Log-in password.")
+    smtp_from: str = Field(default="", description="Sender address of reminder e-mails.")
+    smtp_timeout: float = Field(default=10.0, gt=0, le=300, description="Seconds per reply.")
+    smtp_ca_file: Path | None = Field(
+        default=None, description="CA certificates trusted for the mail server (private CA)."
+    )
+    webhooks: list[Webhook] = Field(default_factory=list, description="Webhook receivers.")
+    webhook_retries: int = Field(default=3, ge=0, le=10, description="Retries within one run.")
+    webhook_backoff_s: float = Field(
+        default=0.5, ge=0, le=60, description="First pause between retries; doubles each time."
+    )
 
     @field_validator("timezone")
     @classmethod
@@ -81,6 +147,41 @@ class Settings(BaseSettings):
         if value.startswith("postgresql://"):
             return "postgresql+psycopg://" + value.removeprefix("postgresql://")
         return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_address(cls, value: str) -> str:
+        return _web_address(value, "public_url").rstrip("/") if value else value
+
+    @field_validator("smtp_from")
+    @classmethod
+    def _sender_address(cls, value: str) -> str:
+        if value and not EMAIL.fullmatch(value.rsplit("<", 1)[-1].rstrip(">").strip()):
+            raise ValueError(f"smtp_from must be an e-mail address, got {value!r}")
+        return value
+
+    @field_validator("smtp_ca_file")
+    @classmethod
+    def _ca_file_exists(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.is_file():
+            raise ValueError(f"smtp_ca_file names a missing file: {value}")
+        return value
+
+    @field_validator("webhooks")
+    @classmethod
+    def _unique_names(cls, value: list[Webhook]) -> list[Webhook]:
+        names = [w.name for w in value]
+        if twice := sorted({n for n in names if names.count(n) > 1}):
+            raise ValueError(f"webhook names must be unique; repeated: {', '.join(twice)}")
+        return value
+
+    @model_validator(mode="after")
+    def _mail_complete(self) -> Self:
+        if self.smtp_host and not self.smtp_from:
+            raise ValueError("smtp_from is required when smtp_host is set")
+        if self.smtp_password.get_secret_value() and not self.smtp_username:
+            raise ValueError("smtp_password is set but smtp_username is empty")
+        return self
 
     @property
     def db_url(self) -> str:

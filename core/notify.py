@@ -40,8 +40,12 @@ def notify(
     params: dict[str, Any] | None = None,
     severity: str = "info",
     enterprise_id: int | None = None,
+    occasion: str = "",
 ) -> int:
-    """Add the message for each user who does not have it yet; returns how many were new."""
+    """Add the message for each user who does not have it yet; returns how many were new.
+
+    ``occasion`` tells apart repeats of one reason on one record (the due date reminded), so
+    a certificate renewed and due again is reminded again."""
     wanted = set(user_ids)
     if not wanted:
         return 0
@@ -52,6 +56,7 @@ def notify(
                 Notification.key == key,
                 Notification.table_name == table_name,
                 Notification.row_id == row_id,
+                Notification.occasion == occasion,
             )
         ).all()
     )
@@ -65,11 +70,51 @@ def notify(
             row_id=row_id,
             severity=severity,
             enterprise_id=enterprise_id,
+            occasion=occasion,
         )
         for uid in new
     )
     session.flush()
     return len(new)
+
+
+def notify_many(session: Session, notices: list[dict[str, Any]]) -> int:
+    """Write many notices at once (a reminder run at the M demo writes thousands), skipping
+    those already written; each dict holds ``Notification``'s fields. Returns how many
+    were new."""
+    if not notices:
+        return 0
+    keys = {n["key"] for n in notices}
+    tables = {n.get("table_name") for n in notices}
+    have: set[tuple[Any, ...]] = set()
+    users = sorted({n["user_id"] for n in notices})
+    for i in range(0, len(users), 500):
+        stmt = select(
+            Notification.user_id,
+            Notification.key,
+            Notification.table_name,
+            Notification.row_id,
+            Notification.occasion,
+        ).where(
+            col(Notification.user_id).in_(users[i : i + 500]),
+            col(Notification.key).in_(sorted(keys)),
+            col(Notification.table_name).in_(sorted(t for t in tables if t)),
+        )
+        have |= {tuple(r) for r in session.execute(stmt).all()}
+    fresh: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for n in notices:
+        ident = (
+            n["user_id"],
+            n["key"],
+            n.get("table_name"),
+            n.get("row_id"),
+            n.get("occasion", ""),
+        )
+        if ident not in have:
+            fresh.setdefault(ident, n)
+    session.add_all(Notification(**n) for n in fresh.values())
+    session.flush()
+    return len(fresh)
 
 
 def unread(session: Session, actor: Actor, limit: int = 20) -> list[Notification]:

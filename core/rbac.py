@@ -2,8 +2,12 @@
 
 Permissions are (module, action) pairs granted to roles in the ``role_permission`` table
 (defaults in ``data/rbac.json``). Data scope narrows every query and write to the rows a user
-may reach: own, department, enterprise, park or all. Both are enforced here, in the data layer,
-so a page that forgets to hide a button still cannot leak or change a row.
+may reach: own, department, enterprise, park or all. Whatever the level, three relations widen
+what a user reads, because they are what people mean by "mine": the rows *about* them (their
+exam record, certificate, health exam), the rows *assigned* to them (a hazard to rectify in
+another department) and the documents *published* for an audience they belong to. Both are
+enforced here, in the data layer, so a page that forgets to hide a button still cannot leak
+or change a row.
 """
 
 from __future__ import annotations
@@ -12,15 +16,16 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import false, or_
+from sqlalchemy import and_, exists, false, or_
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, delete, select
 
 from core.config import REPO_ROOT
 from core.i18n import Translatable
 from models.accounts import RolePermission, User
+from models.audience import DocumentAudience
 from models.enums import Action, Module, Role, Scope
-from models.org import Enterprise
+from models.org import Enterprise, Person
 
 RBAC_FILE = REPO_ROOT / "data" / "rbac.json"
 SCOPE_ORDER: tuple[Scope, ...] = (Scope.OWN, Scope.DEPARTMENT, Scope.ENTERPRISE, Scope.PARK)
@@ -42,6 +47,7 @@ class Actor:
     enterprise_id: int | None = None
     department_id: int | None = None
     person_id: int | None = None
+    post_id: int | None = None
     language: str = "zh-CN"
     grants: frozenset[tuple[str, str]] = field(default_factory=frozenset)
 
@@ -106,6 +112,7 @@ def actor_for(session: Session, user: User) -> Actor:
         enterprise_id=user.enterprise_id,
         department_id=user.department_id,
         person_id=user.person_id,
+        post_id=session.get(Person, user.person_id).post_id if user.person_id else None,
         language=user.language,
         grants=grants_for(session, roles),
     )
@@ -132,18 +139,40 @@ def set_grant(
 
 
 @dataclass(frozen=True)
-class ScopeColumns:
-    """Which column of a table answers each scope level (None: the table has none).
+class Audience:
+    """A published document's readers: everyone in its enterprise (no ``document_audience``
+    rows) or the departments, posts and roles listed there. Only ``published`` states are
+    shown to them; drafts stay with whoever holds the module's ``editors`` action."""
 
-    ``assigned`` names a person column (a hazard's owner): own-scope users also reach the
-    rows assigned to them, or a worker could never rectify a hazard somebody else reported.
+    state_field: str = "state"
+    published: tuple[str, ...] = ("published",)
+    editors: str = "edit"
+
+
+@dataclass(frozen=True)
+class ScopeColumns:
+    """Which column of a table answers each scope level (None: the table has none), and the
+    person columns that make a row someone's whatever their level.
+
+    ``about`` names the record's subject (an exam record's examinee): that person reads it.
+    ``assigned`` names its current owners or assignees (a hazard's owner, an action's doer):
+    they read it and may act on it, across departments, or a maintenance technician could
+    never rectify a workshop's hazard. ``audience`` makes published rows readable by their
+    audience (see ``Audience``).
     """
 
     own: str | None = "created_by"
     department: str | None = "department_id"
     enterprise: str | None = "enterprise_id"
     park: str | None = None
-    assigned: str | None = None
+    about: str | None = None
+    assigned: tuple[str, ...] = ()
+    audience: Audience | None = None
+
+    @property
+    def people(self) -> tuple[str, ...]:
+        """Every person column that makes a row "mine" (about me or assigned to me)."""
+        return ((self.about,) if self.about else ()) + self.assigned
 
 
 # Reference lists and libraries: one copy for everyone who may view the module.
@@ -171,8 +200,8 @@ def effective_level(actor: Actor, cols: ScopeColumns) -> Scope:
     return Scope.ALL
 
 
-def scope_clause(model: type, cols: ScopeColumns, actor: Actor) -> ColumnElement[bool] | None:
-    """WHERE clause limiting ``model`` to the actor's rows; None means no limit."""
+def level_clause(model: type, cols: ScopeColumns, actor: Actor) -> ColumnElement[bool] | None:
+    """The rows the actor's scope level reaches (None: all of them), without the relations."""
     level = effective_level(actor, cols)
     if level == Scope.ALL:
         return None
@@ -188,16 +217,66 @@ def scope_clause(model: type, cols: ScopeColumns, actor: Actor) -> ColumnElement
         Scope.DEPARTMENT: actor.department_id,
         Scope.ENTERPRISE: actor.enterprise_id,
     }[level]
-    clause = false() if value is None else getattr(model, _level_column(cols, level)) == value
-    if level == Scope.OWN and cols.assigned and actor.person_id is not None:
-        clause = or_(clause, getattr(model, cols.assigned) == actor.person_id)
-    return clause
+    return false() if value is None else getattr(model, _level_column(cols, level)) == value
+
+
+def mine_clause(model: type, cols: ScopeColumns, actor: Actor) -> ColumnElement[bool]:
+    """Rows about the actor or assigned to the actor (false when the table has no person
+    column or the account is not linked to a person)."""
+    if actor.person_id is None or not cols.people:
+        return false()
+    return or_(*(getattr(model, c) == actor.person_id for c in cols.people))
+
+
+def audience_clause(model: type, cols: ScopeColumns, actor: Actor) -> ColumnElement[bool]:
+    """Published rows of the actor's enterprise whose audience includes the actor."""
+    aud = cols.audience
+    if aud is None or actor.enterprise_id is None or not cols.enterprise:
+        return false()
+    table = model.__tablename__  # type: ignore[attr-defined]
+    listed = and_(DocumentAudience.table_name == table, DocumentAudience.row_id == model.id)
+    member = or_(
+        DocumentAudience.department_id == actor.department_id
+        if actor.department_id is not None
+        else false(),
+        DocumentAudience.post_id == actor.post_id if actor.post_id is not None else false(),
+        DocumentAudience.role.in_(sorted(actor.roles)) if actor.roles else false(),
+    )
+    return and_(
+        getattr(model, aud.state_field).in_(aud.published),
+        getattr(model, cols.enterprise) == actor.enterprise_id,
+        or_(~exists().where(listed), exists().where(listed, member)),
+    )
+
+
+def scope_clause(
+    model: type, cols: ScopeColumns, actor: Actor, *, module: str | None = None
+) -> ColumnElement[bool] | None:
+    """WHERE clause limiting ``model`` to the rows the actor may read; None means no limit.
+
+    The scope level, or a relation: about me, assigned to me, published for me. On a table
+    with an audience the level reaches drafts only for editors (``module``'s editors action).
+    """
+    level = level_clause(model, cols, actor)
+    aud = cols.audience
+    if aud is not None and module is not None and not actor.can(module, aud.editors):
+        level = false()
+    if level is None:
+        return None
+    relations = [mine_clause(model, cols, actor), audience_clause(model, cols, actor)]
+    return or_(level, *relations)
 
 
 def values_in_scope(
     session: Session, cols: ScopeColumns, actor: Actor, values: dict[str, Any]
 ) -> bool:
-    """Would a row with these scope values be visible to the actor? Used before every write."""
+    """May the actor write a row with these values? Used before every write.
+
+    The scope level, or the row is assigned to the actor; being its subject or in its
+    audience lets one read a row, never change it (nobody edits their own exam score).
+    """
+    if actor.person_id is not None and any(values.get(c) == actor.person_id for c in cols.assigned):
+        return True
     level = effective_level(actor, cols)
     if level == Scope.ALL:
         return True
@@ -211,7 +290,4 @@ def values_in_scope(
         Scope.DEPARTMENT: actor.department_id,
         Scope.ENTERPRISE: actor.enterprise_id,
     }[level]
-    assigned = cols.assigned and actor.person_id is not None
-    if level == Scope.OWN and assigned and values.get(cols.assigned) == actor.person_id:
-        return True
     return expected is not None and values.get(_level_column(cols, level)) == expected

@@ -17,10 +17,10 @@ from typing import Any
 from sqlalchemy import update
 from sqlmodel import Session, SQLModel, col, select
 
-from core import attachments, audit, installed
+from core import attachments, audit, i18n, installed
 from core.config import get_settings
 from core.crud.registry import TableSpec, get_spec
-from core.crud.service import ValidationFailed, get_row
+from core.crud.service import ValidationFailed, get_row, guard_scope, prepare
 from core.crud.validate import Problem, is_blank
 from core.db import utcnow
 from core.i18n import Translatable
@@ -79,6 +79,7 @@ class Transition:
     required: tuple[str, ...] = ()
     fields: tuple[str, ...] = ()
     comment_required: bool = False
+    comment_label: str = "workflow.comment"  # what the step's text box asks for
     files_required: bool = False
     takes_files: bool = False
     apply: Apply | None = None
@@ -115,11 +116,17 @@ class Workflow:
     def spec(self) -> TableSpec:
         return get_spec(self.table)
 
+    def action_key(self, action: str) -> str:
+        """Catalogue key of a step's name: the table's own wording where it has one
+        (``workflow.action.drill.cancel`` "取消演练"), else the shared one ("取消")."""
+        own = f"workflow.action.{self.table}.{action}"
+        return own if i18n.has(own) else f"workflow.action.{action}"
+
     def transition(self, action: str) -> Transition:
         for t in self.transitions:
             if t.action == action:
                 return t
-        raise IllegalTransition("workflow.unknown_action", action=f"workflow.action.{action}")
+        raise IllegalTransition("workflow.unknown_action", action=self.action_key(action))
 
     def state_of(self, record: Any) -> str:
         return str(getattr(record, self.state_field))
@@ -157,6 +164,59 @@ class Workflow:
     def allowed(self, record: Any, actor: Actor) -> list[Transition]:
         """The steps ``actor`` may take on ``record`` right now (pure; for menus and tests)."""
         return [t for t in self.transitions if self.refusal(t, record, actor) is None]
+
+    @property
+    def initial(self) -> str:
+        """The state a new record starts in (the state column's default)."""
+        return str(self.spec.model.model_fields[self.state_field].default)
+
+
+def publishing_flow(table: str, *, state_field: str = "state") -> Workflow:
+    """The life of a published document (``models.enums.DocumentState``): editors publish a
+    draft to its audience and withdraw it again; the audience reads only what is published."""
+    draft, published, withdrawn = "draft", "published", "withdrawn"
+    return Workflow(
+        table=table,
+        state_field=state_field,
+        transitions=(
+            Transition("publish", (draft, withdrawn), published, "edit"),
+            Transition("withdraw", (published,), withdrawn, "edit", comment_required=True),
+        ),
+    )
+
+
+_FLOWS: dict[str, Workflow] = {}
+
+
+def declare(wf: Workflow) -> Workflow:
+    """Register a table's workflow, so its detail page offers the steps and the engine knows
+    the table is stateful; called at import time of the domain's ``flow.py``."""
+    if wf.table in _FLOWS and _FLOWS[wf.table] is not wf:
+        raise ValueError(f"workflow for {wf.table!r} declared twice")
+    _FLOWS[wf.table] = wf
+    return wf
+
+
+def flow_for(table: str) -> Workflow | None:
+    """The declared workflow of ``table``, if it has one."""
+    installed.load()
+    return _FLOWS.get(table)
+
+
+def all_flows() -> list[Workflow]:
+    installed.load()
+    return list(_FLOWS.values())
+
+
+def step_values(
+    session: Session, table: str, actor: Actor, payload: dict[str, Any]
+) -> dict[str, Any]:
+    """A step's payload through the table's field specs (types, lengths, choices, references
+    in the actor's scope), for the step's ``apply``; refuses with every problem at once."""
+    values, _custom, problems = prepare(session, get_spec(table), actor, payload, partial=True)
+    if problems:
+        raise ValidationFailed(problems)
+    return values
 
 
 def _missing(t: Transition, payload: dict[str, Any], comment: str | None, files: Sequence[Any]):
@@ -214,9 +274,12 @@ def fire(
     key = wf.refusal(t, record, actor)
     source = wf.state_of(record)
     if key == "workflow.illegal":
-        raise IllegalTransition(key, action=f"workflow.action.{action}", state=wf.state_key(source))
+        raise IllegalTransition(key, action=wf.action_key(action), state=wf.state_key(source))
     if key is not None:
-        raise PermissionDenied(key, action=f"workflow.action.{action}")
+        raise PermissionDenied(key, action=wf.action_key(action))
+    if t.who is None or not t.who(record, actor):
+        # Reading a row (its subject, its audience) is not acting on it.
+        guard_scope(session, spec, actor, record.model_dump(warnings=False))
     problems = _missing(t, payload, comment, files)
     if problems:
         raise ValidationFailed(problems)
@@ -232,7 +295,7 @@ def fire(
                 .execution_options(synchronize_session=False)
             )
             if claimed.rowcount != 1:
-                raise IllegalTransition("workflow.stale", action=f"workflow.action.{action}")
+                raise IllegalTransition("workflow.stale", action=wf.action_key(action))
             session.refresh(record)
             if t.apply is not None:
                 t.apply(session, record, payload, actor)
@@ -294,6 +357,16 @@ def opening_event(
     session.flush()
     _tell_listeners(session, table, record, event, actor)
     return event
+
+
+def opener(table: str, action: str) -> Callable[[Session, Any, Actor], None]:
+    """An ``after_create`` hook for ``table``: every entry path (form, import, programmatic)
+    starts the record's history with one ``action`` event."""
+
+    def opened(session: Session, record: Any, actor: Actor) -> None:
+        opening_event(session, table, record, actor, action)
+
+    return opened
 
 
 def events(session: Session, table: str, row_id: int) -> list[WorkflowEvent]:

@@ -8,6 +8,7 @@ module is one more line below.
 from models import (  # noqa: F401  (each import registers its tables)
     accounts,
     analytics,
+    audience,
     base,
     compliance,
     compliance_assessment,

@@ -22,6 +22,12 @@ class User(Record, table=True):
     department_id: int | None = Field(default=None, foreign_key="department.id", index=True)
     person_id: int | None = Field(default=None, foreign_key="person.id")
     language: str = Field(default="zh-CN", max_length=10)
+    email: str | None = Field(default=None, max_length=200)
+    notify_prefs: dict[str, str] = Field(
+        default_factory=dict,
+        sa_type=JSON,
+        description="per channel (email, webhook): all | important | none",
+    )
     active: bool = Field(default=True, index=True)
     failed_logins: int = Field(default=0)
     locked_until: datetime | None = Field(default=None)

@@ -10,6 +10,7 @@ from sqlalchemy import JSON, Text
 from sqlmodel import Field
 
 from models.base import EnterpriseScoped, Record
+from models.enums import DocumentState
 
 
 class RegulationLevel(StrEnum):
@@ -73,7 +74,8 @@ class RegulationClause(Record, table=True):
 
 
 class KbDocument(EnterpriseScoped, table=True):
-    """Knowledge base article: procedures, interpretations, incident lessons."""
+    """Knowledge base article: procedures, interpretations, incident lessons; published to its
+    audience, drafts seen by editors only."""
 
     __tablename__ = "kb_document"
 
@@ -84,3 +86,4 @@ class KbDocument(EnterpriseScoped, table=True):
     regulation_id: int | None = Field(default=None, foreign_key="regulation.id", index=True)
     source_incident: str | None = Field(default=None, max_length=120, description="来源事故")
     published_on: date | None = Field(default=None, index=True)
+    state: DocumentState = Field(default=DocumentState.DRAFT, index=True)

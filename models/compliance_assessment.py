@@ -42,6 +42,15 @@ class AssessmentGrade(StrEnum):
     FAIL = "fail"
 
 
+class AssessmentState(StrEnum):
+    """A self-assessment's life: the assessors draft it, submit it, and a reviewer accepts it
+    (reviewed, archived) or returns it to draft."""
+
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    REVIEWED = "reviewed"
+
+
 class AssessmentTemplate(Record, table=True):
     __tablename__ = "assessment_template"
 
@@ -78,3 +87,4 @@ class AssessmentResult(EnterpriseScoped, table=True):
     score_rate: float = Field(default=0.0)
     gaps: int = Field(default=0)
     grade: AssessmentGrade = Field(default=AssessmentGrade.FAIL, index=True)
+    state: AssessmentState = Field(default=AssessmentState.DRAFT, index=True)

@@ -1,8 +1,10 @@
 """Contractors (相关方): company file, qualifications, contracts, workers, violations, scoring.
 
-A contractor's admission is a workflow (``ContractorState``); its workers move between not
-entered / in plant / left / restricted, and only a worker who passed entry training and holds a
-valid entry pass may be in the plant.
+A contractor's admission and its violations are workflows (``ContractorState``,
+``ContractorViolationState``, declared in ``core.contractor.flow``). A worker's ``status`` (not
+entered / in plant / left / restricted) records what the gate did, not a date: whether a pass,
+certificate or insurance has expired is always read from its date, never stored. Only a worker
+who passed entry training and holds a valid entry pass may be in the plant.
 """
 
 from __future__ import annotations
@@ -65,10 +67,12 @@ class WorkerStatus(StrEnum):
 
 
 class ContractorViolationState(StrEnum):
-    """Violation workflow: recorded → confirmed → (appealed →) closed, or revoked."""
+    """Violation workflow: recorded → notified → rectified → closed; a notified contractor may
+    appeal, and the appeal is upheld (back to notified) or the violation revoked."""
 
     RECORDED = "recorded"
-    CONFIRMED = "confirmed"
+    NOTIFIED = "notified"
+    RECTIFIED = "rectified"
     APPEALED = "appealed"
     REVOKED = "revoked"
     CLOSED = "closed"
@@ -134,6 +138,12 @@ class ContractorWorker(EnterpriseScoped, table=True):
 
     contractor_id: int = Field(foreign_key="contractor.id", index=True)
     name: str = Field(max_length=50, index=True)
+    person_id: int | None = Field(
+        default=None,
+        foreign_key="person.id",
+        index=True,
+        description="the worker's person record, where the worker has an account",
+    )
     id_number: str | None = Field(default=None, max_length=18, description="居民身份证号")
     phone: str | None = Field(default=None, max_length=30, index=True)
     trade_id: int | None = Field(default=None, foreign_key="contractor_trade.id", index=True)

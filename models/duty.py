@@ -69,12 +69,14 @@ class DutyTask(EnterpriseScoped, table=True):
     due_on: date | None = Field(default=None, index=True)
     state: DutyTaskState = Field(default=DutyTaskState.PENDING, index=True)
     submitted_at: datetime | None = Field(default=None)
+    submitted_by: int | None = Field(default=None, foreign_key="user.id", index=True)
     on_time: bool | None = Field(default=None, index=True)
     score: float | None = Field(default=None, ge=0, le=100)
 
 
 class DutySubmission(EnterpriseScoped, table=True):
-    """Evidence handed in for a task, and the reviewer's verdict on it."""
+    """Evidence handed in for a task, and the reviewer's verdict on it: written by the task's
+    workflow (submit, approve, return), one row per submission, never typed in."""
 
     __tablename__ = "duty_submission"
 

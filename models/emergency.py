@@ -14,6 +14,7 @@ from sqlalchemy import JSON
 from sqlmodel import Field
 
 from models.base import EnterpriseScoped
+from models.enums import DocumentState
 
 
 class EmergencyPlanKind(StrEnum):
@@ -25,9 +26,14 @@ class EmergencyPlanKind(StrEnum):
 
 
 class EmergencyPlanState(StrEnum):
+    """Drafted, reviewed, approved by the principal, published to its audience, and finally
+    superseded by its revision (《生产安全事故应急预案管理办法》: 评审 → 签署公布 → 修订)."""
+
     DRAFT = "draft"
+    UNDER_REVIEW = "under_review"
     APPROVED = "approved"
-    OBSOLETE = "obsolete"
+    PUBLISHED = "published"
+    SUPERSEDED = "superseded"
 
 
 class EmergencyTeamKind(StrEnum):
@@ -52,20 +58,27 @@ class ExternalContactKind(StrEnum):
 
 
 class EmergencyPlan(EnterpriseScoped, table=True):
+    """``version`` is the approved version in force (none before the first approval);
+    ``replaces_id`` names the plan a revision supersedes once it is published."""
+
     __tablename__ = "emergency_plan"
 
     name: str = Field(max_length=120, index=True)
     code: str | None = Field(default=None, max_length=40)
     kind: EmergencyPlanKind = Field(default=EmergencyPlanKind.SPECIAL, index=True)
     accident_type_id: int | None = Field(default=None, foreign_key="accident_type.id", index=True)
-    version: str = Field(default="V1.0", max_length=20)
+    version: str | None = Field(default=None, max_length=20)
+    replaces_id: int | None = Field(default=None, foreign_key="emergency_plan.id", index=True)
     effective_on: date | None = Field(default=None, index=True)
     review_due: date | None = Field(default=None, index=True)
+    next_drill_due: date | None = Field(default=None, index=True, description="下次演练期限")
     filed_with: str | None = Field(default=None, max_length=100, description="备案部门")
     state: EmergencyPlanState = Field(default=EmergencyPlanState.DRAFT, index=True)
 
 
 class EmergencyPlanVersion(EnterpriseScoped, table=True):
+    """One approved version of a plan, written by the plan's approval step."""
+
     __tablename__ = "emergency_plan_version"
 
     plan_id: int = Field(foreign_key="emergency_plan.id", index=True)
@@ -103,6 +116,7 @@ class ResponseChecklist(EnterpriseScoped, table=True):
     accident_type_id: int | None = Field(default=None, foreign_key="accident_type.id", index=True)
     steps: list[Any] = Field(default_factory=list, sa_type=JSON)
     notes: str | None = Field(default=None, max_length=1000)
+    state: DocumentState = Field(default=DocumentState.DRAFT, index=True)
 
 
 class ExternalContact(EnterpriseScoped, table=True):
@@ -113,3 +127,4 @@ class ExternalContact(EnterpriseScoped, table=True):
     phone: str = Field(max_length=30)
     address: str | None = Field(default=None, max_length=200)
     note: str | None = Field(default=None, max_length=300)
+    state: DocumentState = Field(default=DocumentState.DRAFT, index=True)

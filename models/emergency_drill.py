@@ -35,6 +35,9 @@ class DrillForm(StrEnum):
 
 
 class Drill(EnterpriseScoped, table=True):
+    """``findings`` (one per line) become corrective actions of ``action_owner_id`` due on
+    ``action_deadline`` when the drill is evaluated."""
+
     __tablename__ = "drill"
 
     plan_id: int | None = Field(default=None, foreign_key="emergency_plan.id", index=True)
@@ -50,4 +53,7 @@ class Drill(EnterpriseScoped, table=True):
     participants: int | None = Field(default=None, ge=0)
     evaluated_on: date | None = Field(default=None)
     evaluation: str | None = Field(default=None, max_length=2000)
+    findings: str | None = Field(default=None, max_length=2000, description="one per line")
+    action_owner_id: int | None = Field(default=None, foreign_key="person.id", index=True)
+    action_deadline: date | None = Field(default=None)
     state: DrillState = Field(default=DrillState.PLANNED, index=True)

@@ -1,5 +1,6 @@
 """Emergency supplies ledger (应急物资台账): categories from the reference list, stock against a
-minimum, expiry and periodic inspection; the status is derived so the tiles always agree."""
+minimum, expiry and periodic inspection. The stored status is the stock's (it changes only when
+the row does); expiry is asked of the date, so it never goes stale."""
 
 from __future__ import annotations
 
@@ -12,8 +13,9 @@ from models.base import EnterpriseScoped, Record
 
 
 class EmergencySupplyStatus(StrEnum):
+    """Stock against the minimum."""
+
     NORMAL = "normal"
-    EXPIRED = "expired"
     LOW = "low"
 
 

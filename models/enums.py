@@ -125,3 +125,12 @@ class FieldKind(StrEnum):
     NUMBER = "number"
     DATE = "date"
     CHOICE = "choice"
+
+
+class DocumentState(StrEnum):
+    """A published document's life: editors draft it, publishing shows it to its audience,
+    withdrawing hides it again (kept for the record)."""
+
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    WITHDRAWN = "withdrawn"

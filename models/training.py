@@ -14,6 +14,7 @@ from sqlalchemy import JSON
 from sqlmodel import Field
 
 from models.base import EnterpriseScoped, Record
+from models.enums import DocumentState
 
 
 class PlanPeriod(StrEnum):
@@ -22,10 +23,10 @@ class PlanPeriod(StrEnum):
 
 
 class TrainingPlanState(StrEnum):
-    """Plan workflow: draft → published → in progress → completed, or cancelled."""
+    """Plan workflow: draft → approved → in progress → completed, or cancelled."""
 
     DRAFT = "draft"
-    PUBLISHED = "published"
+    APPROVED = "approved"
     IN_PROGRESS = "in_progress"
     COMPLETED = "completed"
     CANCELLED = "cancelled"
@@ -60,6 +61,8 @@ class TrainingCourseType(Record, table=True):
 
 
 class TrainingCourse(EnterpriseScoped, table=True):
+    """A course and its materials: published to its audience, drafts seen by editors only."""
+
     __tablename__ = "training_course"
 
     name: str = Field(max_length=100, index=True)
@@ -73,6 +76,7 @@ class TrainingCourse(EnterpriseScoped, table=True):
     teacher: str | None = Field(default=None, max_length=50)
     material_url: str | None = Field(default=None, max_length=300)
     description: str | None = Field(default=None, max_length=1000)
+    state: DocumentState = Field(default=DocumentState.DRAFT, index=True)
 
 
 class TrainingPlan(EnterpriseScoped, table=True):

@@ -1,9 +1,9 @@
-"""Home: greeting, data scope, unread messages and the to-do list."""
+"""Home: greeting, data scope, unread messages, the to-do list and "Mine"."""
 
 import streamlit as st
 
 from core.ui.context import current_actor, current_user, show_flash, tr
-from core.ui.home import inbox, todo_list
+from core.ui.home import inbox, mine, todo_list
 
 actor = current_actor()
 user = current_user()
@@ -15,3 +15,4 @@ show_flash()
 st.caption(tr("home.scope", scope=tr(f"enum.Scope.{actor.scope}")))
 inbox(actor)
 todo_list(actor)
+mine(actor)

@@ -208,9 +208,10 @@ class TestDisplayAccount:
 
 
 class TestOwnScope:
-    def test_employee_sees_only_rows_they_created(
+    def test_employee_sees_only_rows_they_created_and_their_own_record(
         self, session: Session, org: Org, users: Users
     ) -> None:
+        """Own scope: what they typed in, plus the person record about them (张伟)."""
         mine = Person(
             name="自己录入",
             enterprise_id=org.ent1,
@@ -220,7 +221,7 @@ class TestOwnScope:
         session.add(mine)
         session.flush()
 
-        assert _names(session, "person", users.employee_a) == {"自己录入"}
+        assert _names(session, "person", users.employee_a) == {"自己录入", "张伟"}
         assert service.get_row(session, PERSON, users.employee_a, mine.id).id == mine.id
         with pytest.raises(NotFound):
             service.get_row(session, PERSON, users.employee_a, org.person_a2)

@@ -55,8 +55,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--demo-if-new", action="store_true", help="load the demo into a new database")
     p.add_argument("--port", type=int, help="port (default: settings.port)")
     p.add_argument("--host", help="address to bind (default: settings.host)")
-    p = command("remind", cmd_remind, "send the reminders every module has due (run from cron)")
+    p = command(
+        "remind",
+        cmd_remind,
+        "write the reminders every module has due and deliver them by e-mail and webhook (cron)",
+    )
     p.add_argument("--today", help="date to check, YYYY-MM-DD (default: today, site time)")
+    p.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="list the notices and messages it would write and send; change nothing",
+    )
+    p.add_argument(
+        "--no-deliver", action="store_true", help="write the in-app notices only, send nothing"
+    )
     p = command("demo", cmd_demo, "load the demo organisation into a database without users")
     p.add_argument(
         "--scale",

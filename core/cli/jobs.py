@@ -1,31 +1,67 @@
-"""The commands cron runs: reminders, inspection rounds, dynamic risk, and the detector."""
+"""The commands cron runs: reminders (and their delivery), inspection rounds, dynamic risk,
+and the detector."""
 
 from __future__ import annotations
 
 import argparse
 import logging
 import sys
+import textwrap
 from datetime import date
+
+from sqlmodel import Session
 
 from core import migrate
 from core.cli.output import safe_url, say
 from core.clock import site_today
 from core.config import Settings
-from core.db import get_engine, session_scope
+from core.db import get_engine, session_scope, utcnow
+from core.delivery.prefs import CHANNELS
+from core.delivery.run import Outbound, Report, deliver, inbox_lines, last_notice_id
 from core.inbox import send_reminders
 from core.inspection.schedule import HORIZON_DAYS, generate_tasks
 from core.risk.dynamic import refresh_all
 
 
 def cmd_remind(args: argparse.Namespace, settings: Settings) -> int:
-    """For cron: write the notices every installed module has due today (site time)."""
+    """For cron: write the notices every installed module has due today (site time), commit
+    them, then deliver them by e-mail and webhook (``--no-deliver``: the inbox only).
+    ``--dry-run`` lists the notices and messages a run would write and send, and rolls back.
+    Failed deliveries are reported, not fatal: the next run retries them."""
     migrate.upgrade(settings)
     today = date.fromisoformat(args.today) if args.today else site_today()
-    with session_scope(get_engine(settings)) as session:
-        sent = send_reminders(session, today)
-    for name, count in sent:
-        say(f"{name}: {count} new notices ({today})")
+    with Session(get_engine(settings), expire_on_commit=False) as session:
+        try:
+            newest = last_notice_id(session)
+            for name, count in send_reminders(session, today):
+                say(f"{name}: {count} new notices ({today})")
+            if args.dry_run:
+                _say_messages(inbox_lines(session, settings, newest))
+            else:
+                session.commit()
+            if not args.no_deliver:
+                report = deliver(session, settings, utcnow(), dry_run=args.dry_run)
+                _say_deliveries(report)
+        finally:
+            session.rollback()  # a dry run's writes; after a real run there is nothing left
+    if args.dry_run:
+        say("dry run: nothing was written or sent")
     return 0
+
+
+def _say_messages(messages: list[Outbound]) -> None:
+    for message in messages:
+        say(f"{message.channel} to {message.target} ({message.recipients}, {message.language}):")
+        say(textwrap.indent(message.text, "    "))
+
+
+def _say_deliveries(report: Report) -> None:
+    _say_messages(report.outbound)
+    for channel in CHANNELS:
+        say(
+            f"{channel}: {report.planned[channel]} new deliveries, "
+            f"{report.sent[channel]} sent, {report.failed[channel]} failed"
+        )
 
 
 def cmd_inspections_generate(args: argparse.Namespace, settings: Settings) -> int:

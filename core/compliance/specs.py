@@ -7,12 +7,18 @@ from typing import Any
 
 from sqlmodel import SQLModel
 
+from core.compliance.flow import article_opened, assessment_opened
 from core.compliance.rules import before_save_clause, before_save_result
 from core.crud.fields import CHOICE, TAGS, TEXTAREA, FieldSpec, fields
 from core.crud.registry import TableSpec, register
-from core.rbac import REFERENCE_SCOPE
+from core.rbac import REFERENCE_SCOPE, Audience, ScopeColumns
 from models.compliance import KbDocument, Regulation, RegulationClause
-from models.compliance_assessment import AssessmentItem, AssessmentResult, AssessmentTemplate
+from models.compliance_assessment import (
+    AssessmentItem,
+    AssessmentResult,
+    AssessmentState,
+    AssessmentTemplate,
+)
 from models.enums import Module
 
 SHARED = {"code", "name", "enterprise_id", "department_id", "description", "status"}
@@ -114,6 +120,7 @@ KB_DOCUMENT = register(
             "regulation_id",
             "source_incident",
             "published_on",
+            "state",
             "enterprise_id",
             "department_id",
             category={"filter": True},
@@ -121,12 +128,17 @@ KB_DOCUMENT = register(
             body={"kind": TEXTAREA, "in_list": False},
             regulation_id={"in_list": False},
             published_on={"filter": True},
+            state={**COMPUTED, "filter": True},
             enterprise_id={"filter": True},
             department_id={"filter": True},
         ),
         search=("title", "body", "source_incident"),
         title_field="title",
         default_sort=("published_on", True),
+        # the enterprise's audience reads published articles; drafts stay with the editors
+        scope=ScopeColumns(audience=Audience()),
+        after_create=article_opened,
+        state_field="state",
     )
 )
 
@@ -201,6 +213,7 @@ ASSESSMENT_RESULT = register(
             "score_rate",
             "gaps",
             "grade",
+            "state",
             template_id={"filter": True},
             period={"filter": True},
             enterprise_id={"filter": True},
@@ -210,10 +223,14 @@ ASSESSMENT_RESULT = register(
             score_rate=COMPUTED,
             gaps=COMPUTED,
             grade={**COMPUTED, "filter": True},
+            state={**COMPUTED, "filter": True},
         ),
         search=("period", "assessor"),
         title_field="period",
         default_sort=("period", True),
         before_save=before_save_result,
+        after_create=assessment_opened,
+        state_field="state",
+        locked=lambda result: result.state == AssessmentState.REVIEWED,
     )
 )

@@ -1,16 +1,24 @@
-"""Contractor rules shared by forms, imports and the demo: rating, entry check, scope."""
+"""Contractor rules shared by forms, imports, the workflows and the demo: rating, entry check,
+valid qualifications, scope."""
 
 from __future__ import annotations
 
 from datetime import date
 from typing import Any
 
-from sqlmodel import Session
+from sqlmodel import Session, col, func, or_, select
 
+from core.clock import site_today
 from core.crud.service import ValidationFailed
 from core.crud.validate import Problem
 from core.rbac import Actor
-from models.contractor import Contractor, ContractorRating, ContractorState, WorkerStatus
+from models.contractor import (
+    Contractor,
+    ContractorQualification,
+    ContractorRating,
+    ContractorState,
+    WorkerStatus,
+)
 
 RATING_FLOORS: tuple[tuple[float, ContractorRating], ...] = (
     (90, ContractorRating.EXCELLENT),
@@ -61,12 +69,30 @@ def _contractor_scope(session: Session, values: dict[str, Any]) -> Contractor | 
     return company
 
 
+def valid_qualifications(session: Session, contractor_id: int, today: date) -> tuple[int, int]:
+    """(documents valid on ``today``, documents on file): a contractor is admitted on the
+    strength of at least one document that has not expired (no expiry date: valid)."""
+    live = (
+        select(func.count())
+        .select_from(ContractorQualification)
+        .where(
+            ContractorQualification.contractor_id == contractor_id,
+            col(ContractorQualification.deleted_at).is_(None),
+        )
+    )
+    valid = live.where(
+        or_(
+            col(ContractorQualification.expires_on).is_(None),
+            col(ContractorQualification.expires_on) >= today,
+        )
+    )
+    return session.exec(valid).one(), session.exec(live).one()
+
+
 def before_contractor(session: Session, values: dict[str, Any], actor: Actor) -> None:
-    """Blacklisting is both a state and a flag; keep the two in step."""
-    if values.get("state") == ContractorState.BLACKLISTED:
-        values["blacklisted"] = True
-    elif values.get("blacklisted"):
-        values["state"] = ContractorState.BLACKLISTED
+    """The blacklisted flag mirrors the state, which only the workflow's blacklist step sets:
+    no form, import or API call sets it by hand."""
+    values["blacklisted"] = values.get("state") == ContractorState.BLACKLISTED
 
 
 def before_child(session: Session, values: dict[str, Any], actor: Actor) -> None:
@@ -75,7 +101,7 @@ def before_child(session: Session, values: dict[str, Any], actor: Actor) -> None
 
 def before_worker(session: Session, values: dict[str, Any], actor: Actor) -> None:
     _contractor_scope(session, values)
-    problems = entry_problems(values, date.today())
+    problems = entry_problems(values, site_today())
     if problems:
         raise ValidationFailed(problems)
 

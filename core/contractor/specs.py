@@ -7,11 +7,22 @@ from typing import Any
 
 from sqlmodel import SQLModel
 
-from core.contractor.rules import before_child, before_contractor, before_evaluation, before_worker
+from core.contractor.flow import (
+    CLOSED_ADMISSIONS,
+    CLOSED_VIOLATIONS,
+    contractor_applied,
+    violation_recorded,
+)
+from core.contractor.rules import (
+    before_child,
+    before_contractor,
+    before_evaluation,
+    before_worker,
+)
 from core.crud.fields import DERIVED, TEXTAREA, FieldSpec
 from core.crud.fields import fields as _fields
 from core.crud.registry import TableSpec, register
-from core.rbac import REFERENCE_SCOPE
+from core.rbac import REFERENCE_SCOPE, ScopeColumns
 from models.contractor import (
     Contractor,
     ContractorEvaluation,
@@ -24,6 +35,10 @@ from models.contractor import (
 from models.enums import Module
 
 HIDDEN = {"in_list": False}
+#: Moved by the workflow only (core.contractor.flow): shown and filtered, never edited.
+BY_WORKFLOW = {"filter": True, "in_form": False}
+#: A company's records name no person: nobody reads them as "about me".
+COMPANY_SCOPE = ScopeColumns()
 # Module-specific label keys for columns whose generic key (field.<column>) other modules use.
 LABELS = {
     "area_id": "field.project_area",
@@ -40,6 +55,7 @@ LABELS = {
     "comments": "field.evaluation_comments",
     "special_operation": "field.trade_special",
     "remarks": "field.contractor_remarks",
+    "person_id": "field.worker_person",
 }
 
 
@@ -93,9 +109,10 @@ CONTRACTOR = register(
             "remarks",
             credit_code={"label": "field.credit_code"},
             kind={"filter": True, "label": "field.contractor_kind"},
-            state={"filter": True, "label": "field.contractor_state"},
+            state={**BY_WORKFLOW, "label": "field.contractor_state"},
             safety_rating={"filter": True},
-            blacklisted={"filter": True},
+            blacklisted=BY_WORKFLOW,
+            admitted_on={"in_form": False},
             address=HIDDEN,
             enterprise_id={"filter": True},
             department_id={"filter": True, "in_list": False},
@@ -104,6 +121,10 @@ CONTRACTOR = register(
         search=("name", "credit_code", "contact", "phone"),
         default_sort=("name", False),
         before_save=before_contractor,
+        scope=COMPANY_SCOPE,
+        state_field="state",
+        locked=lambda c: c.state in CLOSED_ADMISSIONS,
+        after_create=contractor_applied,
     )
 )
 
@@ -150,6 +171,7 @@ CONTRACTOR_QUALIFICATION = register(
         title_field="title",
         default_sort=("expires_on", False),
         before_save=before_child,
+        scope=COMPANY_SCOPE,
     )
 )
 
@@ -178,6 +200,7 @@ CONTRACTOR_PROJECT = register(
         search=("name", "contract_no", "safety_officer"),
         default_sort=("start_on", True),
         before_save=before_child,
+        scope=COMPANY_SCOPE,
     )
 )
 
@@ -191,6 +214,7 @@ CONTRACTOR_WORKER = register(
             ContractorWorker,
             "name",
             "contractor_id",
+            "person_id",
             "trade_id",
             "status",
             "phone",
@@ -203,6 +227,7 @@ CONTRACTOR_WORKER = register(
             "pass_no",
             "pass_expires_on",
             name={"label": "field.worker_name"},
+            person_id=HIDDEN,
             status={"filter": True, "label": "field.worker_status"},
             trade_id={"filter": True},
             id_number=HIDDEN,
@@ -216,6 +241,8 @@ CONTRACTOR_WORKER = register(
         search=("name", "phone", "pass_no"),
         default_sort=("name", False),
         before_save=before_worker,
+        # the worker reads their own record (certificates, pass) whatever their scope
+        scope=ScopeColumns(about="person_id"),
     )
 )
 
@@ -237,12 +264,16 @@ CONTRACTOR_VIOLATION = register(
             occurred_on={"filter": True},
             worker_id={"in_list": True},
             description={"kind": TEXTAREA, "label": "field.violation_description"},
-            state={"filter": True, "label": "field.violation_state"},
+            state={**BY_WORKFLOW, "label": "field.violation_state"},
         ),
         search=("description",),
         title_field="description",
         default_sort=("occurred_on", True),
         before_save=before_child,
+        scope=COMPANY_SCOPE,
+        state_field="state",
+        locked=lambda v: v.state in CLOSED_VIOLATIONS,
+        after_create=violation_recorded,
     )
 )
 
@@ -270,6 +301,7 @@ CONTRACTOR_EVALUATION = register(
         title_field="period",
         default_sort=("evaluated_on", True),
         before_save=before_evaluation,
+        scope=COMPANY_SCOPE,
         example={"score": 85.0, "period": "2025"},
     )
 )

@@ -293,7 +293,9 @@ def _check_composite(
 def _insert(
     session: Session, spec: TableSpec, actor: Actor, records: list[dict[str, Any]], filename: str
 ) -> None:
-    """Bulk insert in the caller's transaction, then one audit entry per row plus a summary."""
+    """Bulk insert in the caller's transaction, then one audit entry per row plus a summary;
+    a table's ``after_create`` hook (a workflow's opening event) runs for every imported row,
+    as for a row made in a form."""
     model = spec.model
     clean = []
     for record in records:
@@ -319,6 +321,11 @@ def _insert(
         }
     )
     audit.record_many(session, actor, items)
+    if spec.after_create is not None:
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            for row in session.exec(select(model).where(model.id.in_(chunk)).order_by(model.id)):
+                spec.after_create(session, row, actor)
 
 
 def export(

@@ -20,7 +20,7 @@ from models.org import Department
 def visible(spec: TableSpec, actor: Actor, *, include_deleted: bool = False) -> Any:
     """A SELECT of ``spec.model`` limited to the actor's scope (and live rows)."""
     stmt = select(spec.model)
-    clause = scope_clause(spec.model, spec.scope, actor)
+    clause = scope_clause(spec.model, spec.scope, actor, module=spec.module)
     if clause is not None:
         stmt = stmt.where(clause)
     if not include_deleted:

@@ -274,9 +274,17 @@ def guard_named_scope(
         raise PermissionDenied("error.out_of_scope")
 
 
+def _initial_state(spec: TableSpec) -> str | None:
+    default = spec.model.model_fields[spec.state_field].default if spec.state_field else None
+    return None if default is None else str(default)
+
+
 def create_row(session: Session, spec: TableSpec, actor: Actor, raw: dict[str, Any]) -> SQLModel:
     actor.require(spec.module, Action.CREATE)
     values, custom, problems = prepare(session, spec, actor, raw, partial=False)
+    state = spec.state_field
+    if state and values.get(state) is not None and str(values[state]) != _initial_state(spec):
+        problems.append(Problem(state, "validation.state_by_workflow", {}))
     guard_named_scope(session, spec, actor, values)
     problems += unique_problems(session, spec, values, None)
     if problems:
@@ -341,6 +349,7 @@ def _set_deleted(session: Session, spec: TableSpec, actor: Actor, row_id: int, o
     if (row.deleted_at is not None) == on:
         return row
     guard_unlocked(spec, row)
+    guard_scope(session, spec, actor, row.model_dump(warnings=False))
     if spec.before_delete:  # a domain rule, e.g. reference rows that scores depend on
         spec.before_delete(session, row, actor, on)
     row.deleted_at = utcnow() if on else None

@@ -33,6 +33,7 @@ from typing import Any
 from core.crud.fields import BOOL, CHOICE, DATE, DATETIME, FK, FLOAT, INT, FieldSpec
 from core.crud.registry import Preset, get_spec
 from core.local_time import utc_midnight
+from core.rbac import Actor, mine_clause
 
 PREFIX = "f."
 RANGE = ".."
@@ -86,10 +87,19 @@ def parse(
     *,
     today: date,
     zone: str,
+    actor: Actor | None = None,
 ) -> UrlFilters:
-    """The ``f.*`` parameters of ``query`` as list filters of ``table`` (see the module)."""
+    """The ``f.*`` parameters of ``query`` as list filters of ``table`` (see the module).
+
+    Every table with person columns also takes ``f.mine=1``: the rows about the viewer or
+    assigned to them (the home page's "Mine" links)."""
     by_name = {f.name: f for f in specs}
-    presets = get_spec(table).presets
+    spec = get_spec(table)
+    presets = dict(spec.presets)
+    if actor is not None and spec.scope.people and "mine" not in presets:
+        presets["mine"] = Preset(
+            "crud.preset.mine", where=lambda _today: mine_clause(spec.model, spec.scope, actor)
+        )
     out = UrlFilters()
     for key, raw in query.items():
         if not key.startswith(PREFIX):

@@ -111,7 +111,7 @@ def list_view(
     ``url_params``; a page past the end shows the last page instead."""
     specs = effective_fields(session, spec)
     can = permissions(spec, actor)
-    linked = url_filters.parse(spec.name, specs, url_params, today=today, zone=zone)
+    linked = url_filters.parse(spec.name, specs, url_params, today=today, zone=zone, actor=actor)
     filterable = tuple(f for f in specs if f.filter and f.name not in linked.fields)
     choices = {f.name: options(session, f.fk or "", actor) for f in filterable if f.kind == FK}
     picked = {

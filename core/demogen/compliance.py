@@ -16,10 +16,12 @@ from models.compliance import KbCategory, KbDocument, Regulation
 from models.compliance_assessment import (
     AssessmentItem,
     AssessmentResult,
+    AssessmentState,
     AssessmentTemplate,
     AssessMethod,
     AutoMetric,
 )
+from models.enums import DocumentState
 
 KB_DOCUMENTS = 100
 
@@ -192,6 +194,7 @@ def _documents(ctx: DemoContext, uid: int | None, regulations: list[int]) -> lis
                 title = f"{title}(第{n // len(titles) + 1}版)"
             enterprise = ctx.main.id if rng.random() < 0.7 or not others else rng.choice(others)
             published = ctx.today - timedelta(days=rng.randint(0, 3 * 365))
+            state = _article_state(n)
             body = (
                 f"{title}。适用范围: 本单位各车间、部门及相关方。"
                 f"主要内容: 职责分工、作业前风险辨识、审批与交底、现场监护、应急处置和记录归档。"
@@ -204,9 +207,18 @@ def _documents(ctx: DemoContext, uid: int | None, regulations: list[int]) -> lis
                      KbCategory.INTERPRETATION, KbCategory.PROCEDURE) else None,
                  "source_incident": f"{published.year}年{title[:-2]}" if category in (
                      KbCategory.CASE, KbCategory.LESSON) else None,
-                 "published_on": published, "created_by": uid, "deleted_at": None}
+                 "published_on": published if state != DocumentState.DRAFT else None,
+                 "state": state, "created_by": uid, "deleted_at": None}
             )  # fmt: skip
     return rows
+
+
+def _article_state(n: int) -> DocumentState:
+    """Most articles are published for the whole enterprise; every tenth is still a draft
+    and every twentieth was withdrawn."""
+    if n % 10 == 9:
+        return DocumentState.DRAFT
+    return DocumentState.WITHDRAWN if n % 20 == 13 else DocumentState.PUBLISHED
 
 
 def _results(
@@ -231,7 +243,10 @@ def _results(
             rows.append(
                 {"template_id": template_id, "period": str(year), "assessed_on": assessed,
                  "assessor": "标准化自评小组", "scores": scores, "enterprise_id": ent,
-                 "department_id": dep, "created_by": uid, "deleted_at": None}
+                 "department_id": dep, "created_by": uid, "deleted_at": None,
+                 # past years reviewed; this year's waits for the review
+                 "state": AssessmentState.REVIEWED if year < ctx.today.year
+                 else AssessmentState.SUBMITTED}
                 | summarise(scores, maxima)
             )  # fmt: skip
     return rows

@@ -15,6 +15,13 @@ from sqlmodel import select
 
 from core.contractor.rules import rating_for
 from core.demogen import DemoContext
+from core.demogen.contractor_history import (
+    ADMISSION_PATHS,
+    VIOLATION_PATHS,
+    admission_days,
+    history,
+    violation_days,
+)
 from models.contractor import (
     Contractor,
     ContractorEvaluation,
@@ -29,6 +36,7 @@ from models.contractor import (
     QualificationKind,
     WorkerStatus,
 )
+from models.workflow import WorkflowEvent
 
 MAIN_WORKERS = {
     WorkerStatus.IN_PLANT: 1192,
@@ -40,6 +48,13 @@ OTHER_WORKERS = 160  # per other enterprise
 COMPANIES = {"main": 40, "other": 6}
 PROJECTS_PER_YEAR = 60  # main plant, times ctx.factor; others a fifth
 VIOLATIONS_PER_YEAR = 150  # main plant, times ctx.factor; others a fifth
+#: States a violation of the last 30 days may still be in (core.contractor.flow reaches them all).
+OPEN_VIOLATIONS = (
+    ContractorViolationState.RECORDED,
+    ContractorViolationState.NOTIFIED,
+    ContractorViolationState.RECTIFIED,
+    ContractorViolationState.APPEALED,
+)
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"  # noqa: E501
 GIVEN = "伟刚勇毅俊峰强军平保东文辉力明永健世广志义兴良海山仁波宁贵福生龙元全国胜学祥才发武新利清飞彬富顺信子杰涛昌成康星光天达安岩中茂进林有坚和彪博诚先敬震振壮会思群豪心邦承乐绍功松善厚庆磊民友裕河哲江超浩亮政谦亨奇固之轮翰朗伯宏言若鸣朋斌梁栋维启克伦翔旭鹏泽晨辰士以建家致树炎德行时泰盛雄琛钧冠策腾楠榕风航弘"  # noqa: E501
 _PREFIXES = "沪鑫华建申安恒通宏达海川中联东兴金桥浦江锦程瑞丰永盛长风天工新源鼎泰远洋百川众诚宝钢富力正阳嘉禾明辉安泰路通立信华泰盛世"  # noqa: E501
@@ -346,11 +361,7 @@ def _violations(
                 repeaters.append((c["id"], worker_id))
             i = rng.choices(range(len(texts)), shares)[0]
             age = (today - day).days
-            state = (
-                ContractorViolationState.CLOSED
-                if age > 30
-                else rng.choice(list(ContractorViolationState)[:3])
-            )
+            state = ContractorViolationState.CLOSED if age > 30 else rng.choice(OPEN_VIOLATIONS)
             if age > 30 and rng.random() < 0.03:
                 state = ContractorViolationState.REVOKED
             rows.append(
@@ -409,6 +420,13 @@ def generate(ctx: DemoContext) -> dict[str, int]:
     workers = list(_workers(ctx, companies, trades or [(None, False)]))
     for w, new_id in zip(workers, ctx.bulk(ContractorWorker, workers), strict=True):
         w["id"] = new_id
-    ctx.bulk(ContractorViolation, _violations(ctx, companies, workers))
+    violations = _violations(ctx, companies, workers)
+    for v, new_id in zip(violations, ctx.bulk(ContractorViolation, violations), strict=True):
+        v["id"] = new_id
     ctx.bulk(ContractorEvaluation, _evaluations(ctx, projects, companies))
+    ctx.bulk(WorkflowEvent, history(ctx, "contractor", ADMISSION_PATHS, admission_days, companies))
+    ctx.bulk(
+        WorkflowEvent,
+        history(ctx, "contractor_violation", VIOLATION_PATHS, violation_days, violations),
+    )
     return ctx.counts

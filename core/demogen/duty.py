@@ -83,7 +83,8 @@ def generate(ctx: DemoContext) -> None:
         if ctx.factor > 1 or post_names.get(p.post_id or -1) in RESPONSIBLE_POSTS
     ]
     reviewers = _reviewers(ctx, manager.person_id)
-    tasks, subs = _tasks(ctx, items, people, cycles, reviewers, manager.id)
+    accounts = {u.person_id: u.id for u in ctx.users if u.person_id is not None}
+    tasks, subs = _tasks(ctx, items, people, cycles, reviewers, accounts, manager.id)
     ids = ctx.bulk(DutyTask, tasks)
     rows = []
     for i, task_subs in subs:
@@ -111,15 +112,16 @@ def _items(ctx: DemoContext, created_by: int | None) -> dict[int, list[dict[str,
     return by_post
 
 
-def _reviewers(ctx: DemoContext, fallback: int | None) -> dict[int, int | None]:
-    """The reviewer per enterprise: its first safety officer."""
+def _reviewers(ctx: DemoContext, fallback: int | None) -> dict[int, list[int | None]]:
+    """The reviewers per enterprise, in turn: its first two safety officers, then the safety
+    manager (nobody reviews their own task, as in the workflow)."""
     post_names = {p.id: p.name for p in ctx.posts}
-    out: dict[int, int | None] = {}
+    out: dict[int, list[int | None]] = {}
     for e in ctx.enterprises:
         officers = [
             p.id for p in ctx.people_of(e.id) if post_names.get(p.post_id or -1) == "安全员"
         ]
-        out[e.id] = officers[0] if officers else fallback
+        out[e.id] = [*officers[:2], fallback]
     return out
 
 
@@ -137,7 +139,8 @@ def _tasks(
     items: dict[int, list[dict[str, Any]]],
     people: list[Person],
     cycles: tuple[DutyCycle, ...],
-    reviewers: dict[int, int | None],
+    reviewers: dict[int, list[int | None]],
+    accounts: dict[int, int],
     created_by: int | None,
 ) -> tuple[list[dict[str, Any]], list[tuple[int, list[dict[str, Any]]]]]:
     rng, today = ctx.rng, ctx.today
@@ -146,6 +149,8 @@ def _tasks(
     tasks: list[dict[str, Any]] = []
     subs: list[tuple[int, list[dict[str, Any]]]] = []
     for person in people:
+        candidates = reviewers.get(person.enterprise_id or -1, [])
+        reviewer = next((r for r in candidates if r != person.id), None)
         for item in items.get(person.post_id or -1, []):
             if item["cycle"] not in cycles:
                 continue
@@ -158,7 +163,10 @@ def _tasks(
                     "enterprise_id": person.enterprise_id,
                     "department_id": person.department_id, "created_by": created_by,
                 }  # fmt: skip
-                made = _outcome(rng, task, start, due, today, reviewers.get(person.enterprise_id))
+                made = _outcome(rng, task, start, due, today, reviewer)
+                task["submitted_by"] = accounts.get(person.id) if task["submitted_at"] else None
+                for sub in made:  # handed in by the person's account, as the workflow records
+                    sub["created_by"] = task["submitted_by"] or created_by
                 if made:
                     subs.append((len(tasks), made))
                 tasks.append(task)
@@ -182,7 +190,8 @@ def _outcome(
     today: date,
     reviewer: int | None,
 ) -> list[dict[str, Any]]:
-    """Fill the task's state and return its submissions (oldest first)."""
+    """Fill the task's state and return its submissions (oldest first); the on-time flag is
+    the reviewer's, set on approval."""
     task.update(state=DutyTaskState.PENDING, submitted_at=None, on_time=None, score=None)
     draw = rng.random()
     current = due >= today
@@ -199,10 +208,10 @@ def _outcome(
         if day >= today:
             return []
     submitted = _at(rng, day)
-    task.update(submitted_at=submitted, on_time=submitted.date() <= due)
+    task["submitted_at"] = submitted
     base = {"content": f"已完成：{task['name']}，记录及照片已上传", "reviewer_id": reviewer,
-            "enterprise_id": task["enterprise_id"], "department_id": task["department_id"],
-            "created_by": task["created_by"]}  # fmt: skip
+            "enterprise_id": task["enterprise_id"],
+            "department_id": task["department_id"]}  # fmt: skip
     review_at = submitted + timedelta(hours=rng.randint(2, 72))
     if review_at.date() >= today:  # not reviewed yet
         task["state"] = DutyTaskState.SUBMITTED
@@ -211,18 +220,19 @@ def _outcome(
     if rng.random() < 0.05:  # returned once
         returned = base | {"submitted_at": submitted, "reviewed_at": review_at,
                            "decision": DutyDecision.RETURNED, "comment": "佐证材料不完整，请补充",
-                           "score": float(rng.randint(40, 59))}  # fmt: skip
+                           "score": None}  # fmt: skip
         again = review_at + timedelta(hours=rng.randint(4, 96))
         if again.date() >= today - timedelta(days=3):
             task["state"] = DutyTaskState.RETURNED
             return [returned]
-        task.update(submitted_at=again, on_time=again.date() <= due)
+        task["submitted_at"] = again
         submitted, review_at = again, again + timedelta(hours=rng.randint(2, 48))
         first = [returned]
     else:
         first = []
-    score = float(rng.randint(85, 100) if task["on_time"] else rng.randint(60, 84))
-    task.update(state=DutyTaskState.APPROVED, score=score)
+    on_time = submitted.date() <= due
+    score = float(rng.randint(85, 100) if on_time else rng.randint(60, 84))
+    task.update(state=DutyTaskState.APPROVED, score=score, on_time=on_time)
     approved = base | {
         "submitted_at": submitted, "reviewed_at": review_at,
         "decision": DutyDecision.APPROVED, "comment": "符合要求", "score": score,

@@ -1,6 +1,7 @@
 """Emergency demo data: plans and versions, teams, the supplies ledger whose figures follow the
 seed plant (2,180 fixed + 508 portable gas detectors, 2 expired), ten drills a year, response
-checklists and external contacts."""
+checklists and external contacts. Current plans, checklists and contacts are published (the
+whole enterprise reads them); the seed plant keeps one draft plan and one superseded plan."""
 
 from __future__ import annotations
 
@@ -8,10 +9,11 @@ from datetime import date, timedelta
 from itertools import pairwise
 from typing import Any
 
+from sqlalchemy import bindparam, update
 from sqlmodel import select
 
 from core.demogen import DemoContext
-from core.emergency.rules import drill_state, review_due, supply_status
+from core.emergency.rules import drill_state, next_drill_due, review_due, stock_status
 from models.emergency import (
     EmergencyPlan,
     EmergencyPlanKind,
@@ -24,8 +26,9 @@ from models.emergency import (
     ExternalContactKind,
     ResponseChecklist,
 )
-from models.emergency_drill import Drill, DrillForm, DrillLevel
+from models.emergency_drill import Drill, DrillForm, DrillLevel, DrillState
 from models.emergency_supply import EmergencySupply, EmergencySupplyCategory
+from models.enums import DocumentState
 from models.reference import AccidentType
 
 # Seed plant's ledger (per S): records by category, and 2 of them expired.
@@ -134,12 +137,12 @@ def _plans(ctx: DemoContext, types: dict[str, int], user: int | None) -> dict[in
         rows, versions = [], []
         for i, (name, tname, kind) in enumerate(specs):
             effective = ctx.today - timedelta(days=ctx.rng.randint(120, 1400))
-            state = EmergencyPlanState.APPROVED
-            if main and i == len(specs) - 1:
-                state = EmergencyPlanState.DRAFT
-            elif main and i == 3:
-                state = EmergencyPlanState.OBSOLETE
+            state = EmergencyPlanState.PUBLISHED
             n_versions = ctx.rng.choice((1, 2, 2, 3))
+            if main and i == len(specs) - 1:
+                state, n_versions = EmergencyPlanState.DRAFT, 0  # never approved: no version
+            elif main and i == 3:
+                state = EmergencyPlanState.SUPERSEDED
             rows.append(
                 _scope(ctx, ent.id, user)
                 | {
@@ -147,7 +150,7 @@ def _plans(ctx: DemoContext, types: dict[str, int], user: int | None) -> dict[in
                     "code": f"{ent.code[-4:]}-YA-{i + 1:02d}",
                     "kind": kind,
                     "accident_type_id": types.get(tname or ""),
-                    "version": f"V{n_versions}.0",
+                    "version": f"V{n_versions}.0" if n_versions else None,
                     "effective_on": effective,
                     "review_due": review_due(effective),
                     "filed_with": "区应急管理局" if kind != EmergencyPlanKind.ON_SITE else None,
@@ -180,7 +183,10 @@ def _plans(ctx: DemoContext, types: dict[str, int], user: int | None) -> dict[in
                 for v in range(1, n + 1)
             ),
         )
-        out[ent.id] = [(pid, s[1], s[2]) for pid, s in zip(ids, specs, strict=True)]
+        out[ent.id] = [
+            (pid, s[1], s[2], effective)
+            for pid, s, (_, effective) in zip(ids, specs, versions, strict=True)
+        ]
     return out
 
 
@@ -280,9 +286,7 @@ def _supplies(ctx: DemoContext, cats: dict[str, EmergencySupplyCategory], user: 
                 }
             )
     for row in rows:
-        row["status"] = supply_status(
-            row["quantity"], row["min_stock"], row["expires_on"], ctx.today
-        )
+        row["status"] = stock_status(row["quantity"], row["min_stock"])
     ctx.bulk(EmergencySupply, rows)
 
 
@@ -301,7 +305,7 @@ def _drill_row(
     trained = planned - timedelta(days=ctx.rng.randint(1, 5)) if stage >= 2 else None
     held_on = planned if stage >= 3 else None
     evaluated = planned + timedelta(days=ctx.rng.randint(1, 7)) if stage >= 4 else None
-    _, tname, kind = plan
+    _, tname, kind, _ = plan
     name = f"{tname or '生产安全'}事故{'综合' if tname is None else ''}应急救援演练"
     return _scope(ctx, ent_id, user) | {
         "plan_id": plan[0],
@@ -372,6 +376,26 @@ def _drills(ctx: DemoContext, plans: dict[int, list[tuple]], user: int | None) -
                 )
             )
     ctx.bulk(Drill, rows)
+    _drill_due(ctx, plans, rows)
+
+
+def _drill_due(ctx: DemoContext, plans: dict[int, list[tuple]], drills: list[dict]) -> None:
+    """Each plan's next statutory drill, counted from its last drill held (or its start)."""
+    last: dict[int, date] = {}
+    for d in drills:
+        if d["state"] in (DrillState.HELD, DrillState.EVALUATED):
+            last[d["plan_id"]] = max(d["held_on"], last.get(d["plan_id"], d["held_on"]))
+    due = [
+        {"pid": pid, "due": next_drill_due(kind, last.get(pid), effective)}
+        for firm in plans.values()
+        for pid, _, kind, effective in firm
+    ]
+    stmt = (
+        update(EmergencyPlan)
+        .where(EmergencyPlan.id == bindparam("pid"))
+        .values(next_drill_due=bindparam("due"))
+    )
+    ctx.session.connection().execute(stmt, due)
 
 
 def _checklists_and_contacts(ctx: DemoContext, types: dict[str, int], user: int | None) -> None:
@@ -387,6 +411,7 @@ def _checklists_and_contacts(ctx: DemoContext, types: dict[str, int], user: int 
                         {"order": i + 1, "action": a, "role": r} for i, (a, r) in enumerate(steps)
                     ],
                     "notes": "先自救、再报告；未佩戴防护装备不得盲目施救。",
+                    "state": DocumentState.PUBLISHED,
                 }
             )
         for name, kind, phone in (
@@ -400,7 +425,14 @@ def _checklists_and_contacts(ctx: DemoContext, types: dict[str, int], user: int 
         ):
             contacts.append(
                 _scope(ctx, ent.id, user)
-                | {"name": name, "kind": kind, "phone": phone, "address": None, "note": None}
+                | {
+                    "name": name,
+                    "kind": kind,
+                    "phone": phone,
+                    "address": None,
+                    "note": None,
+                    "state": DocumentState.PUBLISHED,
+                }
             )
     ctx.bulk(ResponseChecklist, lists)
     ctx.bulk(ExternalContact, contacts)

@@ -13,6 +13,7 @@ from typing import Any
 from sqlmodel import select
 
 from core.demogen import DemoContext
+from core.demogen.incident_history import incident_events
 from core.incident.rules import accident_grade, grade_rules, number_prefix
 from models.incident import (
     Incident,
@@ -24,6 +25,7 @@ from models.incident import (
 )
 from models.incident_action import CorrectiveAction, CorrectiveActionSource, CorrectiveActionState
 from models.reference import AccidentType
+from models.workflow import WorkflowEvent
 
 PER_YEAR_MAIN = {IncidentKind.NEAR_MISS: 300, IncidentKind.MINOR: 29}
 OTHER_SHARE = 5  # each other enterprise: a fifth of the main plant's counts
@@ -66,6 +68,7 @@ CAUSES = {  # Pareto: people first, then management, machine, method, environmen
     IncidentCauseCategory.MATERIAL: ("吊索具老化未及时报废", "工件摆放不稳"),
 }
 CAUSE_WEIGHT = (40, 25, 15, 10, 6, 4)
+HISTORY = timedelta(days=365)
 ACTIONS = (
     "组织全员开展事故警示教育",
     "修订岗位安全操作规程",
@@ -160,7 +163,7 @@ def _incidents(ctx: DemoContext, types: dict[str, int], user: int | None) -> lis
                     | {
                         "enterprise_id": ent.id,
                         "department_id": area.department_id if area else None,
-                        "created_by": user,
+                        "created_by": None if anonymous else user,
                         "title": title[:120],
                         "kind": kind,
                         "occurred_at": when,
@@ -188,7 +191,7 @@ def _incidents(ctx: DemoContext, types: dict[str, int], user: int | None) -> lis
 
 def _follow_ups(
     ctx: DemoContext, rows: list[dict[str, Any]], ids: list[int], user: int | None
-) -> None:
+) -> list[tuple[int, dict[str, Any]]]:
     """Investigation and causes for each injury event; actions for those and some near misses."""
     rng = ctx.rng
     owners = {e.id: ctx.people_of(e.id) for e in ctx.enterprises}
@@ -255,6 +258,10 @@ def _follow_ups(
                 )
             else:
                 a_state, closed = rng.choice(list(CorrectiveActionState)[:3]), None
+            # the owner's report of what was done: before verification (or closing) began
+            finished = a_state in (CorrectiveActionState.VERIFYING, CorrectiveActionState.CLOSED)
+            waiting = datetime.combine(ctx.today, time(8, 0), tzinfo=UTC)
+            completed = (closed or waiting) - timedelta(days=1) if finished else None
             actions.append(
                 scope
                 | {
@@ -265,18 +272,35 @@ def _follow_ups(
                     "owner_id": rng.choice(people).id if people else None,
                     "deadline": deadline,
                     "state": a_state,
+                    "completion": f"已{content}。" if finished else None,
+                    "completed_at": completed,
                     "closed_at": closed,
                     "verification": "已验证，措施有效。" if closed else None,
                 }
             )
     ctx.bulk(IncidentInvestigation, investigations)
     ctx.bulk(IncidentCause, causes)
-    ctx.bulk(CorrectiveAction, actions)
+    return list(zip(ctx.bulk(CorrectiveAction, actions), actions, strict=True))
 
 
 def generate(ctx: DemoContext) -> None:
-    user = next((u.id for u in ctx.users if u.username == "safety_manager"), None)
+    manager = next((u for u in ctx.users if u.username == "safety_manager"), None)
+    user = manager.id if manager else None
     types = {t.name: t.id for t in ctx.session.exec(select(AccidentType))}
     rows = _incidents(ctx, types, user)
     ids = ctx.bulk(Incident, rows)
-    _follow_ups(ctx, rows, ids, user)
+    actions = _follow_ups(ctx, rows, ids, user)
+    # M and L: the histories of the last year only, as for hazards
+    since = ctx.today - HISTORY if ctx.factor > 1 else date.min
+    incidents = [(i, r) for i, r in zip(ids, rows, strict=True) if r["occurred_at"].date() >= since]
+    kept = {i for i, _ in incidents}
+    owners = {p.id: p.name for p in ctx.people}
+    ctx.bulk(
+        WorkflowEvent,
+        incident_events(
+            incidents,
+            [(i, a) for i, a in actions if a["incident_id"] in kept],
+            (user, manager.username if manager else ""),
+            owners,
+        ),
+    )

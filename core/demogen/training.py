@@ -16,6 +16,7 @@ from sqlmodel import select
 
 from core.demogen import DemoContext
 from core.training.rules import add_years, certificate_dates, is_passed
+from models.enums import DocumentState
 from models.org import Post
 from models.training import (
     PlanPeriod,
@@ -124,6 +125,7 @@ def _courses(ctx: DemoContext, types: dict[str, int]) -> list[dict[str, Any]]:
                     "enterprise_id": ent.id,
                     "department_id": deps[0].id if deps else None,
                     "created_by": _owner(ctx, ent.id),
+                    "state": DocumentState.PUBLISHED,  # in use: for the whole enterprise
                 }
             )
     return rows
@@ -159,7 +161,7 @@ def _month_days(ctx: DemoContext) -> tuple[list[date], list[float]]:
 
 def _plan_state(ctx: DemoContext, day: date) -> TrainingPlanState:
     if day > ctx.today:
-        return ctx.rng.choice((TrainingPlanState.DRAFT, TrainingPlanState.PUBLISHED))
+        return ctx.rng.choice((TrainingPlanState.DRAFT, TrainingPlanState.APPROVED))
     if (ctx.today - day).days < 20:
         return TrainingPlanState.IN_PROGRESS
     return TrainingPlanState.CANCELLED if ctx.rng.random() < 0.04 else TrainingPlanState.COMPLETED

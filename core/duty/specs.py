@@ -10,13 +10,12 @@ from typing import Any
 
 from sqlmodel import Session
 
-from core.crud.fields import DERIVED, TEXTAREA, module_fields
+from core.crud.fields import COMPUTED, DERIVED, TEXTAREA, module_fields
 from core.crud.registry import TableSpec, register
-from core.crud.service import ValidationFailed
-from core.crud.validate import Problem
-from core.duty.rules import due_date, is_on_time, period_of, task_name
+from core.duty.flow import issued
+from core.duty.rules import due_date, period_of, task_name
 from core.rbac import Actor, ScopeColumns
-from models.duty import DutyItem, DutySubmission, DutyTask
+from models.duty import DutyItem, DutySubmission, DutyTask, DutyTaskState
 from models.enums import Module
 from models.org import Person, Post
 
@@ -35,7 +34,8 @@ def _item_rules(session: Session, values: dict[str, Any], actor: Actor) -> None:
 
 
 def _task_rules(session: Session, values: dict[str, Any], actor: Actor) -> None:
-    """Snap the period to the item's cycle, derive due day, name and on-time flag."""
+    """Snap the period to the item's cycle, derive due day and name (hand-in, score and
+    on-time flag come from the workflow)."""
     item = session.get(DutyItem, values.get("item_id") or -1)
     _scope_from(values, session.get(Person, values.get("person_id") or -1))
     if item is None or values.get("period_start") is None:
@@ -44,15 +44,6 @@ def _task_rules(session: Session, values: dict[str, Any], actor: Actor) -> None:
     values["period_start"], values["period_end"] = start, end
     values["due_on"] = values.get("due_on") or due_date(end)
     values["name"] = values.get("name") or task_name(item.name, item.cycle, start)
-    values["on_time"] = is_on_time(values.get("submitted_at"), values["due_on"])
-
-
-def _submission_rules(session: Session, values: dict[str, Any], actor: Actor) -> None:
-    """Scope follows the task; a review cannot precede the submission it judges."""
-    _scope_from(values, session.get(DutyTask, values.get("task_id") or -1))
-    submitted, reviewed = values.get("submitted_at"), values.get("reviewed_at")
-    if submitted is not None and reviewed is not None and reviewed < submitted:
-        raise ValidationFailed([Problem("reviewed_at", "validation.duty.review_before_submit", {})])
 
 
 ITEM_COLS = ("name", "post_id", "cycle", "content", "evidence_required", "weight", "basis",
@@ -99,16 +90,23 @@ DUTY_TASK = register(
             item_id={"filter": True},
             person_id={"filter": True},
             period_start={"filter": True},
-            period_end={"in_form": False},
+            period_end=COMPUTED,
             due_on={"filter": True},
-            state={"filter": True},
-            on_time={"in_form": False, "filter": True},
+            state={"filter": True, **COMPUTED},
+            submitted_at=COMPUTED,
+            on_time={**COMPUTED, "filter": True},
+            score=COMPUTED,
             enterprise_id=DERIVED,
             department_id=DERIVED,
         ),
         search=("name",),
         default_sort=("due_on", True),
+        # the task is about its person and theirs to hand in, whoever issued it
+        scope=ScopeColumns(about="person_id", assigned=("person_id",)),
         before_save=_task_rules,
+        after_create=issued,
+        state_field="state",
+        locked=lambda task: task.state == DutyTaskState.APPROVED,
     )
 )
 
@@ -125,18 +123,23 @@ DUTY_SUBMISSION = register(
             *SUBMISSION_COLS,
             prefix="duty",
             shared=SHARED,
-            task_id={"filter": True},
-            submitted_at={"filter": True},
-            content={"kind": TEXTAREA},
-            reviewer_id={"filter": True},
-            decision={"filter": True},
-            comment={"kind": TEXTAREA, "in_list": False},
+            task_id={"filter": True, **COMPUTED},
+            submitted_at={"filter": True, **COMPUTED},
+            content={"kind": TEXTAREA, **COMPUTED},
+            reviewer_id={"filter": True, **COMPUTED},
+            reviewed_at=COMPUTED,
+            decision={"filter": True, **COMPUTED},
+            comment={"kind": TEXTAREA, "in_list": False, **COMPUTED},
+            score=COMPUTED,
             enterprise_id=DERIVED,
             department_id=DERIVED,
         ),
         search=("content", "comment"),
         title_field="content",
         default_sort=("submitted_at", True),
-        before_save=_submission_rules,
+        # the record of the task's workflow (core.duty.flow): never typed in or edited
+        scope=ScopeColumns(assigned=("reviewer_id",)),
+        allow_create=False,
+        locked=lambda _submission: True,
     )
 )

@@ -7,22 +7,26 @@ from typing import Any
 
 from sqlmodel import Session
 
-from core.crud.fields import TEXTAREA, module_fields
+from core.crud.fields import COMPUTED, TEXTAREA, module_fields
 from core.crud.registry import Preset, TableSpec, register
 from core.crud.service import ValidationFailed
 from core.crud.validate import Problem
-from core.db import utcnow
+from core.emergency.flow import drill_planned, plan_drafted
 from core.emergency.rules import (
-    drill_state,
+    last_drill,
+    next_drill_due,
     next_inspection,
     normalise_steps,
     review_due,
+    stock_status,
     supplies_attention,
-    supply_status,
+    supplies_expired,
 )
-from core.rbac import REFERENCE_SCOPE, Actor
+from core.rbac import REFERENCE_SCOPE, Actor, Audience, ScopeColumns
 from models.emergency import (
     EmergencyPlan,
+    EmergencyPlanKind,
+    EmergencyPlanState,
     EmergencyPlanVersion,
     EmergencyTeam,
     EmergencyTeamMember,
@@ -39,6 +43,11 @@ SHARED |= {"enterprise_id", "department_id", "person_id", "address"}
 
 
 _fields = partial(module_fields, prefix="emergency", shared=SHARED)
+#: Set by workflow steps, not typed in: shown in lists and detail, read-only in imports.
+BY_STEP: dict[str, Any] = {**COMPUTED, "in_list": False}
+STATE: dict[str, Any] = {"filter": True, "in_form": False}
+#: Published documents: everyone in the audience reads what is published, editors the drafts.
+PUBLISHED_SCOPE = ScopeColumns(audience=Audience())
 
 
 def _follow(parent: type, column: str) -> Any:
@@ -54,8 +63,14 @@ def _follow(parent: type, column: str) -> Any:
 
 
 def _plan_rules(session: Session, values: dict[str, Any], actor: Actor) -> None:
+    """Review and next drill dates follow the effective date (and the drills held)."""
     if values.get("review_due") is None:
         values["review_due"] = review_due(values.get("effective_on"))
+    if values.get("replaces_id") is not None and values["replaces_id"] == values.get("id"):
+        raise ValidationFailed([Problem("replaces_id", "validation.emergency.replaces_itself", {})])
+    kind = EmergencyPlanKind(values.get("kind") or EmergencyPlanKind.SPECIAL)
+    last = last_drill(session, values.get("id"))
+    values["next_drill_due"] = next_drill_due(kind, last, values.get("effective_on"))
 
 
 def _member_rules(session: Session, values: dict[str, Any], actor: Actor) -> None:
@@ -66,28 +81,13 @@ def _member_rules(session: Session, values: dict[str, Any], actor: Actor) -> Non
 
 
 def _supply_rules(session: Session, values: dict[str, Any], actor: Actor) -> None:
-    """Status and next inspection are derived, so the ledger's tiles cannot disagree."""
+    """Stock status and, where the category has a cycle, the next inspection are derived, so
+    the ledger's tiles cannot disagree; expiry is asked of the date when read."""
     category = session.get(EmergencySupplyCategory, values.get("category_id") or -1)
-    if values.get("next_inspection_on") is None and category is not None:
-        cycle = category.inspection_days
-        values["next_inspection_on"] = next_inspection(values.get("last_inspected_on"), cycle)
-    values["status"] = supply_status(
-        values.get("quantity") or 0,
-        values.get("min_stock") or 0,
-        values.get("expires_on"),
-        utcnow().date(),
-    )
-
-
-def _drill_rules(session: Session, values: dict[str, Any], actor: Actor) -> None:
-    """A drill's dates say how far it got; a cancelled drill stays cancelled."""
-    if values.get("state") != DrillState.CANCELLED:
-        values["state"] = drill_state(
-            scheme_done_on=values.get("scheme_done_on"),
-            trained_on=values.get("trained_on"),
-            held_on=values.get("held_on"),
-            evaluated_on=values.get("evaluated_on"),
-        )
+    cycle = category.inspection_days if category is not None else None
+    if cycle and values.get("last_inspected_on") is not None:
+        values["next_inspection_on"] = next_inspection(values["last_inspected_on"], cycle)
+    values["status"] = stock_status(values.get("quantity") or 0, values.get("min_stock") or 0)
 
 
 def _checklist_rules(session: Session, values: dict[str, Any], actor: Actor) -> None:
@@ -112,20 +112,30 @@ EMERGENCY_PLAN = register(
             "enterprise_id",
             "department_id",
             "version",
+            "replaces_id",
             "effective_on",
             "review_due",
+            "next_drill_due",
             "filed_with",
             "state",
             kind={"filter": True},
             accident_type_id={"filter": True},
             enterprise_id={"filter": True},
-            state={"filter": True},
+            version=COMPUTED,
+            replaces_id={"in_list": False},
+            state=STATE,
             review_due={"filter": True},
+            next_drill_due={**COMPUTED, "filter": True},
             filed_with={"in_list": False},
         ),
         search=("name", "code"),
         default_sort=("effective_on", True),
         before_save=_plan_rules,
+        scope=PUBLISHED_SCOPE,
+        after_create=plan_drafted,
+        state_field="state",
+        locked=lambda plan: plan.state == EmergencyPlanState.SUPERSEDED,
+        example={"replaces_id": None},
     )
 )
 
@@ -142,13 +152,18 @@ EMERGENCY_PLAN_VERSION = register(
             "change_summary",
             "approved_by",
             "approved_at",
-            plan_id={"filter": True},
-            change_summary={"kind": TEXTAREA},
+            plan_id={**COMPUTED, "filter": True},
+            version=COMPUTED,
+            change_summary={**COMPUTED, "kind": TEXTAREA},
+            approved_by=COMPUTED,
+            approved_at=COMPUTED,
         ),
         search=("version", "change_summary", "approved_by"),
         title_field="version",
         default_sort=("approved_at", True),
         before_save=_follow(EmergencyPlan, "plan_id"),
+        allow_create=False,  # written by the plan's approval step, kept as it was approved
+        locked=lambda version: True,
     )
 )
 
@@ -190,6 +205,7 @@ EMERGENCY_TEAM_MEMBER = register(
             "phone",
             team_id={"filter": True},
         ),
+        scope=ScopeColumns(about="person_id"),
         search=("duty", "phone"),
         title_field="duty",
         default_sort=("team_id", False),
@@ -226,7 +242,8 @@ EMERGENCY_SUPPLY = register(
         name="emergency_supply",
         page="pages/emergency_supply.py",
         presets={
-            "attention": Preset("cockpit.filter.supplies_attention", where=supplies_attention)
+            "attention": Preset("cockpit.filter.supplies_attention", where=supplies_attention),
+            "expired": Preset("emergency.preset.expired", where=supplies_expired),
         },
         model=EmergencySupply,
         module=Module.EMERGENCY,
@@ -251,7 +268,7 @@ EMERGENCY_SUPPLY = register(
             enterprise_id={"filter": True},
             department_id={"filter": True},
             area_id={"filter": True, "in_list": False},
-            status={"filter": True, "in_form": False},
+            status={"filter": True, "in_form": False, "label": "field.emergency.stock_status"},
             expires_on={"filter": True},
             next_inspection_on={"filter": True},
         ),
@@ -284,20 +301,33 @@ DRILL = register(
             "participants",
             "evaluated_on",
             "evaluation",
+            "findings",
+            "action_owner_id",
+            "action_deadline",
             "state",
             plan_id={"filter": True, "in_list": False},
             enterprise_id={"filter": True},
             department_id={"filter": True},
             level={"filter": True},
             planned_on={"filter": True},
-            held_on={"filter": True},
-            state={"filter": True},
+            scheme_done_on=BY_STEP,
+            trained_on=BY_STEP,
+            trainees=BY_STEP,
+            held_on={**COMPUTED, "filter": True},
+            participants=COMPUTED,
+            evaluated_on=BY_STEP,
+            evaluation={**BY_STEP, "kind": TEXTAREA},
+            findings={**BY_STEP, "kind": TEXTAREA},
+            action_owner_id=BY_STEP,
+            action_deadline=BY_STEP,
+            state=STATE,
             location={"in_list": False},
-            evaluation={"kind": TEXTAREA, "in_list": False},
         ),
         search=("name", "location"),
         default_sort=("planned_on", True),
-        before_save=_drill_rules,
+        after_create=drill_planned,
+        state_field="state",
+        locked=lambda drill: drill.state in (DrillState.EVALUATED, DrillState.CANCELLED),
     )
 )
 
@@ -314,14 +344,18 @@ RESPONSE_CHECKLIST = register(
             "enterprise_id",
             "steps",
             "notes",
+            "state",
             accident_type_id={"filter": True},
             enterprise_id={"filter": True},
             steps={"in_list": False},
             notes={"kind": TEXTAREA, "in_list": False},
+            state=STATE,
         ),
         search=("name",),
         default_sort=("accident_type_id", False),
         before_save=_checklist_rules,
+        scope=PUBLISHED_SCOPE,
+        state_field="state",
     )
 )
 
@@ -339,10 +373,14 @@ EXTERNAL_CONTACT = register(
             "enterprise_id",
             "address",
             "note",
+            "state",
             kind={"filter": True},
             enterprise_id={"filter": True},
+            state=STATE,
         ),
         search=("name", "phone", "address"),
         default_sort=("kind", False),
+        scope=PUBLISHED_SCOPE,
+        state_field="state",
     )
 )

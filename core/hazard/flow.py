@@ -22,7 +22,16 @@ from core.db import utcnow
 from core.hazard.rules import deadline_for
 from core.notify import notify, users_with_role
 from core.rbac import Actor
-from core.workflow import Transition, Workflow, events, fire, opening_event, store_files
+from core.workflow import (
+    Transition,
+    Workflow,
+    declare,
+    events,
+    fire,
+    opening_event,
+    step_values,
+    store_files,
+)
 from models.accounts import User
 from models.enums import Action, Role
 from models.hazard import Hazard, HazardLevel
@@ -39,18 +48,8 @@ def is_owner(hazard: Hazard, actor: Actor) -> bool:
     return actor.person_id is not None and hazard.owner_id == actor.person_id
 
 
-def _parsed(session: Session, actor: Actor, payload: dict[str, Any]) -> dict[str, Any]:
-    """Payload through the hazard's field specs: types, choices and in-scope references."""
-    values, _custom, problems = service.prepare(
-        session, get_spec("hazard"), actor, payload, partial=True
-    )
-    if problems:
-        raise service.ValidationFailed(problems)
-    return values
-
-
 def _confirm(session: Session, h: Hazard, payload: dict[str, Any], actor: Actor) -> None:
-    values = _parsed(session, actor, payload)
+    values = step_values(session, "hazard", actor, payload)
     for name in ("level", "category_id", "measures", "owner_id", "risk_point_id"):
         if values.get(name) is not None:
             setattr(h, name, values[name])
@@ -63,7 +62,7 @@ def _confirm(session: Session, h: Hazard, payload: dict[str, Any], actor: Actor)
 
 
 def _rectify(session: Session, h: Hazard, payload: dict[str, Any], actor: Actor) -> None:
-    values = _parsed(session, actor, payload)
+    values = step_values(session, "hazard", actor, payload)
     h.measures = values.get("measures") or h.measures
     h.cost = values.get("cost", h.cost)
     h.rectified_at = utcnow()
@@ -80,7 +79,7 @@ def _verify_fail(session: Session, h: Hazard, payload: dict[str, Any], actor: Ac
 
 
 def _request_extension(session: Session, h: Hazard, payload: dict[str, Any], actor: Actor) -> None:
-    wanted = _parsed(session, actor, payload).get("extension_deadline")
+    wanted = step_values(session, "hazard", actor, payload).get("extension_deadline")
     if h.deadline is not None and wanted is not None and wanted <= h.deadline:
         raise service.ValidationFailed(
             [
@@ -187,11 +186,13 @@ def _after(session: Session, h: Hazard, event: WorkflowEvent, actor: Actor) -> N
     announce(session, h, event)
 
 
-HAZARD_FLOW = Workflow(
-    table="hazard",
-    transitions=TRANSITIONS,
-    on_change=_after,
-    extra_checks=(_not_own_rectification,),
+HAZARD_FLOW = declare(
+    Workflow(
+        table="hazard",
+        transitions=TRANSITIONS,
+        on_change=_after,
+        extra_checks=(_not_own_rectification,),
+    )
 )
 
 

@@ -149,7 +149,7 @@ HAZARD = register(
         title_field="number",
         default_sort=("found_at", True),
         before_save=before_save_hazard,
-        scope=ScopeColumns(assigned="owner_id"),
+        scope=ScopeColumns(assigned=("owner_id",)),
         after_create=opened,
         state_field="state",
         locked=lambda h: h.state in FINISHED_STATES,

@@ -15,12 +15,14 @@ from core.health.rules import (
     before_save_ppe_issue,
     before_save_ppe_standard,
 )
-from core.rbac import REFERENCE_SCOPE
+from core.rbac import REFERENCE_SCOPE, ScopeColumns
 from models.enums import Module
 from models.health import FactorExposure, HealthExam, MonitoringResult, OccupationalFactor
 from models.health_ppe import PpeIssue, PpeItem, PpeStandard
 
 COMPUTED = {"in_form": False}
+#: A person's exam or PPE issue is theirs to read, whoever recorded it.
+ABOUT_PERSON = ScopeColumns(about="person_id")
 DERIVED_SCOPE = {"in_form": False, "in_io": False, "filter": True}
 
 
@@ -182,6 +184,7 @@ HEALTH_EXAM = register(
         title_field="id",
         default_sort=("exam_date", True),
         before_save=before_save_exam,
+        scope=ABOUT_PERSON,
     )
 )
 
@@ -269,5 +272,6 @@ PPE_ISSUE = register(
         title_field="id",
         default_sort=("issue_date", True),
         before_save=before_save_ppe_issue,
+        scope=ABOUT_PERSON,
     )
 )

@@ -12,9 +12,9 @@ from core.crud.fields import TEXTAREA, fields, module_fields
 from core.crud.registry import TableSpec, register
 from core.crud.service import ValidationFailed
 from core.crud.validate import Problem
-from core.db import utcnow
+from core.incident.flow import action_opened, incident_opened
 from core.incident.rules import accident_grade, grade_rules, next_number
-from core.rbac import REFERENCE_SCOPE, Actor
+from core.rbac import REFERENCE_SCOPE, Actor, ScopeColumns
 from models.enums import Module
 from models.incident import (
     AccidentGrade,
@@ -23,6 +23,7 @@ from models.incident import (
     IncidentCauseCategory,
     IncidentInvestigation,
     IncidentKind,
+    IncidentState,
 )
 from models.incident_action import (
     CorrectiveAction,
@@ -35,6 +36,8 @@ SHARED = {"name", "code", "kind", "name_en", "description", "enterprise_id", "de
 
 
 _fields = partial(module_fields, prefix="incident", shared=SHARED)
+#: Columns the corrective action's workflow steps fill: shown and exported, never typed in.
+DONE_BY_FLOW: dict[str, Any] = {"in_form": False, "in_list": False}
 
 
 def _follow_incident(session: Session, values: dict[str, Any]) -> None:
@@ -45,6 +48,14 @@ def _follow_incident(session: Session, values: dict[str, Any]) -> None:
         values["department_id"] = incident.department_id
 
 
+def _made_anonymous(session: Session, values: dict[str, Any], actor: Actor) -> bool:
+    """A signed-in user marking a report anonymous: its row and audit trail would still name
+    them, so only the anonymous report (``report_near_miss``) makes one."""
+    before = session.get(Incident, values.get("id") or -1)
+    already = before is not None and before.anonymous
+    return bool(values.get("anonymous")) and not already and actor.user_id is not None
+
+
 def _incident_rules(session: Session, values: dict[str, Any], actor: Actor) -> None:
     """Grade from art. 3, a number when none was given, and anonymity only for near misses."""
     kind = values.get("kind") or IncidentKind.NEAR_MISS
@@ -52,6 +63,8 @@ def _incident_rules(session: Session, values: dict[str, Any], actor: Actor) -> N
     problems = []
     if values.get("anonymous") and kind != IncidentKind.NEAR_MISS:
         problems.append(Problem("anonymous", "validation.incident_anonymous", {}))
+    if _made_anonymous(session, values, actor):
+        problems.append(Problem("anonymous", "validation.incident_anonymous_report", {}))
     if kind == IncidentKind.NEAR_MISS and casualties + (values.get("minor_injuries") or 0):
         problems.append(Problem("kind", "validation.incident_near_miss_injuries", {}))
     if problems:
@@ -87,12 +100,14 @@ def _cause_rules(session: Session, values: dict[str, Any], actor: Actor) -> None
 
 
 def _action_rules(session: Session, values: dict[str, Any], actor: Actor) -> None:
-    """An incident's action needs the incident; closing stamps the time once."""
+    """An incident's action needs the incident, and a closed incident takes no new action
+    (it would close with that action open)."""
     if values.get("source") == CorrectiveActionSource.INCIDENT and not values.get("incident_id"):
         raise ValidationFailed([Problem("incident_id", "validation.required", {})])
+    incident = session.get(Incident, values.get("incident_id") or -1)
+    if incident is not None and incident.state == IncidentState.CLOSED:
+        raise ValidationFailed([Problem("incident_id", "validation.incident_closed", {})])
     _follow_incident(session, values)
-    if values.get("state") == CorrectiveActionState.CLOSED and not values.get("closed_at"):
-        values["closed_at"] = utcnow()
 
 
 ACCIDENT_GRADE = register(
@@ -154,8 +169,8 @@ INCIDENT = register(
             area_id={"filter": True, "in_list": False},
             accident_type_id={"filter": True},
             grade_id={"filter": True, "in_form": False},
-            anonymous={"filter": True, "in_list": False},
-            state={"filter": True},
+            anonymous={"filter": True, "in_list": False, "in_form": False},
+            state={"filter": True, "in_form": False},
             minor_injuries={"in_list": False},
             description={"kind": TEXTAREA, "in_list": False},
             immediate_measures={"kind": TEXTAREA, "in_list": False},
@@ -165,7 +180,9 @@ INCIDENT = register(
         title_field="number",
         default_sort=("occurred_at", True),
         before_save=_incident_rules,
-        example={"anonymous": False},
+        after_create=incident_opened,
+        state_field="state",
+        locked=lambda i: i.state == IncidentState.CLOSED,
     )
 )
 
@@ -238,28 +255,42 @@ CORRECTIVE_ACTION = register(
             "content",
             "source",
             "incident_id",
+            "drill_id",
             "source_ref",
             "enterprise_id",
             "department_id",
             "owner_id",
             "deadline",
             "state",
+            "completion",
+            "completed_by",
+            "completed_at",
             "closed_at",
             "verification",
             source={"filter": True},
             incident_id={"filter": True},
+            drill_id={"filter": True, "in_list": False},
             enterprise_id={"filter": True},
             department_id={"filter": True},
             owner_id={"filter": True},
             deadline={"filter": True},
-            state={"filter": True},
+            state={"filter": True, "in_form": False},
             source_ref={"in_list": False},
-            verification={"in_list": False},
+            completion={**DONE_BY_FLOW, "kind": TEXTAREA},
+            completed_by=DONE_BY_FLOW,
+            completed_at=DONE_BY_FLOW,
+            closed_at=DONE_BY_FLOW,
+            verification={**DONE_BY_FLOW, "kind": TEXTAREA},
         ),
         search=("content", "source_ref"),
         title_field="content",
         default_sort=("deadline", False),
         before_save=_action_rules,
+        scope=ScopeColumns(assigned=("owner_id",)),
+        after_create=action_opened,
+        state_field="state",
+        locked=lambda a: a.state == CorrectiveActionState.CLOSED,
+        example={"drill_id": None},
     )
 )
 

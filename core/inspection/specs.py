@@ -10,6 +10,7 @@ from functools import partial
 
 from core.crud.fields import COMPUTED, TEXTAREA, module_fields
 from core.crud.registry import TableSpec, register
+from core.rbac import ScopeColumns
 from models.enums import Module
 from models.risk_inspection import (
     InspectionCheckItem,
@@ -39,6 +40,9 @@ OWN_LABEL = frozenset(
     ]
 )
 risk_fields = partial(module_fields, prefix="risk", own=OWN_LABEL)
+#: Plans and rounds are the assignee's, whatever their scope: an inspector of another
+#: department who walks a workshop's round sees and works it.
+ASSIGNEE_SCOPE = ScopeColumns(assigned=("assignee_id",))
 
 INSPECTION_CHECKLIST = register(
     TableSpec(
@@ -119,6 +123,7 @@ INSPECTION_PLAN = register(
         ),
         search=("name",),
         default_sort=("name", False),
+        scope=ASSIGNEE_SCOPE,
     )
 )
 
@@ -155,6 +160,7 @@ INSPECTION_TASK = register(
         ),
         search=("name", "checkin_location"),
         default_sort=("due_date", True),
+        scope=ASSIGNEE_SCOPE,
     )
 )
 

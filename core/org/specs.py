@@ -174,6 +174,7 @@ PERSON = register(
         ),
         search=("name", "employee_no", "phone"),
         default_sort=("name", False),
+        scope=ScopeColumns(about="id"),  # everyone reads their own person record
     )
 )
 
@@ -203,5 +204,6 @@ CERTIFICATE = register(
         title_field="number",
         default_sort=("expires_on", False),
         before_save=_person_scope,
+        scope=ScopeColumns(about="person_id"),
     )
 )

@@ -47,7 +47,7 @@ from core.permit.start import is_applicant, is_guardian, start_problems, window_
 from core.permit.templates import CLOSE_OUT, form_value_problems, has_close_out, parse_steps
 from core.permit.workers import worker_problems
 from core.rbac import SYSTEM, Actor, PermissionDenied
-from core.workflow import Transition, Workflow, fire, opening_event
+from core.workflow import Transition, Workflow, declare, fire, opening_event
 from models.enums import Action
 from models.permit import Permit, PermitDecision
 from models.permit import PermitState as S
@@ -274,7 +274,7 @@ def _after(session: Session, p: Permit, event: WorkflowEvent, actor: Actor) -> N
     announce(session, p, event, actor)
 
 
-PERMIT_FLOW = Workflow(table="permit", transitions=TRANSITIONS, on_change=_after)
+PERMIT_FLOW = declare(Workflow(table="permit", transitions=TRANSITIONS, on_change=_after))
 
 
 # --- entry points ---------------------------------------------------------------------------

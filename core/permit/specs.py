@@ -223,7 +223,7 @@ PERMIT = register(
         title_field="number",
         default_sort=("planned_start", True),
         # the guardian reaches the permit they watch over, whoever applied for it
-        scope=ScopeColumns(assigned="guardian_id"),
+        scope=ScopeColumns(about="applicant_id", assigned=("guardian_id",)),
         before_save=before_save_permit,
         after_create=opened,
         state_field="state",

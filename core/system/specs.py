@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlmodel import Session
 
+from core.config import EMAIL
 from core.crud.fields import CHOICE, MULTICHOICE, TAGS, fields, infer
 from core.crud.registry import TableSpec, register
 from core.crud.service import ValidationFailed
@@ -25,6 +26,14 @@ def _custom_field_rules(session: Session, values: dict[str, Any], actor: Actor) 
         raise ValidationFailed([Problem("code", "validation.bad_code", {})])
     if values.get("kind") == FieldKind.CHOICE and not values.get("choices"):
         raise ValidationFailed([Problem("choices", "validation.choices_needed", {})])
+
+
+def _user_rules(session: Session, values: dict[str, Any], actor: Actor) -> None:
+    """An admin typing a user's address gets the account page's check: reminders go there."""
+    address = (values.get("email") or "").strip()
+    if address and not EMAIL.fullmatch(address):
+        raise ValidationFailed([Problem("email", "delivery.bad_email", {"address": address})])
+    values["email"] = address or None
 
 
 USER = register(
@@ -49,6 +58,7 @@ USER = register(
                 "enterprise_id",
                 "department_id",
                 "person_id",
+                "email",
                 "active",
                 "language",
                 "locked_until",
@@ -58,6 +68,7 @@ USER = register(
                 department_id={"filter": True},
                 active={"filter": True},
                 person_id={"in_list": False},
+                email={"in_list": False},
                 language={
                     "kind": "choice",
                     "choices": ("zh-CN", "en"),
@@ -72,6 +83,7 @@ USER = register(
         default_sort=("username", False),
         allow_create=False,
         scope=ScopeColumns(own="id"),
+        before_save=_user_rules,
     )
 )
 

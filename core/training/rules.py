@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from sqlmodel import Session
@@ -16,6 +16,11 @@ from models.training_exam import ExamPaper, QuestionKind
 
 SPECIAL_VALID_YEARS = 6  # 特种作业操作证 valid six years ...
 SPECIAL_REVIEW_YEARS = 3  # ... and reviewed every three
+REVIEW_EARLY_DAYS = 60  # a review applied for within 60 days before it is due counts for it
+REVIEWED_KINDS = (
+    TrainingCertificateKind.SPECIAL_OPERATION,
+    TrainingCertificateKind.SPECIAL_EQUIPMENT,
+)
 OTHER_VALID_YEARS = 3
 WARN_DAYS = 30
 LETTERS = "ABCDEFGH"
@@ -36,12 +41,26 @@ def add_years(day: date, years: int) -> date:
 
 def certificate_dates(kind: str, issued_on: date) -> tuple[date, date | None]:
     """(expires_on, review_due_on): special-operation ones 6 years with a 3-year review."""
-    if kind in (
-        TrainingCertificateKind.SPECIAL_OPERATION,
-        TrainingCertificateKind.SPECIAL_EQUIPMENT,
-    ):
+    if kind in REVIEWED_KINDS:
         return add_years(issued_on, SPECIAL_VALID_YEARS), add_years(issued_on, SPECIAL_REVIEW_YEARS)
     return add_years(issued_on, OTHER_VALID_YEARS), None
+
+
+def next_review(
+    kind: str, issued_on: date, reviewed_on: date | None, expires_on: date | None
+) -> date | None:
+    """The next review (复审) due: every three years from issue, the one after the last review
+    (done at most ``REVIEW_EARLY_DAYS`` early); None for kinds without a review, or when the
+    next one would fall on or after expiry (the certificate is renewed instead). Recording a
+    review thus moves the due date, and the reminder stops."""
+    if kind not in REVIEWED_KINDS:
+        return None
+    cycles = 1
+    due = add_years(issued_on, SPECIAL_REVIEW_YEARS)
+    while reviewed_on is not None and due <= reviewed_on + timedelta(days=REVIEW_EARLY_DAYS):
+        cycles += 1
+        due = add_years(issued_on, SPECIAL_REVIEW_YEARS * cycles)
+    return due if expires_on is None or due < expires_on else None
 
 
 def normalise_answer(kind: str, answer: str) -> str:
@@ -106,9 +125,13 @@ def before_person_row(session: Session, values: dict[str, Any], actor: Actor) ->
 
 
 def before_certificate(session: Session, values: dict[str, Any], actor: Actor) -> None:
+    """Scope from the holder; expiry by the kind's validity unless given; the review due
+    date always from issue, kind and last review (``next_review``)."""
     _person_scope(session, values)
     issued = values.get("issued_on")
     if issued is not None:
-        expires, review = certificate_dates(values.get("kind", ""), issued)
-        values["expires_on"] = values.get("expires_on") or expires
-        values["review_due_on"] = values.get("review_due_on") or review
+        kind = values.get("kind", "")
+        values["expires_on"] = values.get("expires_on") or certificate_dates(kind, issued)[0]
+        values["review_due_on"] = next_review(
+            kind, issued, values.get("reviewed_on"), values["expires_on"]
+        )

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from functools import partial
 
-from core.crud.fields import DERIVED, TAGS, TEXTAREA
+from core.crud.fields import COMPUTED, DERIVED, TAGS, TEXTAREA
 from core.crud.fields import fields as _fields
 from core.crud.registry import TableSpec, register
-from core.rbac import REFERENCE_SCOPE
+from core.rbac import REFERENCE_SCOPE, Audience, ScopeColumns
+from core.training.flow import PLAN_FINISHED, course_opened, plan_opened
 from core.training.rules import (
     before_certificate,
     before_exam_record,
@@ -26,6 +27,9 @@ from models.training import (
 from models.training_exam import ExamPaper, ExamRecord, Question
 
 HIDDEN = {"in_list": False}
+STATE = {**COMPUTED, "filter": True}
+#: Person-linked records: their subject reads them, whoever entered them.
+ABOUT_PERSON = ScopeColumns(about="person_id")
 # Module-specific label keys for columns whose generic key (field.<column>) other modules use.
 LABELS = {
     "teacher": "field.course_teacher",
@@ -96,6 +100,7 @@ TRAINING_COURSE = register(
             "enterprise_id",
             "department_id",
             "description",
+            "state",
             name={"label": "field.course_name"},
             course_type_id={"filter": True},
             hours={"label": "field.training_hours"},
@@ -106,9 +111,14 @@ TRAINING_COURSE = register(
             enterprise_id={"filter": True},
             department_id={"in_list": False},
             description={"kind": TEXTAREA, "in_list": False},
+            state={**STATE, "label": "field.course_state"},
         ),
         search=("name", "teacher"),
         default_sort=("name", False),
+        # course materials: published to their audience, drafts seen by the editors
+        scope=ScopeColumns(audience=Audience()),
+        after_create=course_opened,
+        state_field="state",
     )
 )
 
@@ -138,10 +148,13 @@ TRAINING_PLAN = register(
             department_id={"filter": True},
             post_id={"filter": True, "in_list": False},
             mandatory={"filter": True, "label": "field.training_mandatory"},
-            state={"filter": True, "label": "field.plan_state"},
+            state={**STATE, "label": "field.plan_state"},
         ),
         search=("name",),
         default_sort=("planned_on", True),
+        after_create=plan_opened,
+        state_field="state",
+        locked=lambda plan: plan.state in PLAN_FINISHED,
     )
 )
 
@@ -241,6 +254,7 @@ EXAM_RECORD = register(
         search=("exam_no",),
         title_field="exam_no",
         default_sort=("started_at", True),
+        scope=ABOUT_PERSON,
         before_save=before_exam_record,
         example={"exam_no": "KS{n}"},
     )
@@ -279,6 +293,7 @@ TRAINING_RECORD = register(
         search=("trainer", "location"),
         title_field="id",
         default_sort=("trained_on", True),
+        scope=ABOUT_PERSON,
         before_save=before_person_row,
     )
 )
@@ -305,13 +320,14 @@ TRAINING_CERTIFICATE = register(
             person_id={"filter": True},
             course_id={"in_list": False},
             expires_on={"filter": True},
-            review_due_on={"filter": True},
+            review_due_on={**COMPUTED, "filter": True},
             enterprise_id=DERIVED,
             department_id={**DERIVED, "in_list": False},
         ),
         search=("number",),
         title_field="number",
         default_sort=("expires_on", False),
+        scope=ABOUT_PERSON,
         before_save=before_certificate,
     )
 )

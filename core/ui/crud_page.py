@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import pandas as pd
@@ -18,11 +19,14 @@ from core.crud.service import ListQuery
 from core.crud.views import ListView, list_view
 from core.db import session_scope
 from core.rbac import Actor
+from core.ui.audience_panel import render_audience
 from core.ui.context import lang, show_flash, tr
 from core.ui.detail import render_detail
 from core.ui.forms import form_inputs, submit
 from core.ui.nav import guard
 from core.ui.widgets import filter_input, filter_value
+from core.ui.workflow_panel import render_workflow
+from core.workflow import flow_for
 
 PAGE_SIZES = (20, 50, 100, 200)
 DetailExtra = Callable[[Session, Actor, Any], None]
@@ -35,8 +39,10 @@ def render_table_page(
     detail_extra: DetailExtra | None = None,
 ) -> None:
     """Everything a table needs on one screen; ``create_form`` and ``detail_extra`` let a
-    page replace the create tab or add actions under a record (e.g. reset a password)."""
+    page replace the create tab or add actions under a record (e.g. reset a password). A
+    table with a declared workflow gets its steps and history under each record."""
     spec = get_spec(name)
+    detail_extra = detail_extra or _declared_extras(spec)
     actor = guard(spec.module)
     st.title(tr(spec.label_key))
     show_flash()
@@ -163,6 +169,25 @@ def _describe(item: Any, value: Any, names: dict[str, dict[int, str]]) -> str:
     else:
         text = str(value)
     return f"{item.label_in(code)}: {text}"
+
+
+def _declared_extras(spec: TableSpec) -> DetailExtra | None:
+    """What a table's declarations put under each record: its workflow steps and history,
+    and a published document's audience."""
+    parts: list[DetailExtra] = []
+    flow = flow_for(spec.name)
+    if flow is not None:
+        parts.append(partial(render_workflow, wf=flow))
+    if spec.scope.audience is not None:
+        parts.append(partial(render_audience, spec=spec))
+    if not parts:
+        return None
+
+    def extras(session: Session, actor: Actor, record: Any) -> None:
+        for part in parts:
+            part(session, actor, record)
+
+    return extras
 
 
 def _list(spec: TableSpec, actor: Actor, view: ListView, detail_extra: DetailExtra | None) -> None:

@@ -1,4 +1,4 @@
-"""The home page widgets: the to-do list and the unread messages."""
+"""The home page widgets: the to-do list, the unread messages and "Mine"."""
 
 from __future__ import annotations
 
@@ -6,14 +6,26 @@ import streamlit as st
 
 from core import notify
 from core.clock import site_today
+from core.crud.registry import get_spec
 from core.db import session_scope
+from core.i18n import t_keys
 from core.inbox import TodoItem, todo_for
+from core.mine import mine_for
 from core.rbac import Actor
-from core.ui.context import tr
+from core.ui.context import lang, tr
+from models.enums import Action
 
 PER_KIND = 5
-#: Where a message about a record of this table opens it.
-PAGES = {"hazard": "pages/hazard_hazard.py"}
+ICONS = {"error": ":red[●]", "warning": ":orange[●]", "info": ":blue[●]"}
+
+
+def _page(actor: Actor, table: str | None) -> str | None:
+    """Where a message about a record of ``table`` opens it, if this user may open it."""
+    try:
+        spec = get_spec(table or "")
+    except KeyError:
+        return None
+    return spec.page if spec.page and actor.can(spec.module, Action.VIEW) else None
 
 
 def todo_list(actor: Actor) -> None:
@@ -25,13 +37,12 @@ def todo_list(actor: Actor) -> None:
     if not items:
         st.success(tr("home.todo_empty"))
         return
-    kinds: dict[str, list[TodoItem]] = {}
+    kinds: dict[tuple[str, object], list[TodoItem]] = {}
     for item in items:
-        kinds.setdefault(item.key, []).append(item)
-    icons = {"error": ":red[●]", "warning": ":orange[●]", "info": ":blue[●]"}
+        kinds.setdefault((item.key, item.params.get("what")), []).append(item)
     for group in kinds.values():
         for item in group[:PER_KIND]:
-            line = f"{icons[item.severity]} {tr(item.key, **item.params)}"
+            line = f"{ICONS[item.severity]} {t_keys(item.key, lang(), item.params)}"
             if item.page:
                 link = {"id": str(item.row_id)} if item.row_id is not None else None
                 st.page_link(item.page, label=line, query_params=link)
@@ -48,10 +59,9 @@ def inbox(actor: Actor) -> None:
     if not items:
         return
     st.subheader(f"{tr('notify.title')} ({len(items)})")
-    icons = {"error": ":red[●]", "warning": ":orange[●]", "info": ":blue[●]"}
     for n in items:
-        line = f"{icons.get(n.severity, '')} {tr(n.key, **n.params)}"
-        page = PAGES.get(n.table_name or "")
+        line = f"{ICONS.get(n.severity, '')} {t_keys(n.key, lang(), n.params)}"
+        page = _page(actor, n.table_name)
         if page and n.row_id is not None:
             st.page_link(page, label=line, query_params={"id": str(n.row_id)})
         else:
@@ -60,3 +70,21 @@ def inbox(actor: Actor) -> None:
         with session_scope() as session:
             notify.mark_read(session, actor, [n.id for n in items])
         st.rerun()
+
+
+def mine(actor: Actor) -> None:
+    """我的 / Mine: what is about this person or assigned to them, one line per module table
+    with its count (opening the list narrowed to them) and the latest few records."""
+    with session_scope() as session:
+        groups = mine_for(session, actor, lang())
+    if not groups:
+        return
+    st.subheader(tr("home.mine"))
+    for group in groups:
+        st.page_link(
+            group.page,
+            label=tr("home.mine_group", table=tr(group.label), count=group.count),
+            query_params={"f.mine": "1"},
+        )
+        for row_id, text in group.latest:
+            st.page_link(group.page, label=f"· {text or row_id}", query_params={"id": str(row_id)})

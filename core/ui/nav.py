@@ -106,6 +106,7 @@ SYSTEM_PAGES: tuple[PageDef, ...] = (
         Action.CONFIGURE,
     ),
     PageDef("pages/sys_audit.py", "page.audit", "nav.system", Module.AUDIT),
+    PageDef("pages/sys_delivery.py", "page.delivery_log", "nav.system", Module.AUDIT),
     PageDef("pages/sys_backup.py", "page.backup", "nav.system", Module.SYSTEM, Action.CONFIGURE),
     PageDef("pages/account.py", "page.account", "nav.me"),
 )

@@ -40,7 +40,7 @@ def render_workflow(session: Session, actor: Actor, record: Any, *, wf: Workflow
         st.markdown(badge)
     steps = wf.allowed(record, actor)
     if steps:
-        tabs = st.tabs([tr(f"workflow.action.{t.action}") for t in steps])
+        tabs = st.tabs([tr(wf.action_key(t.action)) for t in steps])
         for tab, t in zip(tabs, steps, strict=True):
             with tab:
                 _step_form(session, actor, wf, record, t)
@@ -62,7 +62,7 @@ def _step_form(session: Session, actor: Actor, wf: Workflow, record: Any, t: Tra
             raw[name] = field_input(
                 session, actor, f, read(record, f), f"{key}_{name}", errors.get(name)
             )
-        label = tr("workflow.comment") + (" *" if t.comment_required else "")
+        label = tr(t.comment_label) + (" *" if t.comment_required else "")
         comment = st.text_area(label, key=f"{key}_comment")
         if errors.get("comment"):
             st.markdown(f":red[⚠ {errors['comment']}]")
@@ -72,11 +72,11 @@ def _step_form(session: Session, actor: Actor, wf: Workflow, record: Any, t: Tra
             uploads = st.file_uploader(label, accept_multiple_files=True, key=f"{key}_files") or []
             if errors.get("files"):
                 st.markdown(f":red[⚠ {errors['files']}]")
-        pressed = st.form_submit_button(tr(f"workflow.action.{t.action}"), type="primary")
+        pressed = st.form_submit_button(tr(wf.action_key(t.action)), type="primary")
     if not pressed:
         return
     files = [(u.name, u.getvalue()) for u in uploads]
-    done = tr("workflow.done", action=tr(f"workflow.action.{t.action}"))
+    done = tr("workflow.done", action=tr(wf.action_key(t.action)))
 
     def step(s: Session) -> None:
         fire(s, wf, record.id, t.action, actor, payload=raw, comment=comment, files=files)
@@ -92,7 +92,7 @@ def history(session: Session, wf: Workflow, record: Any) -> None:
             {
                 tr("workflow.col.time"): [shown(e.ts, "%Y-%m-%d %H:%M") for e in rows],
                 tr("workflow.col.actor"): [e.actor_name for e in rows],
-                tr("workflow.col.action"): [tr(f"workflow.action.{e.action}") for e in rows],
+                tr("workflow.col.action"): [tr(wf.action_key(e.action)) for e in rows],
                 tr("workflow.col.to"): [tr(wf.state_key(e.to_state)) for e in rows],
                 tr("workflow.col.comment"): [e.comment or "" for e in rows],
                 tr("workflow.col.files"): [len(e.attachment_ids or []) for e in rows],

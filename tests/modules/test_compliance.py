@@ -13,9 +13,16 @@ from core.crud.registry import get_spec
 from core.crud.service import ListQuery, ValidationFailed, create_row, list_rows
 from core.demo import DEMO_SEED
 from core.demogen import generate_all
-from core.rbac import SYSTEM
+from core.rbac import SYSTEM, actor_for
+from models.accounts import User
 from models.compliance import KbDocument, Regulation, RegulationClause
-from models.compliance_assessment import AssessmentGrade, AssessmentItem, AssessmentResult
+from models.compliance_assessment import (
+    AssessmentGrade,
+    AssessmentItem,
+    AssessmentResult,
+    AssessmentState,
+)
+from models.enums import DocumentState
 from tests.modules.conftest import TODAY
 
 S_COUNTS = {"kb_document": 100, "assessment_template": 1, "assessment_item": 40,
@@ -121,6 +128,26 @@ def test_demo_template_scores_to_100_and_search_finds_chinese(
         "动火" in r.title or "动火" in r.body or "动火" in (r.source_incident or "")
         for r in found.rows
     )
+
+
+def test_demo_articles_are_mostly_published_and_read_by_the_staff(
+    demo_session: Session, run_generator
+) -> None:
+    run_generator("compliance")
+    docs = demo_session.exec(select(KbDocument)).all()
+    published = [d for d in docs if d.state == DocumentState.PUBLISHED]
+    assert 0.8 <= len(published) / len(docs) < 1
+    assert all(d.published_on is None for d in docs if d.state == DocumentState.DRAFT)
+    spec = get_spec("kb_document")
+    for name in ("dept_head", "inspector", "employee"):
+        user = demo_session.exec(select(User).where(User.username == name)).one()
+        reader = actor_for(demo_session, user)
+        seen = list_rows(demo_session, spec, reader, ListQuery(page_size=200)).rows
+        ours = {d.id for d in published if d.enterprise_id == user.enterprise_id}
+        assert {d.id for d in seen} == ours and len(ours) > 50, name
+    results = demo_session.exec(select(AssessmentResult)).all()
+    assert {r.state for r in results if r.period < str(TODAY.year)} == {AssessmentState.REVIEWED}
+    assert {r.state for r in results if r.period == str(TODAY.year)} == {AssessmentState.SUBMITTED}
 
 
 def _rows(session: Session, model: type) -> list[tuple]:

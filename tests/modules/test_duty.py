@@ -1,4 +1,5 @@
-"""Duty performance: period arithmetic, the task/submission rules, and the demo data."""
+"""Duty performance: period arithmetic, the task rules, and the demo data (the workflow and
+its submissions: test_duty_flow.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import pytest
 from sqlmodel import func, select
 
 from core.crud.registry import get_spec
-from core.crud.service import ValidationFailed, create_row
+from core.crud.service import create_row
 from core.demogen.duty import template_for
 from core.duty.ranking import blended_score, ranking
 from core.duty.rules import is_on_time, is_overdue, period_of, task_name
@@ -18,7 +19,7 @@ from models.org import Person, Post
 from tests.modules.conftest import TODAY
 
 # The demo at S, seed 2026 (responsible posts only; monthly, quarterly and yearly duties).
-S_COUNTS = {"duty_item": 148, "duty_task": 1602, "duty_submission": 1575}
+S_COUNTS = {"duty_item": 148, "duty_task": 1602, "duty_submission": 1578}
 
 
 @pytest.mark.parametrize(
@@ -67,31 +68,13 @@ def test_task_form_snaps_period_and_derives_due_name_and_scope(demo_session) -> 
         demo_session,
         get_spec("duty_task"),
         SYSTEM,
-        {"item_id": item.id, "person_id": person.id, "period_start": "2026-05-17",
-         "submitted_at": "2026-07-02T08:00:00+08:00"},
+        {"item_id": item.id, "person_id": person.id, "period_start": "2026-05-17"},
     )  # fmt: skip
     assert (task.period_start, task.period_end) == (date(2026, 4, 1), date(2026, 6, 30))
     assert task.due_on == date(2026, 6, 30)
     assert task.name == "月度安全检查 2026Q2"
-    assert task.on_time is False
+    assert (task.state, task.on_time) == ("pending", None)  # handed in through the workflow
     assert (task.enterprise_id, task.department_id) == (person.enterprise_id, person.department_id)
-
-
-def test_a_review_cannot_precede_the_submission(demo_session) -> None:
-    person = _person(demo_session)
-    item_raw = {"name": "班前讲话", "post_id": person.post_id, "content": "讲"}
-    item = create_row(demo_session, get_spec("duty_item"), SYSTEM, item_raw)
-    task_raw = {"item_id": item.id, "person_id": person.id, "period_start": "2026-05-01"}
-    task = create_row(demo_session, get_spec("duty_task"), SYSTEM, task_raw)
-    with pytest.raises(ValidationFailed) as err:
-        create_row(
-            demo_session,
-            get_spec("duty_submission"),
-            SYSTEM,
-            {"task_id": task.id, "submitted_at": "2026-05-20T08:00:00+00:00", "content": "完成",
-             "reviewed_at": "2026-05-19T08:00:00+00:00", "decision": "approved"},
-        )  # fmt: skip
-    assert err.value.problems[0].key == "validation.duty.review_before_submit"
 
 
 def _count(session, model) -> int:
@@ -170,3 +153,25 @@ def test_ranking_of_people_and_departments(demo_session, run_generator) -> None:
     departments = ranking(demo_session, by="department", **window)
     assert sum(d.due for d in departments) == sum(p.due for p in people)
     assert any(p.overdue for p in people)
+
+
+def test_demo_tasks_and_submissions_agree_as_the_workflow_leaves_them(
+    demo_session, run_generator
+) -> None:
+    run_generator("duty")
+    tasks = {t.id: t for t in demo_session.exec(select(DutyTask)).all()}
+    by_task: dict[int, list[DutySubmission]] = {}
+    for sub in demo_session.exec(select(DutySubmission).order_by(DutySubmission.id)).all():
+        by_task.setdefault(sub.task_id, []).append(sub)
+        assert sub.reviewer_id != tasks[sub.task_id].person_id  # nobody reviews their own
+    for task_id, task in tasks.items():
+        last = by_task.get(task_id, [None])[-1]
+        expected = {
+            DutyTaskState.PENDING: None,
+            DutyTaskState.SUBMITTED: None,
+            DutyTaskState.RETURNED: "returned",
+            DutyTaskState.APPROVED: "approved",
+        }[task.state]
+        assert (last.decision if last else None) == expected, task_id
+        assert (last is None) == (task.state == DutyTaskState.PENDING)
+        assert (task.on_time is not None) == (task.state == DutyTaskState.APPROVED)

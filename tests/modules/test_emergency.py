@@ -15,9 +15,11 @@ from core.demogen import MAIN_ENTERPRISE_CODE
 from core.emergency.rules import (
     drill_overdue,
     drill_state,
+    is_expired,
     normalise_steps,
     review_due,
-    supply_status,
+    stock_status,
+    supplies_expired,
 )
 from core.rbac import SYSTEM
 from models.emergency import EmergencyPlan, EmergencyPlanKind
@@ -50,8 +52,7 @@ def test_supply_ledger_matches_the_seed_plant(demo_session, run_generator) -> No
     )
     assert dict(demo_session.exec(stmt).all()) == {"固定式报警仪": 2180, "便携式报警仪": 508}
     expired = select(func.count()).where(
-        EmergencySupply.enterprise_id == main,
-        EmergencySupply.status == EmergencySupplyStatus.EXPIRED,
+        EmergencySupply.enterprise_id == main, supplies_expired(TODAY)
     )
     assert demo_session.exec(expired).one() == 2
     totals = (
@@ -107,17 +108,17 @@ def test_same_seed_same_rows(demo_session, run_generator) -> None:
 
 
 @pytest.mark.parametrize(
-    ("quantity", "min_stock", "expires", "status"),
-    [
-        (5, 2, date(2027, 1, 1), EmergencySupplyStatus.NORMAL),
-        (1, 2, None, EmergencySupplyStatus.LOW),
-        (5, 2, date(2026, 11, 23), EmergencySupplyStatus.EXPIRED),
-        (0, 2, date(2026, 1, 1), EmergencySupplyStatus.EXPIRED),
-        (2, 2, TODAY, EmergencySupplyStatus.NORMAL),
-    ],
+    ("quantity", "min_stock", "status"),
+    [(5, 2, EmergencySupplyStatus.NORMAL), (1, 2, EmergencySupplyStatus.LOW), (2, 2, "normal")],
 )
-def test_supply_status(quantity, min_stock, expires, status) -> None:
-    assert supply_status(quantity, min_stock, expires, TODAY) == status
+def test_stock_status(quantity, min_stock, status) -> None:
+    assert stock_status(quantity, min_stock) == status
+
+
+def test_expired_is_asked_of_the_date() -> None:
+    assert is_expired(date(2026, 11, 23), TODAY)
+    assert not is_expired(TODAY, TODAY)
+    assert not is_expired(None, TODAY)
 
 
 def test_plan_review_every_three_years() -> None:

@@ -12,11 +12,13 @@ from core.crud import service
 from core.crud.registry import get_spec
 from core.crud.service import ValidationFailed
 from core.demogen import MAIN_ENTERPRISE_CODE
+from core.incident.flow import ANONYMOUS
 from core.incident.rules import accident_grade, grade_rules, is_overdue
 from core.rbac import SYSTEM
 from models.incident import AccidentGrade, Incident, IncidentInvestigation, IncidentKind
 from models.incident_action import CorrectiveAction, CorrectiveActionState
 from models.org import Enterprise
+from models.workflow import WorkflowEvent
 from tests.modules.conftest import TODAY
 
 M = 1_000_000
@@ -135,3 +137,30 @@ def test_same_seed_same_rows(demo_session, run_generator) -> None:
     nested.rollback()
     assert run_generator("incident") == first
     assert snapshot() == one
+
+
+def test_demo_histories_agree_with_the_states(demo_session, run_generator) -> None:
+    """Every demo incident and action has the history its workflow would have written, and
+    an anonymous near miss is linked to nobody."""
+    run_generator("incident")
+    for model, table in ((Incident, "incident"), (CorrectiveAction, "corrective_action")):
+        last = dict(
+            demo_session.exec(
+                select(WorkflowEvent.row_id, WorkflowEvent.to_state)
+                .where(WorkflowEvent.table_name == table)
+                .order_by(WorkflowEvent.row_id, WorkflowEvent.ts, WorkflowEvent.id)
+            ).all()
+        )
+        states = dict(demo_session.exec(select(model.id, model.state)).all())
+        assert last and all(str(states[row]) == state for row, state in last.items())
+    anonymous = demo_session.exec(
+        select(Incident.created_by, WorkflowEvent.actor_id, WorkflowEvent.actor_name)
+        .join(WorkflowEvent, WorkflowEvent.row_id == Incident.id)
+        .where(Incident.anonymous, WorkflowEvent.table_name == "incident")
+        .where(WorkflowEvent.action == "report")
+    ).all()
+    assert anonymous and set(anonymous) == {(None, None, ANONYMOUS)}
+    verifying = demo_session.exec(
+        select(CorrectiveAction).where(CorrectiveAction.state == CorrectiveActionState.VERIFYING)
+    ).all()
+    assert all(a.completion and a.completed_at for a in verifying)

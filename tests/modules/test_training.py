@@ -11,9 +11,22 @@ import pytest
 from sqlmodel import select
 
 from core.config import REPO_ROOT
+from core.crud.registry import get_spec
+from core.crud.service import ListQuery, list_rows
+from core.rbac import actor_for
 from core.training.rules import answer_problems, certificate_dates, is_correct, is_passed
-from models.training import TrainingCertificate, TrainingCertificateKind, TrainingCourseType
+from models.accounts import User
+from models.enums import DocumentState
+from models.training import (
+    TrainingCertificate,
+    TrainingCertificateKind,
+    TrainingCourse,
+    TrainingCourseType,
+    TrainingPlan,
+    TrainingPlanState,
+)
 from models.training_exam import ExamPaper, ExamRecord, Question, QuestionKind
+from tests.modules.conftest import TODAY
 
 REFERENCE = REPO_ROOT / "data/reference/training"
 
@@ -90,6 +103,24 @@ def test_demo_volumes_pass_rate_and_rules(demo_session, run_generator) -> None:
     assert special and all(
         c.expires_on == certificate_dates(c.kind, c.issued_on)[0] for c in special
     )
+
+
+def test_demo_states_follow_the_flows_and_people_read_their_own_records(
+    demo_session, run_generator
+) -> None:
+    run_generator("training")
+    plans = demo_session.exec(select(TrainingPlan)).all()
+    assert {p.state for p in plans} <= set(TrainingPlanState)
+    assert all(p.state in ("draft", "approved") for p in plans if p.planned_on > TODAY)
+    courses = demo_session.exec(select(TrainingCourse)).all()
+    assert {c.state for c in courses} == {DocumentState.PUBLISHED}
+    user = demo_session.exec(select(User).where(User.username == "employee")).one()
+    employee = actor_for(demo_session, user)
+    for table in ("exam_record", "training_record", "training_certificate", "training_course"):
+        rows = list_rows(demo_session, get_spec(table), employee, ListQuery(page_size=500)).rows
+        assert rows, table
+        if table != "training_course":
+            assert {r.person_id for r in rows} == {user.person_id}, table
 
 
 def test_demo_is_deterministic(demo_session, run_generator) -> None:

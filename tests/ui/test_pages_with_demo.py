@@ -57,3 +57,14 @@ def test_page_with_demo_data_for_inspector(demo_users: dict[str, int], page: str
     at, _ = _render(demo_users["inspector"], page)
     assert not at.exception, at.exception
     assert not at.error or "无权限" not in at.error[0].value
+
+
+def test_the_employee_home_lists_what_is_theirs(demo_users: dict[str, int]) -> None:
+    """我的: the employee's exam records, training certificates and health exams, typed in by
+    a manager, with counts and links to the list narrowed to them; and no error anywhere."""
+    at, _ = _render(demo_users["employee"], "pages/home.py")
+    assert not at.exception, at.exception
+    assert "我的" in [h.value for h in at.subheader]
+    links = [el.proto.label for el in at.get("page_link")]
+    for table in ("考试记录", "培训合格证", "职业健康检查"):
+        assert any(label.startswith(f"{table}：") for label in links), (table, links)
