@@ -129,6 +129,9 @@ class Settings(BaseSettings):
     webhook_backoff_s: float = Field(
         default=0.5, ge=0, le=60, description="First pause between retries; doubles each time."
     )
+    webhook_workers: int = Field(
+        default=8, ge=1, le=64, description="Webhook POSTs in flight at once."
+    )
 
     @field_validator("timezone")
     @classmethod

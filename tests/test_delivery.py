@@ -216,6 +216,29 @@ def test_robot_formats_carry_their_own_signatures(
     assert "接收人：inspector_a" in json.loads(wecom[2])["text"]["content"]
 
 
+def test_a_chat_robot_gets_one_digest_per_run_not_a_message_per_event(
+    session: Session, users: Users, tmp_path: Path, receivers: Receivers
+) -> None:
+    """Robots take about 20 messages a minute: 25 overdue hazards are one WeCom message
+    naming the first ten, the count of the rest and the site; every event is delivered, and
+    a rerun posts nothing."""
+    hook = receivers.start()
+    reader = reading_user(session, "inspector_a", users, "zh-CN")
+    for row_id in range(100, 125):
+        major_hazard(session, reader, row_id=row_id)
+    settings = hook_settings(tmp_path, hook.url, "wecom")
+
+    assert deliver(session, settings, utcnow()).sent["webhook"] == 25
+    ((_path, _headers, body),) = hook.posts
+    text = json.loads(body)["text"]["content"]
+    assert text.startswith("【SafeLoop】本次提醒 25 条")
+    assert text.count("· 重大隐患：") == 10 and "另有 15 条" in text and SITE in text
+    assert len(text.encode()) <= 2048  # WeCom's limit for a text message
+    assert {d.state for d in deliveries(session, channel="webhook")} == {DeliveryState.SENT}
+    assert deliver(session, settings, utcnow()).sent["webhook"] == 0
+    assert len(hook.posts) == 1
+
+
 def test_a_500_is_retried_within_the_run_and_delivered_once(
     session: Session, users: Users, tmp_path: Path, receivers: Receivers
 ) -> None:

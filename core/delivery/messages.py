@@ -12,6 +12,7 @@ import base64
 import hashlib
 import hmac
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
@@ -27,6 +28,9 @@ from models.notification import Notification
 
 SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2}
 SUBJECT_CHARS = 120
+#: A robot's digest: this many events spelled out, and at most this many bytes of text.
+DIGEST_LINES = 10
+DIGEST_BYTES = 2000
 
 
 def reader_language(user: User, settings: Settings) -> str:
@@ -109,17 +113,41 @@ class HttpRequest:
     headers: dict[str, str]
 
 
+def digest_text(settings: Settings, items: Sequence[WebhookNotice], lang: str) -> str:
+    """A chat robot's one message for a run: the first ``DIGEST_LINES`` events (most severe
+    first), then how many more and where to see them; short enough for every robot (WeCom
+    takes 2,048 bytes of text)."""
+    if len(items) == 1:
+        notice = items[0].notice
+        return items[0].text(lang, record_link(settings, notice.table_name, notice.row_id))
+    lines = [t("delivery.webhook.digest", lang, count=len(items))]
+    for item in items[:DIGEST_LINES]:
+        lines.append("· " + notice_text(item.notice, lang))
+    more = len(items) - DIGEST_LINES
+    if more > 0:
+        lines.append(t("delivery.webhook.digest_more", lang, count=more))
+    if settings.public_url:
+        lines.append(settings.public_url)
+    text = "\n".join(lines)
+    while len(text.encode()) > DIGEST_BYTES and len(lines) > 2:
+        lines.pop(-2 if settings.public_url else -1)
+        text = "\n".join(lines)
+    return text
+
+
 def webhook_request(
-    settings: Settings, hook: Webhook, item: WebhookNotice, timestamp: float
+    settings: Settings, hook: Webhook, items: Sequence[WebhookNotice], timestamp: float
 ) -> HttpRequest:
-    """The POST for ``item`` at ``timestamp`` (Unix seconds: signatures are made per attempt,
-    robots reject old ones). Every request carries ``X-SafeLoop-Timestamp`` and, with a
-    secret, ``X-SafeLoop-Signature: sha256=<hex HMAC-SHA256 of "<timestamp>.<body>">``;
-    DingTalk and Feishu robots also get their own signature, in the address or the body."""
+    """The POST for ``items`` at ``timestamp`` (Unix seconds: signatures are made per
+    attempt, robots reject old ones): a generic webhook's one event, or a robot's digest of
+    the run. Every request carries ``X-SafeLoop-Timestamp`` and, with a secret,
+    ``X-SafeLoop-Signature: sha256=<hex HMAC-SHA256 of "<timestamp>.<body>">``; DingTalk and
+    Feishu robots also get their own signature, in the address or the body."""
     lang = hook.language or settings.default_language
+    item = items[0]
     notice = item.notice
     link = record_link(settings, notice.table_name, notice.row_id)
-    text = item.text(lang, link)
+    text = digest_text(settings, items, lang)
     secret = hook.secret.get_secret_value() if hook.secret else ""
     url = hook.url.get_secret_value()
     seconds = int(timestamp)

@@ -8,72 +8,55 @@ due again. A failed one waits as long again as it has waited so far (10 minutes 
 day at most) and is given up (``next_attempt_at`` cleared) a week after it was planned; the
 delivery log can still send it by hand.
 
-A webhook gets one POST per event (one message about one record on one occasion), naming every
-recipient who wants it, rather than one per recipient: a team chat told of an overdue hazard
-once, not once per manager. The event's first notice carries its ``Delivery`` row.
+A generic webhook gets one POST per event (one message about one record on one occasion),
+naming every recipient who wants it, rather than one per recipient: a system told of an
+overdue hazard once, not once per manager. The event's first notice carries its ``Delivery``
+row. A chat robot (WeCom, DingTalk, Feishu) gets one digest per run holding all its events:
+robots accept about 20 messages a minute.
 """
 
 from __future__ import annotations
 
 import logging
-import time
 from collections import Counter
-from collections.abc import Callable, Collection, Iterable
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from collections.abc import Collection, Iterable
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, insert, or_, update
+from sqlalchemy import func, insert, or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from core.config import Settings, Webhook
 from core.delivery.messages import (
     SEVERITY_RANK,
-    WebhookNotice,
     email_message,
     notice_text,
     reader_language,
-    webhook_request,
 )
 from core.delivery.prefs import wants
-from core.delivery.transport import Mailer, SendError, post
+from core.delivery.sending import (
+    CHUNK,
+    Due,
+    Event,
+    Outbound,
+    Report,
+    claim,
+    event_of,
+    record,
+    try_send,
+)
+from core.delivery.transport import Mailer
+from core.delivery.webhooks import send_webhooks
 from models.accounts import User
 from models.notification import Delivery, DeliveryState, Notification
 
 log = logging.getLogger(__name__)
+__all__ = ["Outbound", "Report", "deliver", "inbox_lines", "last_notice_id", "send_due"]
 
 #: Notices older than this are not sent for the first time: a first run on an old database,
 #: or e-mail switched on after a year, must not mail the backlog.
 FRESH = timedelta(days=7)
-RETRY_AFTER = timedelta(minutes=10)
-RETRY_CAP = timedelta(days=1)
-GIVE_UP = timedelta(days=7)
-#: How long a claimed row is out of other runs' reach if this one dies while sending.
-LEASE = timedelta(minutes=10)
-CHUNK = 500
-Event = tuple[str, str | None, int | None, str]
-
-
-@dataclass(frozen=True)
-class Outbound:
-    """A message as the dry run lists it."""
-
-    channel: str
-    target: str
-    recipients: str
-    language: str
-    text: str
-
-
-@dataclass
-class Report:
-    """What one run did, per channel (counted in notices, not messages)."""
-
-    planned: Counter[str] = field(default_factory=Counter)
-    sent: Counter[str] = field(default_factory=Counter)
-    failed: Counter[str] = field(default_factory=Counter)
-    outbound: list[Outbound] = field(default_factory=list)
 
 
 def last_notice_id(session: Session) -> int:
@@ -179,10 +162,6 @@ def _plan_email(
     return rows
 
 
-def _event(notice: Notification) -> Event:
-    return (notice.key, notice.table_name, notice.row_id, notice.occasion)
-
-
 def _plan_webhook(
     session: Session,
     hook: Webhook,
@@ -199,7 +178,7 @@ def _plan_webhook(
             and user
             and wants(user, "webhook", n.severity)
         ):
-            first.setdefault(_event(n), n)
+            first.setdefault(event_of(n), n)
     posted = _posted_events(session, hook.name, list(first))
     return [_new_row(n, "webhook", hook.name, now) for e, n in first.items() if e not in posted]
 
@@ -232,21 +211,6 @@ def _posted_events(session: Session, target: str, events: list[Event]) -> set[Ev
     return found & set(events)
 
 
-@dataclass(frozen=True)
-class Due:
-    """A row due for sending, as read at the start of the run: claims and outcomes are plain
-    UPDATEs (an ORM-synchronised one per row would scan every loaded row each time)."""
-
-    id: int
-    channel: str
-    target: str
-    user_id: int
-    attempts: int
-    created_at: datetime
-    notice: Notification
-    user: User
-
-
 def send_due(
     session: Session,
     settings: Settings,
@@ -274,17 +238,9 @@ def send_due(
         for d, n, u in session.exec(stmt).all()
     ]
     _send_email(session, settings, now, [d for d in due if d.channel == "email"], report, dry_run)
-    hooks = {h.name: h for h in settings.webhooks}
-    for row in due:
-        if row.channel != "webhook":
-            continue
-        hook = hooks.get(row.target)
-        if hook is None:
-            log.warning(
-                "delivery %s: no webhook named %r is configured any more", row.id, row.target
-            )
-            continue
-        _send_webhook(session, settings, hook, now, row, report, dry_run)
+    send_webhooks(
+        session, settings, now, [d for d in due if d.channel == "webhook"], report, dry_run
+    )
     return report
 
 
@@ -320,143 +276,16 @@ def _send_email(
                     )
                 )
                 continue
-            claimed = [r for r in batch if _claim(session, r, now)]
+            taken = claim(session, batch, now)
+            claimed = [r for r in batch if r.id in taken]
             session.commit()
             if claimed:
                 message = email_message(settings, user, address, [r.notice for r in claimed])
-                _attempt(session, claimed, now, report, lambda m=message: mailer.send(m))
+                ids = [r.id for r in claimed]
+                tries, error = try_send(
+                    lambda m=message: mailer.send(m), f"email to {address} {ids}"
+                )
+                record(session, claimed, now, report, tries, error)
+                session.commit()
     finally:
         mailer.close()
-
-
-def _send_webhook(
-    session: Session,
-    settings: Settings,
-    hook: Webhook,
-    now: datetime,
-    row: Due,
-    report: Report,
-    dry_run: bool,
-) -> None:
-    item = WebhookNotice(row.id, row.notice, _recipients(session, row.notice))
-    if dry_run:
-        request = webhook_request(settings, hook, item, time.time())
-        report.outbound.append(
-            Outbound(
-                "webhook",
-                hook.name,
-                "、".join(u.display_name for u in item.recipients),
-                hook.language or settings.default_language,
-                request.body.decode(),
-            )
-        )
-        return
-    claimed = _claim(session, row, now)
-    session.commit()
-    if not claimed:
-        return
-
-    def attempt() -> None:
-        post(webhook_request(settings, hook, item, time.time()))
-
-    _attempt(
-        session,
-        [row],
-        now,
-        report,
-        attempt,
-        retries=settings.webhook_retries,
-        backoff=settings.webhook_backoff_s,
-    )
-
-
-def _recipients(session: Session, notice: Notification) -> list[User]:
-    """Everyone the event is for who wants it by webhook."""
-    stmt = (
-        select(User)
-        .join(Notification, col(Notification.user_id) == User.id)
-        .where(
-            Notification.key == notice.key,
-            col(Notification.table_name).is_not_distinct_from(notice.table_name),
-            col(Notification.row_id).is_not_distinct_from(notice.row_id),
-            Notification.occasion == notice.occasion,
-            User.active,
-            col(User.deleted_at).is_(None),
-        )
-        .order_by(col(User.display_name), col(User.id))
-    )
-    return [u for u in session.exec(stmt).all() if wants(u, "webhook", notice.severity)]
-
-
-def _claim(session: Session, row: Due, now: datetime) -> bool:
-    """Take the row for this run: counts the attempt and holds it for ``LEASE``; False when
-    another run took it first (its attempt count moved) or it was sent meanwhile."""
-    result: Any = session.execute(
-        update(Delivery)
-        .where(
-            col(Delivery.id) == row.id,
-            Delivery.attempts == row.attempts,
-            Delivery.state != DeliveryState.SENT,
-        )
-        .values(attempts=Delivery.attempts + 1, next_attempt_at=now + LEASE)
-        .execution_options(synchronize_session=False)
-    )
-    return bool(result.rowcount == 1)
-
-
-def _attempt(
-    session: Session,
-    rows: list[Due],
-    now: datetime,
-    report: Report,
-    send: Callable[[], None],
-    *,
-    retries: int = 0,
-    backoff: float = 0.0,
-) -> None:
-    """Send with up to ``retries`` retries on transient errors, pausing ``backoff`` seconds
-    doubled each time; record the outcome on the claimed ``rows`` and commit it."""
-    channel, target, ids = rows[0].channel, rows[0].target, [r.id for r in rows]
-    tries, error = 1, None
-    while True:
-        try:
-            send()
-            error = None
-            log.info("%s to %s (deliveries %s): sent on attempt %d", channel, target, ids, tries)
-            break
-        except SendError as exc:
-            error = exc
-            log.warning(
-                "%s to %s (deliveries %s): attempt %d failed: %s", channel, target, ids, tries, exc
-            )
-            if not exc.transient or tries > retries:
-                break
-            time.sleep(backoff * 2 ** (tries - 1))
-            tries += 1
-    outcome: dict[str, Any] = {"attempts": Delivery.attempts + tries - 1}
-    groups: dict[datetime | None, list[int]]  # rows by their next try
-    if error is None:
-        outcome |= {"state": DeliveryState.SENT, "sent_at": now, "last_error": None}
-        groups = {None: ids}
-    else:
-        outcome |= {"state": DeliveryState.FAILED, "last_error": str(error)[:500]}
-        groups = {}
-        for row in rows:
-            groups.setdefault(_next_try(row.created_at, now), []).append(row.id)
-    for next_try, group in groups.items():
-        session.execute(
-            update(Delivery)
-            .where(col(Delivery.id).in_(group))
-            .values(**outcome, next_attempt_at=next_try)
-            .execution_options(synchronize_session=False)
-        )
-    (report.failed if error else report.sent)[channel] += len(rows)
-    session.commit()
-
-
-def _next_try(planned: datetime, now: datetime) -> datetime | None:
-    """Wait as long again as the row has waited (10 min to a day); None once a week old."""
-    waited = now - (planned if planned.tzinfo else planned.replace(tzinfo=UTC))
-    if waited >= GIVE_UP:
-        return None
-    return now + min(max(waited, RETRY_AFTER), RETRY_CAP)

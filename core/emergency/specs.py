@@ -134,7 +134,11 @@ EMERGENCY_PLAN = register(
         scope=PUBLISHED_SCOPE,
         after_create=plan_drafted,
         state_field="state",
-        locked=lambda plan: plan.state == EmergencyPlanState.SUPERSEDED,
+        # what the audience reads does not change under it: a change is a new plan that
+        # replaces it (approved, then published), and the superseded one is the record
+        locked=lambda plan: (
+            plan.state in (EmergencyPlanState.PUBLISHED, EmergencyPlanState.SUPERSEDED)
+        ),
         example={"replaces_id": None},
     )
 )

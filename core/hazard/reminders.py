@@ -15,7 +15,7 @@ from core.crud.registry import get_spec
 from core.hazard.flow import IN_RECTIFICATION, MANAGERS
 from core.hazard.overdue import overdue_clause
 from core.inbox import TodoItem, reminder, todo_provider
-from core.notify import notify, users_with_role
+from core.notify import notify_many, users_with_role
 from core.rbac import Actor
 from models.enums import Action, Module, Role
 from models.hazard import Hazard, HazardState
@@ -69,8 +69,8 @@ def escalate_overdue(session: Session, today: date) -> int:
     """Tell the owner's department head and the safety managers about each overdue hazard,
     once per hazard and person. Returns how many notices were new."""
     stmt = select(Hazard).where(overdue_clause(today))
-    sent = 0
     recipients: dict[tuple[int | None, int | None], list[int]] = {}
+    notices = []
     for h in session.exec(stmt).all():
         department = h.owner_department_id or h.department_id
         people = recipients.get((h.enterprise_id, department))
@@ -81,14 +81,17 @@ def escalate_overdue(session: Session, today: date) -> int:
             for role in sorted(MANAGERS):
                 people += users_with_role(session, role, enterprise_id=h.enterprise_id)
             recipients[(h.enterprise_id, department)] = people
-        sent += notify(
-            session,
-            people,
-            "notify.hazard_overdue",
-            table_name="hazard",
-            row_id=h.id,
-            params={"number": h.number, "title": h.title, "deadline": str(h.deadline)},
-            severity="error",
-            enterprise_id=h.enterprise_id,
-        )
-    return sent
+        params = {"number": h.number, "title": h.title, "deadline": str(h.deadline)}
+        notices += [
+            {
+                "user_id": uid,
+                "key": "notify.hazard_overdue",
+                "table_name": "hazard",
+                "row_id": h.id,
+                "params": params,
+                "severity": "error",
+                "enterprise_id": h.enterprise_id,
+            }
+            for uid in people
+        ]
+    return notify_many(session, notices)

@@ -84,6 +84,7 @@ USER = register(
         allow_create=False,
         scope=ScopeColumns(own="id"),
         before_save=_user_rules,
+        example={"email": "user{n}@example.com"},
     )
 )
 

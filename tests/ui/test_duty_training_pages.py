@@ -36,10 +36,13 @@ def test_employee_hands_in_and_the_safety_head_approves_on_the_page(open_page, u
     at = _open(open_page, "employee_a", "pages/duty_task.py", task_id)
     assert not at.exception
     labels = [tab.label for tab in at.tabs]
-    assert t("workflow.action.submit") in labels and t("workflow.action.approve") not in labels
+    assert (
+        t("workflow.action.duty_task.submit") in labels
+        and t("workflow.action.approve") not in labels
+    )
     key = f"wf_duty_task_{task_id}_submit"
     at.text_area(key=f"{key}_comment").input("已按检查表完成检查")
-    _button(at, t("workflow.action.submit")).click().run()
+    _button(at, t("workflow.action.duty_task.submit")).click().run()
     assert not at.exception
     with session_scope() as session:
         assert session.get(DutyTask, task_id).state == DutyTaskState.SUBMITTED

@@ -85,10 +85,13 @@ def test_the_owner_completes_a_corrective_action_on_its_page(open_page, ui_world
     at.switch_page("pages/incident_corrective_action.py").run()
     assert not at.exception
     labels = [tab.label for tab in at.tabs]
-    assert t("workflow.action.complete") in labels and t("workflow.action.verify") not in labels
+    assert (
+        t("workflow.action.corrective_action.complete") in labels
+        and t("workflow.action.verify") not in labels
+    )
     key = f"wf_corrective_action_{action_id}_complete"
     at.text_area(key=f"{key}_completion").input("两台冲床已加装双手按钮")
-    _button(at, t("workflow.action.complete")).click().run()
+    _button(at, t("workflow.action.corrective_action.complete")).click().run()
     assert not at.exception
     with session_scope() as session:
         row = session.get(CorrectiveAction, action_id)
