@@ -40,7 +40,9 @@ from sqlmodel import Session, SQLModel
 
 from analytics.duck import CONFIG, Connection, connect, lock_down, scoped
 from core.audit import record
+from core.crud.cells import safe_cell
 from core.crud.registry import TableSpec, all_specs
+from core.crud.secrets import MASKED_PASSWORD, PASSWORD_IN_URI
 from core.i18n import Translatable, has, t
 from core.rbac import Actor
 from models.enums import Action, Module
@@ -48,10 +50,6 @@ from models.enums import Action, Module
 ROW_LIMIT = (1, 1000, 100_000)  # min, default, max
 TIME_LIMIT_S = (1, 10, 120)
 MEMORY_LIMIT = "2GB"
-#: Columns that never leave the operational database, whoever asks.
-DENIED_COLUMNS: dict[str, frozenset[str]] = {
-    "user": frozenset({"password_hash", "failed_logins", "locked_until", "must_change_password"}),
-}
 #: First words of a statement that only reads (PRAGMA is rewritten to a SELECT by the parser,
 #: so the statement type alone would let it through).
 READ_WORDS = frozenset(
@@ -115,8 +113,18 @@ def allowed_tables(actor: Actor) -> dict[str, TableSpec]:
 
 
 def _columns(spec: TableSpec) -> list[str]:
-    denied = DENIED_COLUMNS.get(spec.model.__tablename__, frozenset())  # type: ignore[attr-defined]
-    return [c.name for c in spec.model.__table__.columns if c.name not in denied]  # type: ignore[attr-defined]
+    """The table's columns but its declared secrets, which never leave the database."""
+    return [c.name for c in spec.model.__table__.columns if c.name not in spec.secret]  # type: ignore[attr-defined]
+
+
+def _copied(spec: TableSpec) -> str:
+    """The select list that copies the table into the sandbox, masked columns masked."""
+    return ", ".join(
+        f"regexp_replace(\"{c}\", '{PASSWORD_IN_URI}', '{MASKED_PASSWORD}') AS \"{c}\""
+        if c in spec.masked
+        else f'"{c}"'
+        for c in _columns(spec)
+    )
 
 
 #: SQLAlchemy column types as DuckDB names them after the copy.
@@ -248,7 +256,7 @@ def _execute(
                     ops = connect(url)
                     dog.cons.append(ops)
                     for name in tables:
-                        cols = ", ".join(f'"{c}"' for c in _columns(specs[name]))
+                        cols = _copied(specs[name])
                         sql = f"SELECT {cols} FROM {scoped(specs[name].name, actor)}"
                         box.register("console_copy", ops.execute(sql).to_arrow_table())
                         box.execute(f'CREATE TABLE "{name}" AS SELECT * FROM console_copy')
@@ -323,23 +331,25 @@ def _plain(value: Any) -> Any:
 
 
 def export(frame: pl.DataFrame, fmt: str) -> bytes:
-    """A query result as CSV (UTF-8 with BOM, so Excel reads Chinese), Excel or Parquet."""
+    """A query result as CSV (UTF-8 with BOM, so Excel reads Chinese), Excel or Parquet;
+    text a spreadsheet would run as a formula is quoted (Parquet is data, not a sheet)."""
     buffer = io.BytesIO()
     if fmt == "csv":
-        nested = [c for c, d in frame.schema.items() if d.is_nested()]
+        texts = [c for c, d in frame.schema.items() if d.is_nested() or d == pl.String]
         flat = frame.with_columns(
-            pl.Series(c, [_plain(v) for v in frame[c].to_list()], dtype=pl.String) for c in nested
+            pl.Series(c, [safe_cell(_plain(v)) for v in frame[c].to_list()], dtype=pl.String)
+            for c in texts
         )
         buffer.write("\ufeff".encode())
-        flat.write_csv(buffer)
+        flat.rename({c: safe_cell(c) for c in flat.columns}).write_csv(buffer)
     elif fmt == "parquet":
         frame.write_parquet(buffer)
     elif fmt == "xlsx":
         book = Workbook(write_only=True)
         sheet = book.create_sheet("query")
-        sheet.append(frame.columns)
+        sheet.append([safe_cell(c) for c in frame.columns])
         for row in frame.iter_rows():
-            sheet.append([_plain(v) for v in row])
+            sheet.append([safe_cell(_plain(v)) for v in row])
         book.save(buffer)
     else:
         raise ValueError(f"unknown export format {fmt!r}")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -25,7 +26,10 @@ from core.rbac import Actor
 from models.system import AuditEntry, AuditHead
 
 GENESIS = "0" * 64
+#: Left out of every snapshot, even one taken before the tables declared their secrets.
 _SKIP_IN_SNAPSHOT = {"password_hash"}
+#: Per table: column → None (left out) or the function that masks it; see declare_secrets.
+_HIDDEN: dict[str, dict[str, Callable[[Any], Any] | None]] = {}
 
 
 def jsonable(value: Any) -> Any:
@@ -43,10 +47,24 @@ def jsonable(value: Any) -> Any:
     return value
 
 
+def declare_secrets(
+    table: str, secret: Iterable[str], masked: Mapping[str, Callable[[Any], Any]]
+) -> None:
+    """Called by the table declarations (``core.crud.registry``), which sit above this layer:
+    ``secret`` columns stay out of snapshots, ``masked`` ones are stored masked."""
+    _HIDDEN[table] = {**dict.fromkeys(secret), **masked}
+
+
 def snapshot(row: SQLModel) -> dict[str, Any]:
-    """A row as audit-friendly JSON, secrets left out."""
+    """A row as audit-friendly JSON, secrets left out and masked columns masked (so neither
+    the history nor the chain holds a credential)."""
+    hidden = _HIDDEN.get(getattr(row, "__tablename__", ""), {})
     data = row.model_dump(warnings=False)
-    return {k: jsonable(v) for k, v in data.items() if k not in _SKIP_IN_SNAPSHOT}
+    return {
+        k: jsonable(mask(v) if (mask := hidden.get(k)) else v)
+        for k, v in data.items()
+        if k not in _SKIP_IN_SNAPSHOT and (k not in hidden or hidden[k] is not None)
+    }
 
 
 def changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:

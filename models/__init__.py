@@ -24,6 +24,7 @@ from models import (  # noqa: F401  (each import registers its tables)
     incident,
     incident_action,
     notification,
+    numbering,
     org,
     permit,
     permit_reference,

@@ -10,7 +10,7 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, Index
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
 from models.base import EnterpriseScoped
 from models.permit_reference import PermitApprovalRole, PermitGas, PermitGasUnit
@@ -106,13 +106,3 @@ class PermitSignature(EnterpriseScoped, table=True):
     # set when the signature no longer counts: withdrawn (unapprove), or the permit was
     # rejected and resubmitted; the row stays for the record
     withdrawn_at: datetime | None = Field(default=None)
-
-
-class PermitSequence(SQLModel, table=True):
-    """The last number given per prefix (type code + plant day): one atomic upsert hands out
-    the next, so two applicants pressing "submit" at once never get the same number."""
-
-    __tablename__ = "permit_sequence"
-
-    prefix: str = Field(primary_key=True, max_length=20)
-    last: int = Field(default=0)

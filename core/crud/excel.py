@@ -18,6 +18,7 @@ from sqlalchemy import insert, tuple_
 from sqlmodel import Session, select
 
 from core import audit
+from core.crud.cells import read_cell, safe_cell
 from core.crud.custom import PREFIX, effective_fields
 from core.crud.fields import CHOICE, FK, FieldSpec
 from core.crud.lookup import FkResolver
@@ -41,6 +42,7 @@ Progress = Callable[[float, str], None]
 _HEADER_FILL = PatternFill("solid", fgColor="DDE7F3")
 _REQUIRED_FONT = Font(bold=True, color="B00020")
 EXPORT_BATCH = 2000
+HEADER_SEARCH = 10  # rows searched for the header: titles and notes come first in users' files
 
 
 @dataclass(frozen=True)
@@ -55,10 +57,15 @@ class ImportReport:
     created: int = 0
     rows: int = 0
     errors: list[RowError] = field(default_factory=list)
+    header_row: int = 1
 
     @property
     def ok(self) -> bool:
         return not self.errors
+
+    def header_note(self, lang: str) -> str:
+        """Which sheet row was read as the header, for the user to check."""
+        return t("import.header_row", lang, row=self.header_row)
 
 
 def io_fields(session: Session, spec: TableSpec) -> tuple[FieldSpec, ...]:
@@ -106,37 +113,63 @@ def _hint(f: FieldSpec, lang: str) -> str:
     return "; ".join(parts)
 
 
-def _header_map(
-    specs: tuple[FieldSpec, ...], header: list[Any], lang: str, read_only: set[str]
-) -> tuple[dict[int, FieldSpec], list[RowError]]:
-    """Columns by label (either language) or code; read-only columns of an export (ID,
-    computed fields) are skipped so an exported file imports as it is."""
+def _known(specs: tuple[FieldSpec, ...]) -> dict[str, FieldSpec]:
+    """Header text to field: the code, or the label in either language."""
     known: dict[str, FieldSpec] = {}
     for f in specs:
         known[f.name] = known[f.name.removeprefix(PREFIX)] = f
         for code in LANGUAGES:
             known[f.label_in(code)] = f
+    return known
+
+
+def _find_header(rows: list[tuple[Any, ...]], labels: set[str]) -> int:
+    """Index of the header: of the first rows, the one naming the most columns, so a merged
+    title, blank rows or a "unit / date" line above the table are skipped; with no column
+    named anywhere, the first non-blank row (its unknown columns are then reported)."""
+    head = rows[:HEADER_SEARCH]
+    scores = [sum(not is_blank(v) and str(v).strip() in labels for v in row) for row in head]
+    if max(scores) > 0:
+        return scores.index(max(scores))
+    return next((i for i, row in enumerate(head) if not all(is_blank(v) for v in row)), 0)
+
+
+def _header_map(
+    specs: tuple[FieldSpec, ...], header: list[Any], lang: str, read_only: set[str], row: int
+) -> tuple[dict[int, FieldSpec], list[RowError]]:
+    """Columns by label (either language) or code; read-only columns of an export (ID,
+    computed fields) are skipped so an exported file imports as it is. Two columns for one
+    field are refused: silently keeping one would import the other's data as nothing."""
+    known = _known(specs)
     mapping: dict[int, FieldSpec] = {}
+    first: dict[str, int] = {}
     errors = []
     for idx, value in enumerate(header):
         if is_blank(value) or str(value).strip() in read_only:
             continue
         f = known.get(str(value).strip())
         if f is None:
-            errors.append(RowError(1, str(value), t("import.unknown_column", lang)))
+            errors.append(RowError(row, str(value), t("import.unknown_column", lang)))
+        elif f.name in first:
+            label = f.label_in(lang)
+            letters = {"first": get_column_letter(first[f.name] + 1)}
+            letters["second"] = get_column_letter(idx + 1)
+            msg = t("import.duplicate_column", lang, label=label, **letters)
+            errors.append(RowError(row, label, msg))
         else:
             mapping[idx] = f
-    present = {f.name for f in mapping.values()}
+            first[f.name] = idx
     for f in specs:
-        if f.required and f.name not in present:
-            errors.append(RowError(1, f.label_in(lang), t("import.missing_column", lang)))
+        if f.required and f.name not in first:
+            errors.append(RowError(row, f.label_in(lang), t("import.missing_column", lang)))
     return mapping, errors
 
 
 def _read_rows(data: bytes) -> Iterator[tuple[Any, ...]]:
     wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     try:
-        yield from wb.worksheets[0].iter_rows(values_only=True)
+        for row in wb.worksheets[0].iter_rows(values_only=True):
+            yield tuple(read_cell(v) for v in row)
     finally:
         wb.close()
 
@@ -169,10 +202,20 @@ def import_rows(
         if f.in_io and not f.in_form
         for label in (f.name, *(f.label_in(code) for code in LANGUAGES))
     }
-    mapping, report.errors = _header_map(specs, list(rows[0]), lang, read_only)
+    top = _find_header(rows, set(_known(specs)) | read_only)
+    report.header_row = top + 1
+    header = list(rows[top])
+    mapping, report.errors = _header_map(specs, header, lang, read_only, report.header_row)
     if report.errors:
         return report
-    body = [(n, r) for n, r in enumerate(rows[1:], start=2) if not all(is_blank(v) for v in r)]
+    body = [
+        (n, r)
+        for n, r in enumerate(rows[top + 1 :], start=top + 2)
+        if not all(is_blank(v) for v in r)
+    ]
+    if not body:
+        report.errors.append(RowError(0, "", t("import.no_rows", lang)))
+        return report
     report.rows = len(body)
     resolver = FkResolver(session, actor)
     for f in specs:
@@ -381,9 +424,9 @@ def _flatten(
 def _to_xlsx(header: list[str], lines: list[list[Any]], title: str) -> bytes:
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(sheet_title(title))
-    ws.append(header)
+    ws.append([safe_cell(v) for v in header])
     for line in lines:
-        ws.append(line)
+        ws.append([safe_cell(v) for v in line])
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
@@ -392,6 +435,6 @@ def _to_xlsx(header: list[str], lines: list[list[Any]], title: str) -> bytes:
 def _to_csv(header: list[str], lines: list[list[Any]]) -> bytes:
     buf = io.StringIO()
     writer = csv.writer(buf)
-    writer.writerow(header)
-    writer.writerows(lines)
+    writer.writerow([safe_cell(v) for v in header])
+    writer.writerows([safe_cell(v) for v in line] for line in lines)
     return ("\ufeff" + buf.getvalue()).encode("utf-8")  # BOM: Excel opens Chinese CSV correctly

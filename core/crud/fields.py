@@ -47,6 +47,7 @@ class FieldSpec:
     in_io: bool = True
     filter: bool = False
     custom: bool = False
+    masked: bool = False  # a URI whose password is shown as *** wherever the value is shown
     labels: dict[str, str] = field(default_factory=dict)
 
     def label_in(self, lang: str) -> str:

@@ -15,6 +15,7 @@ from core.clock import shown
 from core.crud.custom import read
 from core.crud.fields import BOOL, CHOICE, FK, JSON, MULTICHOICE, TAGS, FieldSpec
 from core.crud.lookup import titles
+from core.crud.secrets import mask_uri
 from core.i18n import t
 
 
@@ -34,6 +35,8 @@ def show(f: FieldSpec, value: Any, lang: str, names: dict[str, dict[int, str]]) 
     """One value for display; numbers stay numbers so grids sort them properly."""
     if value is None:
         return None
+    if f.masked:
+        return mask_uri(value)
     if f.kind == FK:
         return names.get(f.name, {}).get(value, f"#{value}")
     if f.kind == CHOICE:

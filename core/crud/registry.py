@@ -9,8 +9,9 @@ from typing import Any
 
 from sqlmodel import Session, SQLModel
 
-from core import installed
+from core import audit, installed
 from core.crud.fields import FieldSpec
+from core.crud.secrets import mask_uri
 from core.rbac import Actor, ScopeColumns
 
 
@@ -42,7 +43,9 @@ class TableSpec:
     Workflow-bearing tables name their ``state_field`` (edits cannot change it: only the
     workflow can), an ``after_create`` hook that opens the history, and ``locked`` rows
     (finished records) that are archived read-only. ``presets`` are the named filters its
-    list takes from the URL (``core.crud.url_filters``).
+    list takes from the URL (``core.crud.url_filters``). ``secret`` columns (password hashes,
+    lockout data, tokens) are no fields: they never reach a list, an export, the history or
+    the SQL console; a field declared ``masked`` is shown with its URI's password hidden.
     """
 
     name: str
@@ -64,6 +67,7 @@ class TableSpec:
     nav_group: str | None = None
     example: dict[str, Any] = field(default_factory=dict)
     presets: dict[str, Preset] = field(default_factory=dict)
+    secret: tuple[str, ...] = ()
 
     @property
     def label_key(self) -> str:
@@ -75,15 +79,24 @@ class TableSpec:
                 return f
         raise KeyError(f"{self.name} has no field {name!r}")
 
+    @property
+    def masked(self) -> tuple[str, ...]:
+        return tuple(f.name for f in self.fields if f.masked)
+
 
 _REGISTRY: dict[str, TableSpec] = {}
 
 
 def register(spec: TableSpec) -> TableSpec:
-    """Add a table; registering the same name twice is a programming error."""
+    """Add a table; registering the same name twice, or a secret column as a field, is a
+    programming error. The audit trail learns the table's secrets here."""
     if spec.name in _REGISTRY and _REGISTRY[spec.name] is not spec:
         raise ValueError(f"table spec {spec.name!r} registered twice")
+    if shown := set(spec.secret) & {f.name for f in spec.fields}:
+        raise ValueError(f"table spec {spec.name!r} shows its secret columns {sorted(shown)}")
     _REGISTRY[spec.name] = spec
+    table = spec.model.__tablename__  # type: ignore[attr-defined]
+    audit.declare_secrets(table, spec.secret, dict.fromkeys(spec.masked, mask_uri))
     return spec
 
 

@@ -10,11 +10,12 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, col, select
 
 from core.crud.service import ValidationFailed
 from core.crud.validate import Problem
 from core.db import utcnow
+from core.numbering import next_in
 from core.rbac import Actor
 from models.hazard import Hazard, HazardCategory, HazardLevel, HazardSla
 from models.org import Person
@@ -30,13 +31,8 @@ def format_number(year: int, seq: int) -> str:
 
 
 def next_number(session: Session, year: int) -> str:
-    """The number after the highest one issued for ``year``."""
-    prefix = f"{NUMBER_PREFIX}-{year}-"
-    last = session.exec(
-        select(func.max(Hazard.number)).where(col(Hazard.number).like(f"{prefix}%"))
-    ).one()
-    seq = int(last.removeprefix(prefix)) + 1 if last and last[len(prefix) :].isdigit() else 1
-    return format_number(year, seq)
+    """The year's next number from the shared allocator, safe under concurrent reporters."""
+    return format_number(year, next_in(session, Hazard.number, f"{NUMBER_PREFIX}-{year}-"))
 
 
 def sla_days(session: Session, level: HazardLevel | str) -> int:

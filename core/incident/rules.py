@@ -7,8 +7,9 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Protocol
 
-from sqlmodel import Session, func, select
+from sqlmodel import Session, select
 
+from core.numbering import next_in
 from models.incident import AccidentGrade, Incident, IncidentKind
 from models.incident_action import CorrectiveActionState
 
@@ -70,10 +71,7 @@ def number_prefix(kind: IncidentKind | str, occurred_at: datetime) -> str:
 def next_number(session: Session, kind: IncidentKind | str, occurred_at: datetime) -> str:
     """``SG20261124-003``: kind, day, and the day's next sequence for that kind."""
     prefix = number_prefix(kind, occurred_at)
-    taken = session.exec(
-        select(func.count()).select_from(Incident).where(Incident.number.startswith(prefix))  # type: ignore[attr-defined]
-    ).one()
-    return f"{prefix}{taken + 1:03d}"
+    return f"{prefix}{next_in(session, Incident.number, prefix):03d}"
 
 
 def is_overdue(state: CorrectiveActionState | str, deadline: date | None, today: date) -> bool:

@@ -7,17 +7,15 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
-from sqlalchemy import case
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from core.crud.service import ValidationFailed
 from core.crud.validate import Problem
 from core.db import utcnow
+from core.numbering import next_in
 from core.permit.templates import template_for
 from core.rbac import Actor, PermissionDenied
-from models.permit import Permit, PermitSequence, PermitState
+from models.permit import Permit, PermitState
 from models.permit_reference import GasLimit, PermitGas, PermitGasUnit, PermitGrade, PermitType
 
 PLANT_TZ = timezone(timedelta(hours=8))  # permit numbers follow the plant's calendar day
@@ -37,31 +35,11 @@ def plant_day(moment: datetime) -> date:
     return aware(moment).astimezone(PLANT_TZ).date()
 
 
-def _highest_taken(session: Session, prefix: str) -> int:
-    """Numbers already given (demo, import) that the sequence row does not know of yet."""
-    taken = session.exec(select(Permit.number).where(col(Permit.number).like(f"{prefix}%"))).all()
-    seqs = (n[len(prefix) :] for n in taken if n)
-    return max((int(q) for q in seqs if q.isdigit()), default=0)
-
-
 def next_number(session: Session, type_code: str, day: date) -> str:
-    """The next number of a type and day, from one atomic upsert on ``permit_sequence``: two
-    sessions asking at once get consecutive numbers (the second waits for the first's lock)."""
+    """The next number of a type and day from the shared allocator: two applicants pressing
+    "submit" at once get consecutive numbers."""
     prefix = permit_number(type_code, day, 0)[:-3]
-    floor = _highest_taken(session, prefix)
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    last = PermitSequence.__table__.c.last
-    stmt = (
-        insert(PermitSequence)
-        .values(prefix=prefix, last=floor + 1)
-        .on_conflict_do_update(
-            index_elements=["prefix"], set_={"last": case((last >= floor, last), else_=floor) + 1}
-        )
-        .returning(last)
-    )
-    seq = session.execute(stmt).scalar_one()
-    return permit_number(type_code, day, seq)
+    return permit_number(type_code, day, next_in(session, Permit.number, prefix))
 
 
 def validity_problem(start: datetime, end: datetime, hours: int) -> Problem | None:

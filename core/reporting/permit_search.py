@@ -19,6 +19,7 @@ from sqlmodel import Session
 from analytics import permit_stats as ps
 from core import audit
 from core.clock import shown
+from core.crud.cells import safe_cell
 from core.crud.excel import sheet_title
 from core.db import utcnow
 from core.i18n import t
@@ -112,7 +113,7 @@ def results_xlsx(
         header.append(cell)
     ws.append(header)
     for row in frame.select(keys).iter_rows():
-        ws.append(list(row))
+        ws.append([safe_cell(v) for v in row])
     buf = io.BytesIO()
     wb.save(buf)
     _audit_list(session, actor, "xlsx", frame.height, s)

@@ -29,6 +29,7 @@ from analytics.duck import Connection
 from analytics.kpi import Period
 from core import audit
 from core.clock import shown
+from core.crud.cells import safe_cell
 from core.crud.excel import sheet_title
 from core.db import utcnow
 from core.i18n import enum_label, t
@@ -321,7 +322,7 @@ def to_xlsx(report: Report, lang: str) -> bytes:
         used.add(ws.title)
         ws.cell(1, 1, f"{report.title} · {section.title}").font = Font(bold=True, size=14)
         for i, line in enumerate(_meta(report, lang), start=2):
-            ws.cell(i, 1, line)
+            ws.cell(i, 1, safe_cell(line))
         if section.note:
             ws.cell(HEADER_ROWS, 1, section.note).font = Font(italic=True, color="FF666666")
         top = HEADER_ROWS + 1
@@ -332,7 +333,7 @@ def to_xlsx(report: Report, lang: str) -> bytes:
             ws.column_dimensions[get_column_letter(c)].width = col.width
         for r, row in enumerate(section.rows, start=top + 1):
             for c, (value, col) in enumerate(zip(row, section.columns, strict=True), start=1):
-                cell = ws.cell(r, c, value)
+                cell = ws.cell(r, c, safe_cell(value))
                 if value is not None and col.kind != "text":
                     cell.number_format = EXCEL_FORMAT[col.kind]
         ws.freeze_panes = ws.cell(top + 1, 1)

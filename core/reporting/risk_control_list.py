@@ -27,6 +27,7 @@ from openpyxl.utils import get_column_letter
 from sqlmodel import Session, select
 
 from core import audit
+from core.crud.cells import safe_cell
 from core.crud.excel import sheet_title
 from core.crud.lookup import visible
 from core.crud.registry import get_spec
@@ -331,7 +332,7 @@ def export_workbook(
     wrapped = [i for i, (key, _) in enumerate(COLUMNS) if key in WRAPPED]
     total, rows = count(session, actor, filt) or 1, 0
     for row in control_rows(session, actor, filt, lang):
-        cells: list[Any] = row.values
+        cells: list[Any] = [safe_cell(v) for v in row.values]
         for i in wrapped:
             if cells[i] is not None:
                 cells[i] = styles.cell(cells[i], styles.wrap)

@@ -61,7 +61,6 @@ USER = register(
                 "email",
                 "active",
                 "language",
-                "locked_until",
                 "last_login_at",
                 scope={"filter": True},
                 enterprise_id={"filter": True},
@@ -74,7 +73,6 @@ USER = register(
                     "choices": ("zh-CN", "en"),
                     "choice_prefix": "language",
                 },
-                locked_until={"in_form": False, "in_io": False},
                 last_login_at={"in_form": False, "in_io": False},
             ),
         ),
@@ -85,6 +83,7 @@ USER = register(
         scope=ScopeColumns(own="id"),
         before_save=_user_rules,
         example={"email": "user{n}@example.com"},
+        secret=("password_hash", "failed_logins", "locked_until", "must_change_password"),
     )
 )
 

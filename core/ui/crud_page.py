@@ -257,8 +257,11 @@ def _import(spec: TableSpec, actor: Actor) -> None:
     bar.empty()
     if report.ok:
         st.success(tr("crud.import_ok", count=report.created))
+        st.caption(report.header_note(lang()))
         return
     st.error(tr("crud.import_failed", count=len(report.errors)))
+    if report.header_row:
+        st.caption(report.header_note(lang()))
     st.dataframe(
         pd.DataFrame(
             [(e.row, e.column, e.message) for e in report.errors],

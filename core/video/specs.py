@@ -9,6 +9,7 @@ from sqlmodel import Session, select
 
 from core.crud.fields import DERIVED, TEXTAREA, module_fields
 from core.crud.registry import TableSpec, register
+from core.crud.secrets import keep_stored
 from core.crud.service import ValidationFailed
 from core.crud.validate import Problem
 from core.rbac import REFERENCE_SCOPE, Actor, ScopeColumns
@@ -35,8 +36,12 @@ def _scope_from(values: dict[str, Any], source: Any) -> None:
 
 
 def _camera_rules(session: Session, values: dict[str, Any], actor: Actor) -> None:
-    """A camera belongs to its area's enterprise; an empty model config gets the defaults."""
+    """A camera belongs to its area's enterprise; an empty model config gets the defaults; an
+    edit that sends the masked URI back unchanged keeps the stored password."""
     _scope_from(values, session.get(Area, values.get("area_id") or -1))
+    stored = session.get(Camera, values.get("id") or -1)
+    if stored is not None:
+        values["source_uri"] = keep_stored(values.get("source_uri"), stored.source_uri)
     if not values.get("detector_config"):
         rows = session.exec(
             select(VideoClassRole.model_family, VideoClassRole.class_name, VideoClassRole.role)
@@ -100,6 +105,7 @@ CAMERA = register(
             prefix="video",
             shared=SHARED,
             name={"label": "field.video.camera_name"},
+            source_uri={"masked": True},
             area_id={"filter": True},
             kind={"filter": True},
             enabled={"filter": True},
@@ -114,7 +120,7 @@ CAMERA = register(
             enterprise_id=DERIVED,
             department_id=DERIVED,
         ),
-        search=("name", "code", "source_uri"),
+        search=("name", "code"),
         default_sort=("name", False),
         scope=ScopeColumns(own=None),
         before_save=_camera_rules,

@@ -13,6 +13,7 @@ from sqlmodel import Session
 
 from core.crud.lookup import options
 from core.crud.registry import get_spec
+from core.crud.secrets import mask_uri
 from core.crud.service import ValidationFailed, create_row, get_row
 from core.crud.validate import Problem
 from core.rbac import Actor
@@ -156,7 +157,8 @@ def render_setup(session: Session, actor: Actor) -> None:
         except ImportError:
             st.warning(tr("video_setup.detector_missing"))
         except (OSError, RuntimeError, ValueError) as exc:
-            st.error(tr("video_setup.grab_failed", uri=camera.source_uri, error=str(exc)[:200]))
+            uri = mask_uri(camera.source_uri)
+            st.error(tr("video_setup.grab_failed", uri=uri, error=str(exc)[:200]))
     zones = camera_zones(session, actor, camera.id)
     draft = st.session_state.get(f"{KEY}_draft_{camera.id}")
     st.caption(tr("video_setup.draw_hint"))

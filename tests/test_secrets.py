@@ -1,0 +1,109 @@
+"""Declared secret columns never reach a reader; URIs with credentials are shown masked."""
+
+from __future__ import annotations
+
+import io
+import json
+from dataclasses import replace
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from analytics.sql_console import Refused, run_query
+from core.crud import excel, present, service
+from core.crud.registry import get_spec
+from core.crud.secrets import mask_uri
+from core.rbac import Actor
+from detectors.config import load_cameras
+from models.system import AuditEntry
+from models.video import Camera
+from tests.factories import Org, Users
+
+URI = "rtsp://admin:s3cret@10.0.0.5/stream"
+MASKED = "rtsp://admin:***@10.0.0.5/stream"
+
+
+def _video_viewer(actor: Actor) -> Actor:
+    """The same account with the video module (view, export) and the SQL console granted."""
+    grants = {("video", "view"), ("video", "export"), ("analytics", "view")}
+    return replace(actor, grants=actor.grants | grants)
+
+
+@pytest.mark.parametrize(
+    ("uri", "shown"),
+    [
+        (URI, MASKED),
+        ("rtsp://:pw@host:554/a?b=1", "rtsp://:***@host:554/a?b=1"),
+        ("rtsp://host/stream", "rtsp://host/stream"),
+        ("synthetic://production?seed=1", "synthetic://production?seed=1"),
+        ("0", "0"),
+    ],
+)
+def test_mask_uri_hides_only_the_password(uri: str, shown: str) -> None:
+    assert mask_uri(uri) == shown
+
+
+@pytest.fixture
+def camera(engine: Engine, org: Org, users: Users) -> int:
+    """A committed camera whose URI was edited once by an admin (so it has a history)."""
+    spec = get_spec("camera")
+    with Session(engine) as s:
+        row = Camera(name="门岗", source_uri="rtsp://admin:old@10.0.0.4/stream",
+                     enterprise_id=org.ent1)  # fmt: skip
+        s.add(row)
+        s.flush()
+        service.update_row(s, spec, users.admin, row.id, {"source_uri": URI})
+        s.commit()
+        return row.id
+
+
+def test_camera_credentials_never_reach_viewers(engine: Engine, users: Users, camera: int) -> None:
+    spec = get_spec("camera")
+    for actor in (_video_viewer(users.display), _video_viewer(users.safety_head)):
+        with Session(engine) as s:
+            rows = service.list_rows(s, spec, actor, service.ListQuery(search="门岗")).rows
+            shown = present.table_rows(s, spec.fields, rows, "en")
+            assert [r["source_uri"] for r in shown] == [MASKED]
+            query = service.ListQuery(search="门岗")
+            csv = excel.export(s, spec, actor, query, "csv", "en").decode("utf-8-sig")
+            assert MASKED in csv and "s3cret" not in csv
+            sheet = load_workbook(io.BytesIO(excel.export(s, spec, actor, query, "xlsx", "en")))
+            cells = [str(c) for line in sheet.active.iter_rows(values_only=True) for c in line]
+            assert MASKED in cells and not any("s3cret" in c for c in cells)
+            history = service.history(s, spec, actor, camera)
+            assert history and "s3cret" not in json.dumps([[e.before, e.after] for e in history])
+            assert MASKED in json.dumps([e.after for e in history])
+        frame = run_query(engine, actor, "SELECT * FROM camera").frame
+        assert frame["source_uri"].to_list() == [MASKED]
+        frame = run_query(engine, actor, "SELECT source_uri FROM camera WHERE id = 1 OR true").frame
+        assert "s3cret" not in str(frame.to_dicts())
+    with Session(engine) as s:
+        audit = s.exec(select(AuditEntry).where(AuditEntry.table_name == "camera")).all()
+        assert "s3cret" not in json.dumps([[e.before, e.after, e.detail] for e in audit])
+        assert [c.source_uri for c in load_cameras(s, [camera])] == [URI]
+
+
+def test_a_masked_uri_left_unchanged_keeps_the_stored_password(
+    session: Session, org: Org, users: Users
+) -> None:
+    spec = get_spec("camera")
+    row = Camera(name="东门", source_uri=URI, enterprise_id=org.ent1)
+    session.add(row)
+    session.flush()
+    service.update_row(session, spec, users.admin, row.id, {"source_uri": MASKED, "fps_target": 3})
+    assert (row.source_uri, row.fps_target) == (URI, 3)
+    new = "rtsp://admin:n3w@10.0.0.6/stream"
+    service.update_row(session, spec, users.admin, row.id, {"source_uri": new})
+    assert row.source_uri == new
+
+
+def test_user_secrets_stay_denied(engine: Engine, users: Users) -> None:
+    frame = run_query(engine, users.admin, 'SELECT * FROM "user"').frame
+    hidden = {"password_hash", "failed_logins", "locked_until", "must_change_password"}
+    assert "username" in frame.columns and not hidden & set(frame.columns)
+    for column in hidden:
+        with pytest.raises(Refused):
+            run_query(engine, users.admin, f'SELECT {column} FROM "user"')
+    assert not hidden & {f.name for f in get_spec("user").fields}
