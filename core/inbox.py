@@ -26,7 +26,7 @@ from core import installed
 from core.crud.fields import FK
 from core.crud.lookup import titles, visible
 from core.crud.registry import get_spec
-from core.notify import notify_many, users_with_role
+from core.notify import Responsible, notify_many
 from core.rbac import Actor
 from models.accounts import User
 from models.enums import Action, Role
@@ -145,30 +145,6 @@ def _holders(session: Session, person_ids: Iterable[int]) -> dict[int, list[int]
     return found
 
 
-class _Managers:
-    """Who is responsible for records of one enterprise and department (asked once each)."""
-
-    def __init__(self, session: Session, rule: DueDate) -> None:
-        self.session, self.rule = session, rule
-        self._cache: dict[tuple[int | None, int | None], list[int]] = {}
-
-    def __call__(self, enterprise_id: int | None, department_id: int | None) -> list[int]:
-        key = (enterprise_id, department_id)
-        if key not in self._cache:
-            people: list[int] = []
-            for role in self.rule.managers:
-                people += users_with_role(self.session, role, enterprise_id=enterprise_id)
-            if self.rule.department_head and department_id is not None:
-                people += users_with_role(
-                    self.session,
-                    Role.DEPT_HEAD,
-                    enterprise_id=enterprise_id,
-                    department_id=department_id,
-                )
-            self._cache[key] = sorted(set(people))
-        return self._cache[key]
-
-
 def _describe(session: Session, rule: DueDate, rows: list[Any]) -> dict[int, str]:
     """One line naming each row: whose it is and its own title ("王强 · T2023-0042"), so a
     reminder reads without opening it; ids are never shown."""
@@ -204,7 +180,7 @@ def remind_due(session: Session, rule: DueDate, today: date) -> int:
     stmt = select(model).where(rule.due_clause(today + timedelta(days=rule.lead_days)))
     rows = list(session.exec(stmt.order_by(when, model.id)).all())
     holders = _holders(session, (getattr(r, rule.holder) for r in rows)) if rule.holder else {}
-    managers = _Managers(session, rule)
+    managers = Responsible(session, rule.managers, department_head=rule.department_head)
     described = _describe(session, rule, rows)
     notices: list[dict[str, Any]] = []
     for row in rows:

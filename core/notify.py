@@ -16,6 +16,7 @@ from sqlmodel import Session, col, select, update
 from core.db import utcnow
 from core.rbac import Actor
 from models.accounts import User
+from models.enums import Role
 from models.notification import Notification
 
 
@@ -29,6 +30,32 @@ def users_with_role(
     if department_id is not None:
         stmt = stmt.where(User.department_id == department_id)
     return [uid for uid, roles in session.execute(stmt).all() if role in (roles or [])]
+
+
+class Responsible:
+    """Who answers for records of one enterprise and department: the holders of ``roles`` in
+    the enterprise, plus the department's head; looked up once per (enterprise, department)
+    for a whole reminder run."""
+
+    def __init__(self, session: Session, roles: Iterable[str], *, department_head: bool = True):
+        self.session, self.roles, self.department_head = session, tuple(roles), department_head
+        self._cache: dict[tuple[int | None, int | None], list[int]] = {}
+
+    def __call__(self, enterprise_id: int | None, department_id: int | None) -> list[int]:
+        key = (enterprise_id, department_id)
+        if key not in self._cache:
+            people: list[int] = []
+            for role in self.roles:
+                people += users_with_role(self.session, role, enterprise_id=enterprise_id)
+            if self.department_head and department_id is not None:
+                people += users_with_role(
+                    self.session,
+                    Role.DEPT_HEAD,
+                    enterprise_id=enterprise_id,
+                    department_id=department_id,
+                )
+            self._cache[key] = sorted(set(people))
+        return self._cache[key]
 
 
 def notify(

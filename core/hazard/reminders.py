@@ -15,9 +15,9 @@ from core.crud.registry import get_spec
 from core.hazard.flow import IN_RECTIFICATION, MANAGERS
 from core.hazard.overdue import overdue_clause
 from core.inbox import TodoItem, reminder, todo_provider
-from core.notify import notify_many, users_with_role
+from core.notify import Responsible, notify_many
 from core.rbac import Actor
-from models.enums import Action, Module, Role
+from models.enums import Action, Module
 from models.hazard import Hazard, HazardState
 
 PAGE = "pages/hazard_hazard.py"
@@ -69,18 +69,10 @@ def escalate_overdue(session: Session, today: date) -> int:
     """Tell the owner's department head and the safety managers about each overdue hazard,
     once per hazard and person. Returns how many notices were new."""
     stmt = select(Hazard).where(overdue_clause(today))
-    recipients: dict[tuple[int | None, int | None], list[int]] = {}
+    responsible = Responsible(session, sorted(MANAGERS))
     notices = []
     for h in session.exec(stmt).all():
-        department = h.owner_department_id or h.department_id
-        people = recipients.get((h.enterprise_id, department))
-        if people is None:
-            people = users_with_role(
-                session, Role.DEPT_HEAD, enterprise_id=h.enterprise_id, department_id=department
-            )
-            for role in sorted(MANAGERS):
-                people += users_with_role(session, role, enterprise_id=h.enterprise_id)
-            recipients[(h.enterprise_id, department)] = people
+        people = responsible(h.enterprise_id, h.owner_department_id or h.department_id)
         params = {"number": h.number, "title": h.title, "deadline": str(h.deadline)}
         notices += [
             {
