@@ -72,6 +72,18 @@ def attach_target(url: str) -> tuple[str, str]:
     raise ValueError(f"DuckDB cannot read {parsed.get_backend_name()} databases")
 
 
+def attach_statements(url: str) -> list[str]:
+    """What attaches the database at ``url`` read-only as ``ops``, the default catalog (run
+    here, in the helper process, or in the SQL console's worker)."""
+    extension, target = attach_target(url)
+    kind = "sqlite" if extension == "sqlite_scanner" else "postgres"
+    return [
+        f"LOAD '{extension_file(extension)}'",
+        f"ATTACH {_quote(target)} AS {OPS} (TYPE {kind}, READ_ONLY)",
+        f"USE {OPS}",
+    ]
+
+
 def connect(url: str) -> Connection:
     """A new in-memory DuckDB with the database at ``url`` attached read-only as ``ops`` and
     set as the default catalog (unqualified table names are the operational tables).
@@ -79,14 +91,8 @@ def connect(url: str) -> Connection:
     On SQLite it runs in a helper process (:mod:`analytics.duck_process`): the scanner's own
     SQLite must never share a process with the app's, or their file locks break each other.
     """
-    extension, target = attach_target(url)
-    kind = "sqlite" if extension == "sqlite_scanner" else "postgres"
-    statements = [
-        f"LOAD '{extension_file(extension)}'",
-        f"ATTACH {_quote(target)} AS {OPS} (TYPE {kind}, READ_ONLY)",
-        f"USE {OPS}",
-    ]
-    if kind == "sqlite":
+    statements = attach_statements(url)
+    if attach_target(url)[0] == "sqlite_scanner":
         return RemoteConnection(CONFIG, statements)
     con = duckdb.connect(":memory:", config=CONFIG)
     for statement in statements:

@@ -6,8 +6,13 @@ secret columns left out) on a connection to the operational database, and handed
 second, fresh in-memory DuckDB: the sandbox. The sandbox never attached the database nor loaded
 its scanner extension, has Python replacement scans off, and is locked down (no files, ATTACH,
 COPY, INSTALL, LOAD or settings) before the query runs, so the query can only see, and change,
-a private scoped copy that is thrown away. A watchdog interrupts it at the time limit; the row
-limit is applied by wrapping it. Every attempt, refused or not, is appended to the audit chain.
+a private scoped copy that is thrown away. The row limit is applied by wrapping it. Every
+attempt, refused or not, is appended to the audit chain.
+
+This module decides (statement, tables, scope, limits); the copy and the query run in a worker
+process (:mod:`analytics.console_worker`, pooled by :mod:`analytics.console_pool`) with a memory
+cap enforced by the OS and a wall-clock kill, so no query can take the app's memory or time.
+The copy has the site's limit (``console_copy_seconds``), the query the user's.
 
 Cost at demo scale (S, ~186,000 business rows): attaching the database and copying what a
 query names takes 0.15-0.25 s (10,200 hazards or 35,000 permit signatures alike: attaching
@@ -26,10 +31,8 @@ import contextlib
 import io
 import json
 import re
-import threading
 import time
 from dataclasses import dataclass
-from types import TracebackType
 from typing import Any
 
 import duckdb
@@ -38,18 +41,20 @@ from openpyxl import Workbook
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel
 
-from analytics.duck import CONFIG, Connection, connect, lock_down, scoped
+from analytics.console_pool import Pool, PoolConfig, Refused, shared
+from analytics.console_worker import Job
+from analytics.duck import CONFIG, attach_statements, lock_down, scoped
 from core.audit import record
+from core.config import get_settings
 from core.crud.cells import safe_cell
 from core.crud.registry import TableSpec, all_specs
 from core.crud.secrets import MASKED_PASSWORD, PASSWORD_IN_URI
-from core.i18n import Translatable, has, t
+from core.i18n import has, t
 from core.rbac import Actor
 from models.enums import Action, Module
 
 ROW_LIMIT = (1, 1000, 100_000)  # min, default, max
 TIME_LIMIT_S = (1, 10, 120)
-MEMORY_LIMIT = "2GB"
 #: First words of a statement that only reads (PRAGMA is rewritten to a SELECT by the parser,
 #: so the statement type alone would let it through).
 READ_WORDS = frozenset(
@@ -59,10 +64,6 @@ _COMMENTS = re.compile(r"\s*(--[^\n]*(\n|$)|/\*.*?\*/)", re.DOTALL)
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 AUDIT_ACTION = "sql_query"
 _AUDIT_SQL_CHARS = 10_000
-
-
-class Refused(Translatable):
-    """A query the console will not run; the message says why in the user's language."""
 
 
 @dataclass(frozen=True)
@@ -199,88 +200,58 @@ def referenced_tables(con: duckdb.DuckDBPyConnection, query: str, actor: Actor) 
     return [n for n in names if n in allowed]
 
 
-class _Watchdog:
-    """Interrupts the connections from a timer thread once ``seconds`` have passed, and keeps
-    interrupting until the guarded block ends (an interrupt between statements is lost)."""
-
-    def __init__(self, seconds: float, *cons: Connection) -> None:
-        self.cons, self.seconds = list(cons), seconds
-        self.expired = threading.Event()
-        self._done = threading.Event()
-        self._thread = threading.Thread(target=self._watch, daemon=True)
-
-    def _watch(self) -> None:
-        if self._done.wait(self.seconds):
-            return
-        self.expired.set()
-        while True:
-            for con in self.cons:
-                with contextlib.suppress(duckdb.Error):  # already closed
-                    con.interrupt()
-            if self._done.wait(0.02):
-                return
-
-    def __enter__(self) -> _Watchdog:
-        self._thread.start()
-        return self
-
-    def __exit__(
-        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self._done.set()
-        self._thread.join()
+def _job(url: str, actor: Actor, query: str, limits: Limits) -> tuple[Job, list[str]]:
+    """Everything the worker needs, decided here: the tables (checked against the actor's
+    modules), their scoped copy statements, the wrapped query and the limits."""
+    config = {**CONFIG, "python_enable_replacements": False}
+    with contextlib.closing(duckdb.connect(":memory:", config=config)) as parser:
+        lock_down(parser)  # naming a table function binds it: no file may be looked at here
+        try:
+            tables = referenced_tables(parser, query, actor)
+        except duckdb.Error as exc:
+            raise Refused("sql_console.error.failed", error=str(exc).split("\n")[0]) from exc
+    specs = allowed_tables(actor)
+    copies = [
+        (name, f"SELECT {_copied(specs[name])} FROM {scoped(specs[name].name, actor)}")
+        for name in tables
+    ]
+    wrapped = f"SELECT * FROM (\n{query}\n) AS console_query LIMIT {limits.rows + 1}"
+    check_statement(wrapped)
+    settings = get_settings()
+    job = Job(
+        attach=attach_statements(url) if tables else [],  # ``SELECT 1`` needs no database
+        copies=copies,
+        query=wrapped,
+        copy_seconds=copy_seconds(),
+        query_seconds=limits.seconds,
+        memory_mb=settings.console_memory_mb,
+        result_bytes=settings.console_result_mb << 20,
+    )
+    return job, tables
 
 
-def _sandbox() -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB that has never seen the operational database: no scanner extension
-    (so no ``sqlite_scan``/``postgres_scan`` of its file), no Python variables as tables."""
-    return duckdb.connect(":memory:", config={**CONFIG, "python_enable_replacements": False})
+def copy_seconds() -> float:
+    """The site's limit for copying a query's tables in (the user's limit is the query's)."""
+    return get_settings().console_copy_seconds
+
+
+def _pool() -> Pool:
+    settings = get_settings()
+    config = PoolConfig(
+        settings.console_workers, settings.console_memory_mb, settings.console_queue_seconds
+    )
+    return shared(config)
 
 
 def _execute(
     url: str, actor: Actor, query: str, limits: Limits
 ) -> tuple[pl.DataFrame, list[str], int, int]:
-    """Copy in, lock down, run: the frame (limit + 1 rows at most), tables, copy and query ms.
-
-    The scoped rows are read on one connection (the operational database attached) and handed
-    as Arrow to a second, the sandbox, which is locked down before the query runs there.
-    """
-    box, ops = _sandbox(), None
-    try:
-        with _Watchdog(limits.seconds, box) as dog:
-            try:
-                tables = referenced_tables(box, query, actor)
-                start = time.perf_counter()
-                specs = allowed_tables(actor)
-                if tables:  # ``SELECT 1`` needs no database
-                    ops = connect(url)
-                    dog.cons.append(ops)
-                    for name in tables:
-                        cols = _copied(specs[name])
-                        sql = f"SELECT {cols} FROM {scoped(specs[name].name, actor)}"
-                        box.register("console_copy", ops.execute(sql).to_arrow_table())
-                        box.execute(f'CREATE TABLE "{name}" AS SELECT * FROM console_copy')
-                        box.unregister("console_copy")
-                    ops.close()
-                copy_ms = round((time.perf_counter() - start) * 1000)
-                box.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
-                lock_down(box)
-                start = time.perf_counter()
-                wrapped = f"SELECT * FROM (\n{query}\n) AS console_query LIMIT {limits.rows + 1}"
-                check_statement(wrapped)
-                frame = box.execute(wrapped).pl()
-                query_ms = round((time.perf_counter() - start) * 1000)
-            except duckdb.InterruptException as exc:
-                raise Refused("sql_console.refused.timeout", seconds=limits.seconds) from exc
-            except duckdb.Error as exc:
-                if dog.expired.is_set():
-                    raise Refused("sql_console.refused.timeout", seconds=limits.seconds) from exc
-                raise Refused("sql_console.error.failed", error=str(exc).split("\n")[0]) from exc
-        return frame, tables, copy_ms, query_ms
-    finally:
-        if ops is not None:
-            ops.close()
-        box.close()
+    """Run in a worker process: the frame (limit + 1 rows at most), tables, copy and query ms."""
+    job, tables = _job(url, actor, query, limits)
+    user = f"user:{actor.user_id}" if actor.user_id is not None else f"name:{actor.username}"
+    outcome = _pool().run(user, job)
+    frame = pl.read_ipc_stream(io.BytesIO(outcome.arrow))
+    return frame, tables, outcome.copy_ms, outcome.query_ms
 
 
 def run_query(engine: Engine, actor: Actor, sql: str, limits: Limits | None = None) -> QueryResult:

@@ -1,11 +1,15 @@
-"""How long does importing a 10,000-row person workbook take, and how much memory?
+"""How long does importing a 10,000-row person workbook take, and how much memory? And how
+fast are a zip bomb and an oversized workbook refused?
 
 Writes an .xlsx the way an office user fills the template (Chinese headers, enterprise and
-department by name, choice labels, real Excel dates), then times ``core.crud.excel.import_rows``
-(read, validate every row, all-or-nothing bulk insert with one audit entry per row) plus the
-commit, on a fresh SQLite file. A second run on another fresh file measures peak Python memory
-with tracemalloc (which slows it down, so it is not timed). ``ru_maxrss`` is the whole process's
-peak resident memory.
+department by name, choice labels, real Excel dates), then times ``import_rows`` (read,
+validate every row, all-or-nothing bulk insert with one audit entry per row) plus the commit,
+on a fresh SQLite file, for two versions side by side: the committed ``core/crud/excel.py``
+(``git show HEAD:...``, which reads the whole sheet into a list first) and the working tree's
+streaming one. A separate run of each on another fresh file measures peak Python memory with
+tracemalloc (which slows it down, so it is not timed). Then the refusals: a 0.3 MB zip bomb
+that unpacks to 2,000,000 rows, 2,000,000 distinct rows that compress like real data (the
+row limit stops them) and a 54 MB workbook, with the default limits.
 
     .venv/bin/python bench/bench_import.py [--rows 10000] [--runs 3] [--url postgresql://...]
 """
@@ -17,14 +21,18 @@ import io
 import random
 import resource
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
 import tracemalloc
+import types
+import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -41,6 +49,7 @@ from core.db import make_engine
 from core.rbac import SYSTEM, seed_permissions
 from models.org import Person
 from tests import factories
+from tests.test_import_limits import DISTINCT_ROWS, with_sheet_xml, zip_bomb
 
 HEADER = ["名称", "工号", "企业", "部门/车间", "岗位", "性别", "电话", "入职日期", "状态"]
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶"
@@ -94,16 +103,28 @@ def fresh_database(url: str | None) -> Iterator[Engine]:
             engine.dispose()
 
 
-def run_import(engine: Engine, data: bytes) -> tuple[ImportReport, float, float]:
+def run_import(
+    engine: Engine, data: bytes, module: Any = excel
+) -> tuple[ImportReport, float, float]:
     """(report, seconds in import_rows, seconds to commit)."""
     with Session(engine) as s:
         started = time.perf_counter()
-        report = excel.import_rows(
+        report = module.import_rows(
             s, get_spec("person"), SYSTEM, data, "zh-CN", filename="bench.xlsx"
         )
         imported = time.perf_counter()
         s.commit()
         return report, imported - started, time.perf_counter() - imported
+
+
+def committed_excel() -> Any:
+    """``core/crud/excel.py`` as committed (HEAD), loaded as a module beside the current one."""
+    root = Path(__file__).resolve().parent.parent
+    git = ["git", "show", "HEAD:core/crud/excel.py"]
+    source = subprocess.run(git, cwd=root, capture_output=True, text=True, check=True).stdout
+    module = sys.modules["excel_at_head"] = types.ModuleType("excel_at_head")
+    exec(compile(source, "HEAD:core/crud/excel.py", "exec"), module.__dict__)
+    return module
 
 
 def check(engine: Engine, report: ImportReport, rows: int) -> None:
@@ -135,7 +156,6 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def measure(args: argparse.Namespace) -> None:
-
     started = time.perf_counter()
     data = workbook(args.rows)
     print(
@@ -143,37 +163,55 @@ def measure(args: argparse.Namespace) -> None:
         f"written in {time.perf_counter() - started:.2f} s"
     )
     backend = "SQLite temp file" if not args.url else args.url.split("://")[0]
-    started = time.perf_counter()
-    sum(1 for _ in excel._read_rows(data))
-    print(
-        f"reading the workbook alone (openpyxl, read-only): {time.perf_counter() - started:.2f} s"
-    )
-
-    totals = []
-    for n in range(1, args.runs + 1):
+    versions = {
+        "before (HEAD: whole sheet in a list)": committed_excel(),
+        "after (streaming)": excel,
+    }
+    results = {}
+    for name, module in versions.items():
+        totals = []
+        for n in range(1, args.runs + 1):
+            with fresh_database(args.url) as engine:
+                report, seconds, commit = run_import(engine, data, module)
+                check(engine, report, args.rows)
+            totals.append(seconds + commit)
+            print(f"{name} run {n}: {seconds:.2f} s + commit {commit:.2f} s")
         with fresh_database(args.url) as engine:
-            report, seconds, commit = run_import(engine, data)
+            tracemalloc.start()
+            report, _, _ = run_import(engine, data, module)
+            _, peak = tracemalloc.get_traced_memory()
+            tracemalloc.stop()
             check(engine, report, args.rows)
-        totals.append(seconds + commit)
-        print(
-            f"run {n}: import_rows {seconds:.2f} s + commit {commit:.2f} s "
-            f"= {seconds + commit:.2f} s ({args.rows / (seconds + commit):,.0f} rows/s)"
-        )
+        results[name] = (statistics.median(totals), peak)
 
-    with fresh_database(args.url) as engine:
-        tracemalloc.start()
-        report, _, _ = run_import(engine, data)
-        _, peak = tracemalloc.get_traced_memory()
-        tracemalloc.stop()
-        check(engine, report, args.rows)
+    print(f"\n{args.rows:,}-row person import on {backend}, median of {args.runs}:")
+    for name, (median, peak) in results.items():
+        print(f"  {name:40s} {median:6.2f} s  peak Python allocations {peak / 2**20:5.0f} MiB")
+    refusals()
     maxrss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
-
-    print(
-        f"\n{args.rows:,} rows on {backend}: median {statistics.median(totals):.2f} s, "
-        f"best {min(totals):.2f} s over {len(totals)} runs"
-    )
-    print(f"peak Python allocations during one import (tracemalloc): {peak / 2**20:.0f} MiB")
     print(f"peak resident memory of this process (ru_maxrss): {maxrss_mb:.0f} MiB")
+
+
+def refusals() -> None:
+    """The files of issue 18 that used to run past 150 s, with the default limits."""
+    bomb = zip_bomb(2_000_000)
+    big = io.BytesIO(workbook(1000))
+    with zipfile.ZipFile(big, "a", zipfile.ZIP_STORED) as zf:
+        picture = random.Random(1).randbytes(54_000_000 - len(big.getvalue()))
+        zf.writestr("xl/media/image1.png", picture)
+    distinct = with_sheet_xml(DISTINCT_ROWS, 2000)  # compresses ~20-fold: passes the ratio
+    print()
+    for name, payload in (
+        ("zip bomb (2,000,000 rows)", bomb),
+        ("2,000,000 distinct rows", distinct),
+        ("54 MB workbook", big.getvalue()),
+    ):
+        with fresh_database(None) as engine, Session(engine) as s:
+            started = time.perf_counter()
+            report = excel.import_rows(s, get_spec("person"), SYSTEM, payload, "en")
+            seconds = time.perf_counter() - started
+        message = report.errors[0].message
+        print(f"{name}, {len(payload) / 1e6:.1f} MB: refused in {seconds:.2f} s: {message}")
 
 
 if __name__ == "__main__":

@@ -45,6 +45,10 @@ def _web_address(value: str, what: str) -> str:
     return value
 
 
+#: The audit chain's key, in the data folder unless SAFELOOP_AUDIT_KEY holds it.
+AUDIT_KEY_FILE = "audit-chain.key"
+
+
 class Webhook(BaseModel):
     """One place reminders are POSTed to: our own JSON, or a WeCom / DingTalk / Feishu group
     robot's text message. ``url`` is a secret too (a robot's address holds its access token);
@@ -103,6 +107,15 @@ class Settings(BaseSettings):
     lockout_minutes: int = Field(default=15, ge=1, le=24 * 60, description="How long a lock lasts.")
     min_password_length: int = Field(default=8, ge=6, le=128, description="Password policy.")
     max_upload_mb: int = Field(default=20, ge=1, le=1024, description="Largest attachment.")
+    import_max_file_mb: int = Field(
+        default=20, ge=1, le=1024, description="Largest workbook an import accepts."
+    )
+    import_max_unzipped_mb: int = Field(
+        default=200, ge=1, le=8192, description="Largest uncompressed size of that workbook."
+    )
+    import_max_rows: int = Field(
+        default=50_000, ge=1, le=1_000_000, description="Most data rows one import accepts."
+    )
     page_size: int = Field(default=50, ge=5, le=1000, description="Rows per list page.")
     demo: bool = Field(default=False, description="Load the demo organisation into a new DB.")
     timezone: str = Field(default="Asia/Shanghai", description="Zone times are shown in.")
@@ -132,6 +145,43 @@ class Settings(BaseSettings):
     webhook_workers: int = Field(
         default=8, ge=1, le=64, description="Webhook POSTs in flight at once."
     )
+    console_workers: int = Field(
+        default=2, ge=1, le=32, description="SQL console queries running at once, site-wide."
+    )
+    console_memory_mb: int = Field(
+        default=2048, ge=256, le=1 << 20, description="Memory cap of one SQL console worker."
+    )
+    console_copy_seconds: float = Field(
+        default=30.0, gt=0, le=600, description="Time limit for copying a query's tables in."
+    )
+    console_queue_seconds: float = Field(
+        default=10.0, ge=0, le=300, description="How long a query waits for a free worker."
+    )
+    console_result_mb: int = Field(
+        default=64, ge=1, le=1024, description="Largest result a console query sends back."
+    )
+    audit_key: SecretStr = Field(
+        default=SecretStr(""),
+        description="Key of the audit chain's MAC; empty: the file <data_dir>/audit-chain.key.",
+    )
+    audit_anchor_url: SecretStr = Field(
+        default=SecretStr(""), description="Where `safeloop audit anchor` also POSTs the head."
+    )
+
+    @field_validator("audit_anchor_url")
+    @classmethod
+    def _anchor_address(cls, value: SecretStr) -> SecretStr:
+        if value.get_secret_value():
+            _web_address(value.get_secret_value(), "audit_anchor_url")
+        return value
+
+    @property
+    def audit_key_file(self) -> Path:
+        return self.data_dir / AUDIT_KEY_FILE
+
+    @property
+    def audit_anchors_file(self) -> Path:
+        return self.data_dir / "audit-anchors.jsonl"
 
     @field_validator("timezone")
     @classmethod

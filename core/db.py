@@ -33,6 +33,16 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.close()
 
 
+def _sqlite_begin_before_savepoint(conn: Any, cursor: Any, statement: str, *_args: Any) -> None:
+    """pysqlite opens a transaction only before INSERT/UPDATE/DELETE; a SAVEPOINT sent
+    outside one starts its own, and RELEASE then *commits* it — so a workflow step fired
+    first in a transaction was committed alone and a later rollback (or a kill) could not
+    undo it. Begin the transaction first; IMMEDIATE because a savepoint wraps a write, so
+    the write lock is waited for (busy timeout) instead of failing on a stale snapshot."""
+    if statement.startswith("SAVEPOINT") and not conn.connection.dbapi_connection.in_transaction:
+        cursor.execute("BEGIN IMMEDIATE")
+
+
 def make_engine(url: str) -> Engine:
     """Create an engine for ``url`` with the per-backend settings SafeLoop relies on."""
     if url.startswith("sqlite"):
@@ -41,6 +51,7 @@ def make_engine(url: str) -> Engine:
             Path(database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 5})
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "before_cursor_execute", _sqlite_begin_before_savepoint)
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
 

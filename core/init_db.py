@@ -11,6 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from sqlalchemy.engine import Engine
+
+from core import audit
 from core import demo as demo_data
 from core.auth import has_users
 from core.config import Settings
@@ -33,14 +36,24 @@ class InitResult:
     demo_logins: tuple[demo_data.DemoLogin, ...]  # demo accounts still on the demo password
 
 
+def _baseline(engine: Engine) -> None:
+    """After a bulk load or an upgrade: key a chain written before the audit key existed and
+    seal the records that carry no seal yet, so ``audit verify --records`` starts clean (what
+    is in the database now is the evidence; changes from here on are caught)."""
+    with session_scope(engine) as session:
+        audit.rekey(session)
+        audit.seal_missing(session, None)
+
+
 def initialise(
     settings: Settings, *, demo: bool, scale: str = "S", progress: Progress | None = None
 ) -> InitResult:
     """Migrate, seed permissions if the table is empty, load the demo into a DB without users."""
     report = progress or (lambda _fraction, _message: None)
     report(0.0, "migrating the database")
-    upgrade(settings)
     engine = get_engine(settings)
+    before = current_revision(engine)
+    upgrade(settings)
     revision = current_revision(engine)
     report(0.1, "permissions")
     with session_scope(engine) as session:
@@ -55,6 +68,9 @@ def initialise(
             summary = demo_data.load(
                 session, scale=scale, progress=lambda f, message: report(0.15 + 0.8 * f, message)
             )
+    if summary or (before is not None and before != revision):
+        report(0.95, "sealing records")
+        _baseline(engine)
     if summary:
         report(0.96, "planner statistics")
         refresh_statistics(engine)

@@ -5,7 +5,8 @@ A number used to be "highest taken + 1", read and written in two steps: concurre
 report away. Here the counter row of the prefix is claimed with a single
 ``INSERT … ON CONFLICT DO UPDATE … RETURNING`` in the caller's transaction: SQLite serialises
 it on the database write lock, PostgreSQL on the row lock, and the claim is rolled back with
-the record if the transaction fails.
+the record if the transaction fails. The audit chain's head is locked first: every writer
+appends to the chain, so taking the head before the counter keeps one lock order everywhere.
 """
 
 from __future__ import annotations
@@ -18,12 +19,14 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import InstrumentedAttribute
 from sqlmodel import Session, select
 
+from core import audit
 from models.numbering import NumberCounter
 
 
 def next_number(session: Session, key: str, floor: int = 0) -> int:
     """The next number of ``key``, never at or below ``floor`` (the highest number already
     given outside the counter: an older database, an import that brought its own numbers)."""
+    audit.lock_head(session)
     dialect = session.get_bind().dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
     value = NumberCounter.__table__.c.value  # type: ignore[attr-defined]

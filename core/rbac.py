@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlalchemy import and_, exists, false, or_
 from sqlalchemy.sql.elements import ColumnElement
-from sqlmodel import Session, delete, select
+from sqlmodel import Session, select
 
 from core.config import REPO_ROOT
 from core.i18n import Translatable
@@ -82,7 +82,9 @@ def seed_permissions(session: Session, *, replace: bool = False) -> int:
     """Load the default matrix; keeps an edited one unless ``replace``. Returns rows written."""
     if not replace and session.exec(select(RolePermission.id).limit(1)).first():
         return 0
-    session.exec(delete(RolePermission))
+    for old in session.exec(select(RolePermission)).all():  # one by one: grants are sealed
+        session.delete(old)
+    session.flush()  # the old rows go before the same grants come back
     rows = []
     for role, spec in default_matrix().items():
         for module, actions in spec["grants"].items():

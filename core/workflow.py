@@ -104,13 +104,16 @@ class Transition:
 @dataclass(frozen=True)
 class Workflow:
     """A table's state machine; ``on_change`` runs after every fired step (side effects that
-    belong to the domain, such as notifications), after the other domains' listeners."""
+    belong to the domain, such as notifications), after the other domains' listeners.
+    ``seal_on``: states whose records are sealed evidence (``core.audit.seal``): reaching one
+    writes the record's hash into the audit chain, and every later app change re-seals it."""
 
     table: str
     transitions: tuple[Transition, ...]
     state_field: str = "state"
     on_change: Callable[[Session, Any, WorkflowEvent, Actor], None] | None = None
     extra_checks: tuple[Callable[[Transition, Any, Actor], str | None], ...] = ()
+    seal_on: frozenset[str] = frozenset()
 
     @property
     def spec(self) -> TableSpec:
@@ -194,6 +197,8 @@ def declare(wf: Workflow) -> Workflow:
     if wf.table in _FLOWS and _FLOWS[wf.table] is not wf:
         raise ValueError(f"workflow for {wf.table!r} declared twice")
     _FLOWS[wf.table] = wf
+    if wf.seal_on:
+        audit.declare_sealed(wf.table, when=audit.state_in(wf.state_field, wf.seal_on))
     return wf
 
 
@@ -285,6 +290,7 @@ def fire(
         raise ValidationFailed(problems)
     try:
         with session.begin_nested():  # a refusal inside a step's own checks undoes the step
+            audit.acting_as(session, actor)  # seals written by this step's flushes are theirs
             before = audit.snapshot(record)
             model: type[SQLModel] = spec.model
             state_col = getattr(model, wf.state_field)
@@ -302,6 +308,7 @@ def fire(
             session.add(record)
             session.flush()
             attachment_ids = store_files(session, wf, record, actor, files)
+            audit.reseal(session, wf.table, [row_id], actor)  # the state moved by SQL, not the ORM
             event = WorkflowEvent(
                 table_name=wf.table,
                 row_id=row_id,

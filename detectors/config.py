@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from core.crud.secrets import with_credentials
 from core.video.rules import rule_params
 from detectors.types import CameraSpec, RuleSpec, ZoneSpec
 from models.video import Camera, VideoRule, VideoRuleKind, VideoZone
@@ -135,7 +136,7 @@ def _camera_spec(
         "enterprise_id": camera.enterprise_id,
         "department_id": camera.department_id,
         "area_id": camera.area_id,
-        "source_uri": camera.source_uri,
+        "source_uri": with_credentials(camera.source_uri, camera.username, camera.password),
         "fps_target": float(camera.fps_target),
         "frame_width": camera.frame_width,
         "frame_height": camera.frame_height,

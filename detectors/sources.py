@@ -28,6 +28,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import numpy as np
 
+from core.crud.secrets import mask_uri
 from core.video.rules import source_type
 from detectors.scene import scene_from_uri
 
@@ -279,11 +280,11 @@ class StreamSource:
         try:
             capture = self.opener(self.target())
         except Exception as exc:  # an opener may raise rather than return a closed capture
-            return None, f"cannot open {self.uri}: {exc}"
+            return None, f"cannot open {mask_uri(self.uri)}: {exc}"
         if capture is None or not capture.isOpened():
             if capture is not None:
                 capture.release()
-            return None, f"cannot open {self.uri}"
+            return None, f"cannot open {mask_uri(self.uri)}"
         return capture, ""
 
 

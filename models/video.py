@@ -81,7 +81,11 @@ class Camera(EnterpriseScoped, table=True):
     name: str = Field(max_length=100, index=True)
     code: str | None = Field(default=None, max_length=40, index=True)
     area_id: int | None = Field(default=None, foreign_key="area.id", index=True)
-    source_uri: str = Field(max_length=500)
+    source_uri: str = Field(max_length=500, description="without user and password")
+    username: str | None = Field(default=None, max_length=100)
+    password: str | None = Field(
+        default=None, max_length=200, description="the stream's password, kept apart from the URI"
+    )
     kind: CameraKind = Field(default=CameraKind.BULLET, index=True)
     enabled: bool = Field(default=True, index=True)
     fps_target: float = Field(default=5, gt=0, le=60)

@@ -17,6 +17,8 @@ import time
 from contextlib import closing
 from pathlib import Path
 
+from core.config import AUDIT_KEY_FILE
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DB_FILE = "safeloop.db"
 BUILD_TIMEOUT_S = 600
@@ -67,9 +69,13 @@ def demo_dir(root: Path) -> Path:
 
 
 def copy_database(src: Path, dest: Path) -> None:
-    """Copy a SQLite database file through SQLite's backup API (consistent even with a WAL)."""
+    """Copy a SQLite database file through SQLite's backup API (consistent even with a WAL),
+    with its audit key beside it: the chain is MACed with the key of the folder it was built in."""
     with closing(sqlite3.connect(src)) as source, closing(sqlite3.connect(dest)) as target:
         source.backup(target)
+    key = src.parent / AUDIT_KEY_FILE
+    if key.exists():
+        shutil.copy2(key, dest.parent / AUDIT_KEY_FILE)
 
 
 def copy_demo(root: Path, dest: Path) -> Path:

@@ -68,13 +68,16 @@ class TestPasswordStorage:
             roles=[Role.EMPLOYEE.value],
         )
 
-        entry = session.exec(
-            select(AuditEntry).where(AuditEntry.row_id == user.id, AuditEntry.table_name == "user")
-        ).one()
-        assert entry.action == "create"
+        entries = session.exec(
+            select(AuditEntry)
+            .where(AuditEntry.row_id == user.id, AuditEntry.table_name == "user")
+            .order_by(AuditEntry.seq)
+        ).all()
+        assert sorted(e.action for e in entries) == ["create", "seal"]  # accounts are sealed
+        (entry,) = [e for e in entries if e.action == "create"]
         assert entry.actor_name == "admin"
         assert "password_hash" not in entry.after
-        assert "Welcome2026" not in str(entry.after)
+        assert "Welcome2026" not in str([e.after for e in entries] + [e.detail for e in entries])
 
 
 class TestLogin:

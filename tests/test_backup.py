@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
+import time
 import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -13,9 +15,9 @@ import pytest
 from sqlmodel import SQLModel, select
 
 import models  # noqa: F401  (registers every table)
-from core import attachments, backup, migrate
+from core import attachments, audit, backup, migrate, restore
 from core.backup import BackupError
-from core.config import Settings, load_settings
+from core.config import Settings, get_settings, load_settings
 from core.db import get_engine, reset_engines, session_scope
 from models.org import Enterprise, Park
 from models.system import Attachment
@@ -26,9 +28,13 @@ PHOTO = b"%PDF-1.4\n% inspection report\n%%EOF\n"
 
 @pytest.fixture(autouse=True)
 def _fresh_engines() -> Iterator[None]:
+    """Fresh engines, and process settings that follow this test's data dir (the audit chain
+    reads its anchors there) without leaking it into later tests."""
     reset_engines()
+    get_settings.cache_clear()
     yield
     reset_engines()
+    get_settings.cache_clear()
 
 
 @pytest.fixture
@@ -116,7 +122,7 @@ def _roundtrip(settings: Settings) -> Path:
     _mutate(settings)
     assert _state(settings) != before
     steps.clear()
-    backup.restore(settings, archive, progress=lambda f, m: steps.append((f, m)))
+    restore.restore(settings, archive, progress=lambda f, m: steps.append((f, m)))
     assert steps[-1] == (1.0, "backup.step.done")
     _assert_restored(settings, att_id, before)
     assert not list(settings.data_dir.glob(".restore-*"))
@@ -151,6 +157,56 @@ def test_backup_to_explicit_file(settings: Settings, tmp_path: Path) -> None:
     assert target == tmp_path / "out" / "nightly.zip" and zipfile.is_zipfile(target)
     in_folder = backup.backup(settings, dest=tmp_path / "folder")
     assert in_folder.parent == tmp_path / "folder" and in_folder.name.startswith("safeloop-")
+
+
+def test_what_a_killed_backup_left_behind_is_swept_once_old(settings: Settings) -> None:
+    """A backup killed mid-way leaves its staging folder and ``.part`` archive (never a file
+    named like a backup); the next backup removes stale ones and leaves a running one's be."""
+    SQLModel.metadata.create_all(get_engine(settings))
+    _seed(settings)
+    settings.backups_dir.mkdir(parents=True, exist_ok=True)
+    stale = [settings.data_dir / ".backup-killed", settings.backups_dir / ".safeloop-x.zip.part"]
+    fresh = settings.backups_dir / ".safeloop-running.zip.part"
+    stale[0].mkdir()
+    (stale[0] / "database").write_bytes(b"half")
+    for path in (stale[1], fresh):
+        path.write_bytes(b"PK half")
+    old = time.time() - backup.LEFTOVER_AGE_S - 60
+    for path in stale:
+        os.utime(path, (old, old))
+    made = backup.backup(settings)
+    assert not any(p.exists() for p in stale) and fresh.exists()
+    assert backup.list_backups(settings) == [made]
+
+
+def _anchor_now(settings: Settings) -> None:
+    with session_scope(get_engine(settings)) as s:
+        audit.record(s, None, "login")
+        head = audit.verify(s)
+    assert head.ok
+    audit.append_anchor(settings.audit_anchors_file, audit.make_anchor(head.checked, head.tip))
+
+
+def test_the_audit_anchors_travel_with_the_backup(settings: Settings) -> None:
+    """A restore puts back the anchors of the restored chain, so it still verifies; the later
+    anchors it replaces are kept beside them."""
+    SQLModel.metadata.create_all(get_engine(settings))
+    _seed(settings)
+    _anchor_now(settings)
+    anchored = settings.audit_anchors_file.read_text()
+    archive = backup.backup(settings)
+    _anchor_now(settings)
+    later = settings.audit_anchors_file.read_text()
+
+    restore.restore(settings, archive)
+
+    assert "audit/audit-anchors.jsonl" in {
+        f["path"] for f in backup.read_manifest(archive)["files"]
+    }
+    assert settings.audit_anchors_file.read_text() == anchored
+    assert (settings.data_dir / "audit-anchors.jsonl.before-restore").read_text() == later
+    with session_scope(get_engine(settings)) as s:
+        assert audit.verify(s).ok
 
 
 def test_backup_without_database_is_refused(settings: Settings) -> None:
@@ -262,7 +318,7 @@ def test_corrupted_archive_changes_nothing(settings: Settings, tmp_path: Path, c
     bad = tmp_path / "bad.zip"
     corrupt(good, bad)
     with pytest.raises(BackupError) as err:
-        backup.restore(settings, bad)
+        restore.restore(settings, bad)
     assert err.value.key == key
     assert _state(settings) == before
     assert not list(settings.data_dir.glob(".restore-*"))
@@ -280,7 +336,7 @@ def test_missing_pg_tools_give_a_clear_error(
         backup.backup(settings)
     assert (err.value.key, err.value.params) == ("backup.pg_tool_missing", {"tool": "pg_dump"})
     with pytest.raises(BackupError) as err:
-        backup.restore(settings, tmp_path / "whatever.zip")
+        restore.restore(settings, tmp_path / "whatever.zip")
     assert err.value.params == {"tool": "pg_restore"}
 
 

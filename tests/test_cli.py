@@ -7,7 +7,9 @@ that needs it, so tests stay independent without paying for the demo every time.
 from __future__ import annotations
 
 import io
+import json
 import os
+import shutil
 import sqlite3
 from collections.abc import Iterator
 from contextlib import closing
@@ -25,6 +27,7 @@ from core.demo import DEMO_PASSWORD, _Builder, plan
 from models.accounts import User
 from models.org import Area, Certificate, Enterprise, Park, Person
 from tests import demo_cache
+from tests.delivery_kit import Receivers
 
 HD_CODE = "91310115MA1H7HD01X"
 CHANGED = "content changed after it was written"
@@ -55,8 +58,10 @@ def demo_template(run_root: Path) -> Path:
 
 @pytest.fixture
 def demo_dir(data_dir: Path, demo_template: Path) -> Path:
-    """A private copy of the demo database in this test's data dir."""
+    """A private copy of the demo database, and its audit key, in this test's data dir."""
     demo_cache.copy_database(demo_template, data_dir / demo_cache.DB_FILE)
+    key = get_settings().audit_key_file.name
+    shutil.copy2(demo_template.with_name(key), data_dir / key)
     return data_dir
 
 
@@ -138,13 +143,71 @@ def test_audit_verify_names_the_tampered_entry(
     assert out.startswith("audit chain OK: ") and int(out.split()[-2]) > 250
 
     with closing(sqlite3.connect(demo_dir / "safeloop.db")) as conn, conn:
-        row_id = conn.execute("SELECT id FROM audit_entry WHERE seq = 42").fetchone()[0]
+        row_id, seq = conn.execute(
+            "SELECT id, seq FROM audit_entry WHERE action = 'create' ORDER BY seq LIMIT 1 OFFSET 5"
+        ).fetchone()
         conn.execute(
-            "UPDATE audit_entry SET after = json_set(after, '$.name', '篡改') WHERE seq = 42"
+            "UPDATE audit_entry SET after = json_set(after, '$.name', '篡改') WHERE id = ?",
+            (row_id,),
         )
     assert cli.main(["audit", "verify"]) == 1
     err = capsys.readouterr().err.strip()
-    assert err == f"audit chain BROKEN at entry seq 42 (id {row_id}): {CHANGED}"
+    assert err == f"audit chain BROKEN at entry seq {seq} (id {row_id}): {CHANGED}"
+
+
+def test_audit_anchor_appends_the_head_and_verify_holds_the_chain_to_it(
+    demo_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    anchors = demo_dir / "audit-anchors.jsonl"
+    assert cli.main(["audit", "anchor"]) == 0
+    assert cli.main(["audit", "anchor"]) == 0
+    lines = [json.loads(line) for line in anchors.read_text().splitlines()]
+    assert len(lines) == 2 and lines[0]["seq"] == lines[1]["seq"] > 250
+    assert f"anchored seq {lines[0]['seq']}" in capsys.readouterr().out
+
+    with closing(sqlite3.connect(demo_dir / "safeloop.db")) as conn, conn:
+        conn.execute("DELETE FROM audit_entry WHERE seq > 100")
+        tip = conn.execute("SELECT hash FROM audit_entry WHERE seq = 100").fetchone()[0]
+        conn.execute("UPDATE audit_head SET seq = 100, hash = ?", (tip,))
+    assert cli.main(["audit", "verify"]) == 1
+    assert "chain shortened" in capsys.readouterr().err
+    assert cli.main(["audit", "anchor"]) == 1  # a broken chain is not anchored
+    assert len(anchors.read_text().splitlines()) == 2
+
+
+def test_audit_anchor_also_posts_the_head_to_its_receiver(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with Receivers() as receivers:
+        hook, down = receivers.start(), receivers.start(500)
+        monkeypatch.setenv("SAFELOOP_AUDIT_ANCHOR_URL", hook.url)
+        get_settings.cache_clear()
+        assert cli.main(["audit", "anchor"]) == 0
+        monkeypatch.setenv("SAFELOOP_AUDIT_ANCHOR_URL", down.url)
+        get_settings.cache_clear()
+        assert cli.main(["audit", "anchor"]) == 1
+
+    written = (data_dir / "audit-anchors.jsonl").read_text().splitlines()
+    assert len(written) == 2  # the file keeps the anchor the receiver refused
+    assert json.loads(hook.posts[0][2]) == json.loads(written[0])
+    assert "anchor not posted: HTTP 500" in capsys.readouterr().err
+
+
+def test_audit_verify_records_names_an_account_made_admin_in_sql(
+    demo_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli.main(["audit", "baseline"]) == 0  # the demo's bulk-loaded records
+    assert cli.main(["audit", "verify", "--records"]) == 0
+    assert "sealed records OK" in capsys.readouterr().out
+
+    with closing(sqlite3.connect(demo_dir / "safeloop.db")) as conn, conn:
+        user_id = conn.execute("SELECT id FROM user WHERE username = 'contractor'").fetchone()[0]
+        conn.execute(
+            """UPDATE user SET roles = '["admin"]', scope = 'ALL' WHERE id = ?""", (user_id,)
+        )
+    assert cli.main(["audit", "verify", "--records"]) == 1
+    err = capsys.readouterr().err
+    assert f"sealed record user {user_id} (contractor): changed outside the app" in err
 
 
 def test_user_add_reads_the_password_from_stdin(

@@ -270,10 +270,19 @@ class TestImportProblems:
             RowError(2, "Department", "More than one record is called “生产部”; give its ID"),
         ]
 
-    def test_not_an_excel_file(self, session: Session, users: Users) -> None:
-        report = excel.import_rows(session, PERSON, users.admin, b"name,phone\n", "en")
+    @pytest.mark.parametrize(
+        ("data", "key"),
+        [
+            (b"name,phone\n", "import.csv_file"),
+            ("名称,电话\n张三,138".encode("gb18030"), "import.csv_file"),
+            (b"PK\x03\x04 not really a zip", "import.not_excel"),
+            (b"\x89PNG\r\n\x1a\n\x00\x00", "import.not_excel"),
+        ],
+    )
+    def test_not_an_excel_file(self, session: Session, users: Users, data: bytes, key: str) -> None:
+        report = excel.import_rows(session, PERSON, users.admin, data, "en")
 
-        assert report.errors == [RowError(0, "", t("import.not_excel", "en"))]
+        assert report.errors == [RowError(0, "", t(key, "en"))]
 
 
 class TestImportScope:

@@ -116,3 +116,49 @@ def test_every_migration_imports_sqlmodel() -> None:
     assert "import sqlmodel" in template
     for path in (migrate.MIGRATIONS_DIR / "versions").glob("*.py"):
         assert "import sqlmodel" in path.read_text(), path.name
+
+
+def _to(settings: Settings, revision: str, down: bool = False) -> None:
+    engine = migrate._migration_engine(settings.db_url)
+    try:
+        with engine.connect() as conn:
+            step = command.downgrade if down else command.upgrade
+            step(migrate.alembic_config(conn), revision)
+            if conn.in_transaction():
+                conn.commit()
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "pg"])
+def test_camera_credentials_move_out_of_the_uri_and_back(
+    backend: str, request: pytest.FixtureRequest
+) -> None:
+    """0014: an existing camera's password leaves its URI for the secret column; a downgrade
+    puts it back, so nothing is lost either way."""
+    settings = request.getfixturevalue(f"{backend}_settings")
+    _to(settings, "0013")
+    engine = make_engine(settings.db_url)
+    cameras = [("rtsp://admin:pa@ss@10.0.0.5:554/s?x=1", "/videos/gate.mp4")]
+    with engine.begin() as conn:
+        for uri in cameras[0]:
+            conn.exec_driver_sql(
+                "INSERT INTO camera (created_at, updated_at, extra, name, source_uri, kind, "
+                "enabled, fps_target, frame_width, frame_height, detector_config, status) "
+                "VALUES (CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, '{}', 'c', %s, 'BULLET', "
+                "true, 5, 1920, 1080, '{}', 'STOPPED')".replace("%s", f"'{uri}'")
+            )
+    _to(settings, "0014")
+    with engine.connect() as conn:
+        rows = conn.exec_driver_sql(
+            "SELECT source_uri, username, password FROM camera ORDER BY id"
+        ).all()
+    assert [tuple(r) for r in rows] == [
+        ("rtsp://10.0.0.5:554/s?x=1", "admin", "pa@ss"),
+        ("/videos/gate.mp4", None, None),
+    ]
+    _to(settings, "0013", down=True)
+    with engine.connect() as conn:
+        uris = conn.exec_driver_sql("SELECT source_uri FROM camera ORDER BY id").scalars().all()
+    assert tuple(uris) == cameras[0]
+    engine.dispose()

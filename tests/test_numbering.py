@@ -12,10 +12,12 @@ from typing import Any
 
 import pytest
 from openpyxl import Workbook
+from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, SQLModel, col, select
 
 import models
-from core import db
+from core import audit, db
 from core.config import Settings
 from core.crud import excel
 from core.crud.registry import get_spec
@@ -128,3 +130,27 @@ def test_concurrent_reporters_lose_no_report(shared_url: str, settings: Settings
     assert sorted(t for t, _ in rows) == expected
     seqs = sorted(int(number.rsplit("-", 1)[1]) for _, number in rows)
     assert seqs == list(range(1, len(expected) + 1))
+
+
+@pytest.mark.postgres
+def test_a_number_is_drawn_under_the_audit_heads_lock(settings: Settings) -> None:
+    """One lock order for every writer: the chain head before the number counter. A detector
+    hit audits first and numbers its hazard after; a report numbers first and audits after;
+    with the counter taken first the two deadlocked on PostgreSQL (62 lost writes a minute in
+    bench/bench_concurrency.py). So drawing a number must already hold the head."""
+    ok, reason = pg_available()
+    if not ok:
+        pytest.skip(reason)
+    with temp_pg_database() as url:
+        engine = db.make_engine(url)
+        SQLModel.metadata.create_all(engine)
+        with Session(engine) as first:
+            audit.record(first, None, "login")  # the chain exists, as in any installation
+            first.commit()
+        with Session(engine) as drawer, Session(engine) as other:
+            next_number(drawer, "hazard:YH-2026-")  # open transaction, nothing committed
+            other.exec(text("SET lock_timeout = '200ms'"))
+            with pytest.raises(OperationalError, match="lock"):
+                other.exec(text("SELECT seq FROM audit_head WHERE id = 1 FOR UPDATE"))
+            drawer.rollback()
+        engine.dispose()

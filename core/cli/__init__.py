@@ -18,6 +18,8 @@ from pydantic import ValidationError
 from sqlalchemy.exc import SQLAlchemyError
 
 from core.cli.admin import (
+    cmd_audit_anchor,
+    cmd_audit_baseline,
     cmd_audit_verify,
     cmd_backup,
     cmd_export,
@@ -109,7 +111,19 @@ def build_parser() -> argparse.ArgumentParser:
     aud = sub.add_parser("audit", help="audit trail").add_subparsers(
         dest="audit_command", required=True, metavar="ACTION"
     )
-    aud.add_parser("verify", help="check the hash chain").set_defaults(func=cmd_audit_verify)
+    p = aud.add_parser("verify", help="check the keyed hash chain against its anchors")
+    p.set_defaults(func=cmd_audit_verify)
+    p.add_argument(
+        "--records", action="store_true", help="also name sealed records changed outside the app"
+    )
+    p = aud.add_parser("anchor", help="write the chain's head to the anchor file (run from cron)")
+    p.set_defaults(func=cmd_audit_anchor)
+    p = aud.add_parser(
+        "baseline",
+        help="key a chain written before the audit key and seal the records that have no seal "
+        "(after an upgrade or a bulk load)",
+    )
+    p.set_defaults(func=cmd_audit_baseline)
 
     risk = sub.add_parser("risk", help="risk register").add_subparsers(
         dest="risk_command", required=True, metavar="ACTION"

@@ -20,6 +20,8 @@ from core.crud import excel
 from core.crud.registry import TableSpec, all_specs
 from core.crud.service import ListQuery, list_rows
 from core.db import get_engine, session_scope
+from core.delivery.messages import HttpRequest
+from core.delivery.transport import SendError, post
 from core.i18n import t
 from core.rbac import SYSTEM, Actor, actor_for
 from core.system.backups import make_backup, restore_backup
@@ -109,18 +111,64 @@ def cmd_user_add(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _chain_report(session: Session) -> audit.ChainReport:
+    """Check the chain; print why it is broken (to stderr) when it is."""
+    report = audit.verify(session)
+    if not report.ok:
+        where = f"entry seq {report.bad_seq}" if report.bad_seq is not None else "the anchors"
+        where += f" (id {report.bad_id})" if report.bad_id is not None else ""
+        print(f"audit chain BROKEN at {where}: {report.reason}", file=sys.stderr)
+    return report
+
+
 def cmd_audit_verify(args: argparse.Namespace, settings: Settings) -> int:
     migrate.upgrade(settings)
     with session_scope(get_engine(settings)) as session:
-        report = audit.verify(session)
-    if report.ok:
+        report = _chain_report(session)
+        if not report.ok:
+            return 1
         say(f"audit chain OK: {report.checked} entries")
-        return 0
-    where = f" (id {report.bad_id})" if report.bad_id is not None else ""
-    print(
-        f"audit chain BROKEN at entry seq {report.bad_seq}{where}: {report.reason}", file=sys.stderr
-    )
-    return 1
+        findings = audit.verify_records(session) if args.records else []
+    for f in findings:
+        name = f" ({f.label})" if f.label else ""
+        print(f"sealed record {f.table} {f.row_id}{name}: {f.reason}", file=sys.stderr)
+    if findings:
+        print(f"{len(findings)} sealed record(s) changed outside the app", file=sys.stderr)
+        return 1
+    if args.records:
+        say("sealed records OK")
+    return 0
+
+
+def cmd_audit_anchor(args: argparse.Namespace, settings: Settings) -> int:
+    """Anchor only a chain that verifies: anchoring a forged one would vouch for it."""
+    migrate.upgrade(settings)
+    with session_scope(get_engine(settings)) as session:
+        report = _chain_report(session)
+    if not report.ok:
+        return 1
+    anchor = audit.make_anchor(report.checked, report.tip)
+    audit.append_anchor(settings.audit_anchors_file, anchor)
+    say(f"anchored seq {anchor.seq} ({anchor.hash[:16]}…) in {settings.audit_anchors_file}")
+    url = settings.audit_anchor_url.get_secret_value()
+    if url:
+        body = audit.anchors.to_json(anchor).encode()
+        try:
+            post(HttpRequest(url, body, {"Content-Type": "application/json"}))
+        except SendError as exc:
+            print(f"anchor not posted: {exc}", file=sys.stderr)
+            return 1
+        say("anchor posted to audit_anchor_url")
+    return 0
+
+
+def cmd_audit_baseline(args: argparse.Namespace, settings: Settings) -> int:
+    migrate.upgrade(settings)
+    with session_scope(get_engine(settings)) as session:
+        rekeyed = audit.rekey(session)
+        sealed = audit.seal_missing(session, SYSTEM)
+    say(f"audit chain {'re-keyed' if rekeyed else 'already keyed'}; {sealed} record(s) sealed")
+    return 0
 
 
 def cmd_backup(args: argparse.Namespace, settings: Settings) -> int:

@@ -5,11 +5,12 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from itertools import chain, islice
 from typing import Any
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.comments import Comment
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
@@ -18,9 +19,10 @@ from sqlalchemy import insert, tuple_
 from sqlmodel import Session, select
 
 from core import audit
-from core.crud.cells import read_cell, safe_cell
-from core.crud.custom import PREFIX, effective_fields
-from core.crud.fields import CHOICE, FK, FieldSpec
+from core.crud.cells import safe_cell
+from core.crud.custom import effective_fields
+from core.crud.fields import CHOICE, DATE, FK, FLOAT, INT, FieldSpec
+from core.crud.headers import RowError, find_header, header_map, header_text, known
 from core.crud.lookup import FkResolver
 from core.crud.present import table_rows
 from core.crud.registry import TableSpec
@@ -33,6 +35,7 @@ from core.crud.service import (
     prepare,
     scope_defaults,
 )
+from core.crud.sheets import HEADER_SEARCH, Limits, Refused, Sheet, number_text, open_sheet
 from core.crud.validate import is_blank
 from core.i18n import LANGUAGES, t
 from core.rbac import Actor, PermissionDenied
@@ -42,14 +45,8 @@ Progress = Callable[[float, str], None]
 _HEADER_FILL = PatternFill("solid", fgColor="DDE7F3")
 _REQUIRED_FONT = Font(bold=True, color="B00020")
 EXPORT_BATCH = 2000
-HEADER_SEARCH = 10  # rows searched for the header: titles and notes come first in users' files
-
-
-@dataclass(frozen=True)
-class RowError:
-    row: int
-    column: str
-    message: str
+BATCH = 500  # rows validated together: one foreign-key lookup per column per batch
+_NUMERIC = (INT, FLOAT, DATE)  # read through ``number_text``: full-width digits, "Ｌ＝３"
 
 
 @dataclass
@@ -57,15 +54,22 @@ class ImportReport:
     created: int = 0
     rows: int = 0
     errors: list[RowError] = field(default_factory=list)
-    header_row: int = 1
+    header_row: int = 0  # sheet row read as the header; 0 while none was (file refused)
+    skipped: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
         return not self.errors
 
     def header_note(self, lang: str) -> str:
-        """Which sheet row was read as the header, for the user to check."""
-        return t("import.header_row", lang, row=self.header_row)
+        """Which sheet row was read as the header, for the user to check ("" when none)."""
+        return t("import.header_row", lang, row=self.header_row) if self.header_row else ""
+
+    def skipped_note(self, lang: str) -> str:
+        """The columns of the file that were knowingly not imported ("" when none)."""
+        if not self.skipped:
+            return ""
+        return t("import.skipped_columns", lang, columns="、".join(self.skipped))
 
 
 def io_fields(session: Session, spec: TableSpec) -> tuple[FieldSpec, ...]:
@@ -113,67 +117,6 @@ def _hint(f: FieldSpec, lang: str) -> str:
     return "; ".join(parts)
 
 
-def _known(specs: tuple[FieldSpec, ...]) -> dict[str, FieldSpec]:
-    """Header text to field: the code, or the label in either language."""
-    known: dict[str, FieldSpec] = {}
-    for f in specs:
-        known[f.name] = known[f.name.removeprefix(PREFIX)] = f
-        for code in LANGUAGES:
-            known[f.label_in(code)] = f
-    return known
-
-
-def _find_header(rows: list[tuple[Any, ...]], labels: set[str]) -> int:
-    """Index of the header: of the first rows, the one naming the most columns, so a merged
-    title, blank rows or a "unit / date" line above the table are skipped; with no column
-    named anywhere, the first non-blank row (its unknown columns are then reported)."""
-    head = rows[:HEADER_SEARCH]
-    scores = [sum(not is_blank(v) and str(v).strip() in labels for v in row) for row in head]
-    if max(scores) > 0:
-        return scores.index(max(scores))
-    return next((i for i, row in enumerate(head) if not all(is_blank(v) for v in row)), 0)
-
-
-def _header_map(
-    specs: tuple[FieldSpec, ...], header: list[Any], lang: str, read_only: set[str], row: int
-) -> tuple[dict[int, FieldSpec], list[RowError]]:
-    """Columns by label (either language) or code; read-only columns of an export (ID,
-    computed fields) are skipped so an exported file imports as it is. Two columns for one
-    field are refused: silently keeping one would import the other's data as nothing."""
-    known = _known(specs)
-    mapping: dict[int, FieldSpec] = {}
-    first: dict[str, int] = {}
-    errors = []
-    for idx, value in enumerate(header):
-        if is_blank(value) or str(value).strip() in read_only:
-            continue
-        f = known.get(str(value).strip())
-        if f is None:
-            errors.append(RowError(row, str(value), t("import.unknown_column", lang)))
-        elif f.name in first:
-            label = f.label_in(lang)
-            letters = {"first": get_column_letter(first[f.name] + 1)}
-            letters["second"] = get_column_letter(idx + 1)
-            msg = t("import.duplicate_column", lang, label=label, **letters)
-            errors.append(RowError(row, label, msg))
-        else:
-            mapping[idx] = f
-            first[f.name] = idx
-    for f in specs:
-        if f.required and f.name not in first:
-            errors.append(RowError(row, f.label_in(lang), t("import.missing_column", lang)))
-    return mapping, errors
-
-
-def _read_rows(data: bytes) -> Iterator[tuple[Any, ...]]:
-    wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    try:
-        for row in wb.worksheets[0].iter_rows(values_only=True):
-            yield tuple(read_cell(v) for v in row)
-    finally:
-        wb.close()
-
-
 def import_rows(
     session: Session,
     spec: TableSpec,
@@ -183,81 +126,31 @@ def import_rows(
     *,
     filename: str = "",
     progress: Progress | None = None,
+    limits: Limits | None = None,
 ) -> ImportReport:
-    """Validate every row, then insert all of them or none; errors name row, column, reason."""
+    """Validate every row, then insert all of them or none; errors name row, column, reason.
+
+    The file is size-checked and streamed by ``core.crud.sheets`` (``limits`` default to
+    the settings); rows are validated in batches as they are read, and only the validated
+    values are kept until the insert, never the sheet itself.
+    """
     actor.require(spec.module, Action.CREATE)
     report = ImportReport()
+    limits = limits or Limits.from_settings()
     try:
-        rows = list(_read_rows(data))
-    except Exception:
-        report.errors.append(RowError(0, "", t("import.not_excel", lang)))
+        sheet = open_sheet(data, limits)
+    except Refused as exc:
+        report.errors.append(RowError(0, "", exc.message(lang)))
         return report
-    if not rows:
-        report.errors.append(RowError(0, "", t("import.empty", lang)))
+    try:
+        records = _validate(session, spec, actor, sheet, lang, report, limits, progress)
+    except Refused as exc:
+        report.errors = [RowError(0, "", exc.message(lang))]
         return report
-    specs = io_fields(session, spec)
-    read_only = {"ID"} | {
-        label
-        for f in effective_fields(session, spec)
-        if f.in_io and not f.in_form
-        for label in (f.name, *(f.label_in(code) for code in LANGUAGES))
-    }
-    top = _find_header(rows, set(_known(specs)) | read_only)
-    report.header_row = top + 1
-    header = list(rows[top])
-    mapping, report.errors = _header_map(specs, header, lang, read_only, report.header_row)
-    if report.errors:
+    finally:
+        sheet.close()
+    if records is None:
         return report
-    body = [
-        (n, r)
-        for n, r in enumerate(rows[top + 1 :], start=top + 2)
-        if not all(is_blank(v) for v in r)
-    ]
-    if not body:
-        report.errors.append(RowError(0, "", t("import.no_rows", lang)))
-        return report
-    report.rows = len(body)
-    resolver = FkResolver(session, actor)
-    for f in specs:
-        if f.kind == FK:
-            col = next((i for i, m in mapping.items() if m is f), None)
-            if col is not None:
-                resolver.prefetch(
-                    f, {r[col] for _, r in body if col < len(r) and not is_blank(r[col])}
-                )
-    records: list[dict[str, Any]] = []
-    seen_unique: dict[tuple[str, Any], int] = {}
-    for done, (row_no, row) in enumerate(body, start=1):
-        raw = {f.name: row[i] if i < len(row) else None for i, f in mapping.items()}
-        values, custom, problems = prepare(
-            session, spec, actor, raw, partial=False, resolver=resolver, specs=specs
-        )
-        for p in problems:
-            report.errors.append(
-                RowError(row_no, spec_label(specs, p.field, lang), p.message(lang))
-            )
-        for f in spec.fields:
-            if f.unique and values.get(f.name) is not None:
-                key = (f.name, values[f.name])
-                if key in seen_unique:
-                    msg = t("import.duplicate_in_file", lang, row=seen_unique[key])
-                    report.errors.append(RowError(row_no, f.label_in(lang), msg))
-                seen_unique.setdefault(key, row_no)
-        if not problems:
-            scope_defaults(spec, actor, values)
-            try:
-                if spec.before_save:
-                    spec.before_save(session, values, actor)
-                guard_scope(session, spec, actor, values)
-            except ValidationFailed as exc:
-                for p in exc.problems:
-                    label = spec_label(specs, p.field, lang)
-                    report.errors.append(RowError(row_no, label, p.message(lang)))
-            except PermissionDenied as exc:
-                report.errors.append(RowError(row_no, "", exc.message(lang)))
-            records.append({**values, "extra": custom, "_row": row_no})
-        if progress and done % 500 == 0:
-            progress(done / max(1, report.rows) * 0.8, t("import.validating", lang, done=done))
     _check_existing_unique(session, spec, records, report, lang)
     if report.errors:
         audit.record(
@@ -273,6 +166,143 @@ def import_rows(
     if progress:
         progress(1.0, t("import.done", lang, count=report.created))
     return report
+
+
+def _validate(
+    session: Session,
+    spec: TableSpec,
+    actor: Actor,
+    sheet: Sheet,
+    lang: str,
+    report: ImportReport,
+    limits: Limits,
+    progress: Progress | None,
+) -> list[dict[str, Any]] | None:
+    """The header, then every data row in batches; ``None`` when the header is unusable or
+    there is no data row (the report says why)."""
+    rows = sheet.rows()
+    head = list(islice(rows, HEADER_SEARCH))
+    if not head:
+        report.errors.append(RowError(0, "", t("import.empty", lang)))
+        return None
+    specs = io_fields(session, spec)
+    skip = _skipped(session, spec)
+    top = find_header([r for _, r in head], set(known(specs)) | skip)
+    report.header_row = head[top][0]
+    columns = header_map(specs, head[top][1], lang, skip, report.header_row)
+    report.errors, report.skipped = columns.errors, columns.skipped
+    if report.errors:
+        return None
+    header = head[top][1]
+    titles = {  # a column found by an alias is named as the file names it
+        f.name: header_text(header[i])
+        for i, f in columns.fields.items()
+        if header_text(header[i]) in {header_text(a) for a in f.aliases}
+    }
+    checker = _RowChecker(session, spec, actor, specs, columns.fields, lang, report, titles)
+    batch: list[tuple[int, tuple[Any, ...]]] = []
+    for row_no, row in chain(head[top + 1 :], rows):
+        if all(is_blank(v) for v in row):
+            continue
+        report.rows += 1
+        if report.rows > limits.rows:
+            raise Refused("import.too_many_rows", limit=limits.rows)
+        batch.append((row_no, row))
+        if len(batch) == BATCH:
+            checker.check(batch)
+            batch = []
+            if progress:
+                share = report.rows / max(1, sheet.scan.rows) * 0.8
+                progress(min(share, 0.8), t("import.validating", lang, done=report.rows))
+    checker.check(batch)
+    if not report.rows:
+        report.errors.append(RowError(0, "", t("import.no_rows", lang)))
+        return None
+    return checker.records
+
+
+def _skipped(session: Session, spec: TableSpec) -> set[str]:
+    """Headers read past: an export's ID and computed columns (so an exported file imports
+    as it is) and the table's declared ``import_ignore``."""
+    computed = {
+        label
+        for f in effective_fields(session, spec)
+        if f.in_io and not f.in_form
+        for label in (f.name, *(f.label_in(code) for code in LANGUAGES), *f.aliases)
+    }
+    return {"ID", *computed, *spec.import_ignore}
+
+
+class _RowChecker:
+    """Validates data rows batch by batch, keeping the values to insert and the errors."""
+
+    def __init__(
+        self,
+        session: Session,
+        spec: TableSpec,
+        actor: Actor,
+        specs: tuple[FieldSpec, ...],
+        mapping: dict[int, FieldSpec],
+        lang: str,
+        report: ImportReport,
+        titles: dict[str, str],
+    ) -> None:
+        self.session, self.spec, self.actor, self.specs = session, spec, actor, specs
+        self.mapping, self.lang, self.report, self.titles = mapping, lang, report, titles
+        self.resolver = FkResolver(session, actor)
+        self.records: list[dict[str, Any]] = []
+        self.seen_unique: dict[tuple[str, Any], int] = {}
+
+    def check(self, batch: list[tuple[int, tuple[Any, ...]]]) -> None:
+        raws = [(row_no, self._raw(row)) for row_no, row in batch]
+        for f in self.mapping.values():
+            if f.kind == FK:
+                self.resolver.prefetch(
+                    f, {raw[f.name] for _, raw in raws if not is_blank(raw[f.name])}
+                )
+        for row_no, raw in raws:
+            self._row(row_no, raw)
+
+    def _raw(self, row: tuple[Any, ...]) -> dict[str, Any]:
+        raw = {f.name: row[i] if i < len(row) else None for i, f in self.mapping.items()}
+        for f in self.mapping.values():
+            if f.kind in _NUMERIC:
+                raw[f.name] = number_text(raw[f.name])
+        return raw
+
+    def _error(self, row_no: int, name: str, message: str) -> None:
+        """Named in the user's language, or as the file names a column found by alias."""
+        label = self.titles.get(name) or (spec_label(self.specs, name, self.lang) if name else "")
+        self.report.errors.append(RowError(row_no, label, message))
+
+    def _row(self, row_no: int, raw: dict[str, Any]) -> None:
+        spec, lang = self.spec, self.lang
+        values, custom, problems = prepare(
+            self.session, spec, self.actor, raw, partial=False, resolver=self.resolver,
+            specs=self.specs,
+        )  # fmt: skip
+        for p in problems:
+            self._error(row_no, p.field, p.message(lang))
+        for f in spec.fields:
+            if f.unique and values.get(f.name) is not None:
+                key = (f.name, values[f.name])
+                if key in self.seen_unique:
+                    msg = t("import.duplicate_in_file", lang, row=self.seen_unique[key])
+                    self._error(row_no, f.name, msg)
+                self.seen_unique.setdefault(key, row_no)
+        if problems:
+            return
+        scope_defaults(spec, self.actor, values)
+        try:
+            if spec.before_save:
+                spec.before_save(self.session, values, self.actor)
+            guard_scope(self.session, spec, self.actor, values)
+        except ValidationFailed as exc:
+            for p in exc.problems:
+                self._error(row_no, p.field, p.message(lang))
+        except PermissionDenied as exc:
+            self._error(row_no, "", exc.message(lang))
+        self.records.append({**values, "extra": custom, "_row": row_no})
 
 
 def spec_label(specs: tuple[FieldSpec, ...], name: str, lang: str) -> str:
@@ -352,7 +382,7 @@ def _insert(
             "table_name": spec.name,
             "row_id": row_id,
             "enterprise_id": values.get("enterprise_id"),
-            "after": audit.jsonable(values),
+            "after": audit.shown_values(model.__tablename__, values),
         }
         for row_id, values in zip(ids, clean, strict=True)
     ]

@@ -48,7 +48,11 @@ class FieldSpec:
     filter: bool = False
     custom: bool = False
     masked: bool = False  # a URI whose password is shown as *** wherever the value is shown
+    #: (user column, password column) a URI's credentials are kept in, apart from the URI
+    credentials: tuple[str, str] | None = None
     labels: dict[str, str] = field(default_factory=dict)
+    #: Other headers an import takes for this column (users' own lists word it their way)
+    aliases: tuple[str, ...] = ()
 
     def label_in(self, lang: str) -> str:
         if self.labels:

@@ -68,6 +68,8 @@ class TableSpec:
     example: dict[str, Any] = field(default_factory=dict)
     presets: dict[str, Preset] = field(default_factory=dict)
     secret: tuple[str, ...] = ()
+    #: Headers of users' files an import knowingly skips (a list's 序号, its measures)
+    import_ignore: tuple[str, ...] = ()
 
     @property
     def label_key(self) -> str:

@@ -20,6 +20,7 @@ from core.crud.custom import PREFIX, effective_fields
 from core.crud.fields import FK, FieldSpec
 from core.crud.lookup import FkResolver, visible
 from core.crud.registry import TableSpec
+from core.crud.secrets import store_credentials
 from core.crud.validate import Invalid, Problem, parse_all
 from core.db import utcnow
 from core.i18n import Translatable
@@ -179,8 +180,11 @@ def prepare(
     partial: bool,
     resolver: FkResolver | None = None,
     specs: tuple[FieldSpec, ...] | None = None,
+    stored: Any = None,
 ) -> tuple[dict[str, Any], dict[str, Any], list[Problem]]:
-    """Validate raw input into (column values, custom values, problems)."""
+    """Validate raw input into (column values, custom values, problems). A URI's typed
+    credentials move to their own columns here, before anything can store or show them
+    (``stored``: the row being edited, whose password a masked URI keeps)."""
     specs = specs or effective_fields(session, spec)
     specs = tuple(f for f in specs if f.in_form or f.name in raw)
     clean, problems = parse_all(specs, raw, partial=partial)
@@ -191,6 +195,8 @@ def prepare(
                 clean[f.name] = resolver.resolve(f, clean[f.name])
             except Invalid as exc:
                 problems.append(Problem(f.name, exc.key, exc.params))
+        if f.credentials is not None and f.name in clean:
+            store_credentials(clean, f.name, f.credentials, stored)
     custom = {
         k.removeprefix(PREFIX): _storable(f, clean.pop(k))
         for f in specs
@@ -322,7 +328,7 @@ def update_row(
     actor.require(spec.module, Action.EDIT)
     row = get_row(session, spec, actor, row_id, include_deleted=False)
     guard_unlocked(spec, row)
-    values, custom, problems = prepare(session, spec, actor, raw, partial=True)
+    values, custom, problems = prepare(session, spec, actor, raw, partial=True, stored=row)
     state = spec.state_field
     if state and state in values and str(values[state]) != str(getattr(row, state)):
         problems.append(Problem(state, "validation.state_by_workflow", {}))

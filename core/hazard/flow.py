@@ -192,6 +192,7 @@ HAZARD_FLOW = declare(
         transitions=TRANSITIONS,
         on_change=_after,
         extra_checks=(_not_own_rectification,),
+        seal_on=frozenset({S.CLOSED}),
     )
 )
 

@@ -94,6 +94,7 @@ INCIDENT_FLOW = declare(
                 "close", (S.ACTIONS,), S.CLOSED, Action.APPROVE, fields=("lessons",), apply=_close
             ),
         ),
+        seal_on=frozenset({S.CLOSED}),
     )
 )
 

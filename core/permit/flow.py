@@ -274,7 +274,11 @@ def _after(session: Session, p: Permit, event: WorkflowEvent, actor: Actor) -> N
     announce(session, p, event, actor)
 
 
-PERMIT_FLOW = declare(Workflow(table="permit", transitions=TRANSITIONS, on_change=_after))
+PERMIT_FLOW = declare(
+    Workflow(
+        table="permit", transitions=TRANSITIONS, on_change=_after, seal_on=frozenset({S.CLOSED})
+    )
+)
 
 
 # --- entry points ---------------------------------------------------------------------------

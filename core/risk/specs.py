@@ -11,20 +11,26 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
-from sqlmodel import SQLModel
+from sqlmodel import Session, SQLModel
 
 from core.crud.fields import COMPUTED, DERIVED, TEXTAREA, fields, module_fields
 from core.crud.registry import TableSpec, register
-from core.rbac import REFERENCE_SCOPE
+from core.crud.service import ValidationFailed
+from core.rbac import REFERENCE_SCOPE, Actor
 from core.risk.schemes import (
     before_save_scheme,
     guard_row_delete,
     guard_rows,
     guard_scheme_delete,
 )
-from core.risk.scoring import before_save_analysis_item, inherit_point_scope, score_point
+from core.risk.scoring import (
+    FACTORS,
+    before_save_analysis_item,
+    inherit_point_scope,
+    score_point,
+)
 from models.enums import Module
-from models.risk import LecFactor, LsFactor, RiskLevelRule, ScoringScheme
+from models.risk import LecFactor, LsFactor, RiskLevelRule, ScoringMethod, ScoringScheme
 from models.risk_register import RiskAnalysisItem, RiskMeasure, RiskPoint, RiskUnit
 
 SCORING_SCHEME = register(
@@ -223,6 +229,60 @@ _SCORES = {
     for s in ("inherent", "residual")
     for c in (f"{s}_l", f"{s}_e", f"{s}_c", f"{s}_ls_l", f"{s}_ls_s")
 }
+#: How a risk list (风险分级管控清单) as enterprises keep it words our columns. Its one
+#: L / E / C assessment is the inherent one (``score_listed_point`` carries it over to the
+#: residual); its D and level are recomputed, so those columns are read past.
+LIST_ALIASES: dict[str, tuple[str, ...]] = {
+    "name": ("风险点名称", "风险点", "Risk point"),
+    "unit_id": ("辨识单元", "风险单元名称", "所属单元"),
+    "department_id": ("责任单位", "责任部门", "所属车间", "所属部门"),
+    "responsible_person_id": ("管控责任人",),
+    "hazard_factors": ("危险源", "风险因素", "危险源或潜在事件", "主要危险有害因素"),
+    "other_accident_types": ("可能导致的事故", "可能导致的事故类型", "事故类型"),
+    "inherent_l": ("L", "L值"),
+    "inherent_e": ("E", "E值"),
+    "inherent_c": ("C", "C值"),
+    "inherent_d": ("D", "D值", "风险值"),
+    "inherent_level": ("风险等级", "风险级别"),
+}
+#: Columns of such a list that are not a risk point's: its measures go into the measure
+#: table, its control tier and category are not kept; listed in the report as skipped.
+LIST_IGNORED = (
+    "序号",
+    "作业活动",
+    "风险类别",
+    "管控措施",
+    "工程技术措施",
+    "管理措施",
+    "培训教育措施",
+    "个体防护措施",
+    "应急处置措施",
+    "管控层级",
+    "备注",
+)
+
+
+def _listed(**options: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Field options with the risk list's header aliases added."""
+    names = options.keys() | LIST_ALIASES.keys()
+    return {n: {**options.get(n, {}), "aliases": LIST_ALIASES.get(n, ())} for n in names}
+
+
+def score_listed_point(session: Session, values: dict[str, Any], actor: Actor) -> None:
+    """Score a point; one assessed only once (a risk list's single L / E / C, or a form
+    without the residual factors) keeps that risk as its residual one until its controls
+    are assessed, instead of being refused for the missing residual factors."""
+    factors = FACTORS[ScoringMethod(values.get("scoring") or ScoringMethod.LEC)]
+    copied = set()
+    if all(values.get(f"residual_{f}") is None for f in factors):
+        copied = {f"residual_{f}" for f in factors}
+        values.update({f"residual_{f}": values.get(f"inherent_{f}") for f in factors})
+    try:
+        score_point(session, values, actor)
+    except ValidationFailed as exc:  # a bad copied factor is reported once, where it was typed
+        raise ValidationFailed([p for p in exc.problems if p.field not in copied]) from None
+
+
 RISK_POINT = register(
     TableSpec(
         name="risk_point",
@@ -262,30 +322,33 @@ RISK_POINT = register(
             "residual_level",
             "current_level",
             "controls_failing",
-            unit_id={"filter": True},
-            enterprise_id={"filter": True},
-            department_id={"filter": True},
-            area_id={"filter": True, "in_list": False},
-            responsible_person_id={"in_list": False},
-            method={"filter": True},
-            scoring={"filter": True, "in_list": False},
-            scheme_id={**COMPUTED, "in_list": False, "filter": True},
-            hazard_factors={"kind": TEXTAREA},
-            accident_type_id={"filter": True},
-            other_accident_types={"in_list": False},
-            inherent_d=COMPUTED,
-            inherent_r={**COMPUTED, "in_list": False},
-            inherent_level={**COMPUTED, "filter": True},
-            residual_d=COMPUTED,
-            residual_r={**COMPUTED, "in_list": False},
-            residual_level={**COMPUTED, "filter": True},
-            current_level={**COMPUTED, "filter": True},
-            controls_failing={**COMPUTED, "filter": True},
-            **_SCORES,
+            **_listed(
+                unit_id={"filter": True},
+                enterprise_id={"filter": True},
+                department_id={"filter": True},
+                area_id={"filter": True, "in_list": False},
+                responsible_person_id={"in_list": False},
+                method={"filter": True},
+                scoring={"filter": True, "in_list": False},
+                scheme_id={**COMPUTED, "in_list": False, "filter": True},
+                hazard_factors={"kind": TEXTAREA},
+                accident_type_id={"filter": True},
+                other_accident_types={"in_list": False},
+                inherent_d=COMPUTED,
+                inherent_r={**COMPUTED, "in_list": False},
+                inherent_level={**COMPUTED, "filter": True},
+                residual_d=COMPUTED,
+                residual_r={**COMPUTED, "in_list": False},
+                residual_level={**COMPUTED, "filter": True},
+                current_level={**COMPUTED, "filter": True},
+                controls_failing={**COMPUTED, "filter": True},
+                **_SCORES,
+            ),
         ),
         search=("name", "code", "hazard_factors"),
         default_sort=("residual_d", True),
-        before_save=score_point,
+        before_save=score_listed_point,
+        import_ignore=LIST_IGNORED,
         example={
             "scoring": "lec",
             "inherent_l": 3,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from core import audit, backup
+from core import audit, backup, restore
 from core.config import Settings
 from core.db import get_engine, session_scope
 from core.rbac import Actor
@@ -32,6 +32,6 @@ def restore_backup(
 ) -> None:
     """Replace database and attachments from an archive; the restored chain records it."""
     actor.require(Module.SYSTEM, Action.CONFIGURE)
-    backup.restore(settings, archive, progress=progress)
+    restore.restore(settings, archive, progress=progress)
     with session_scope(get_engine(settings)) as session:
         audit.record(session, actor, "restore_backup", detail={"file": archive.name})

@@ -1,5 +1,7 @@
 """Training workflows: the plan (draft → approved → in progress → completed, or cancelled)
-and the course materials, published to their audience like every document.
+and the course materials, published to their audience like every document. A submitted exam
+(its answers, score and result) is sealed evidence: a grade changed later outside the app is
+named by ``safeloop audit verify --records``.
 
 Approving, completing and cancelling a plan need the training approve grant (the safety
 management signs off what is trained and that it was held); starting it needs the edit grant.
@@ -7,6 +9,7 @@ management signs off what is trained and that it was held); starting it needs th
 
 from __future__ import annotations
 
+from core import audit
 from core.workflow import Transition, Workflow, declare, opener, publishing_flow
 from models.enums import Action
 from models.training import TrainingPlanState as S
@@ -38,3 +41,6 @@ plan_opened = opener("training_plan", "draft_training_plan")
 
 
 course_opened = opener("training_course", "draft_course")
+
+
+audit.declare_sealed("exam_record", when=lambda row: row["submitted_at"] is not None)

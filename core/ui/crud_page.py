@@ -255,13 +255,18 @@ def _import(spec: TableSpec, actor: Actor) -> None:
             progress=lambda p, m: bar.progress(p, m),
         )
     bar.empty()
+    notes = "；".join(n for n in (report.header_note(lang()), report.skipped_note(lang())) if n)
     if report.ok:
         st.success(tr("crud.import_ok", count=report.created))
-        st.caption(report.header_note(lang()))
+        st.caption(notes)
+        return
+    if refusals := [e.message for e in report.errors if e.row == 0]:  # the file, not a row
+        for message in refusals:
+            st.error(tr("crud.import_refused", message=message))
         return
     st.error(tr("crud.import_failed", count=len(report.errors)))
-    if report.header_row:
-        st.caption(report.header_note(lang()))
+    if notes:  # which row was read as the header, which columns were left out
+        st.caption(notes)
     st.dataframe(
         pd.DataFrame(
             [(e.row, e.column, e.message) for e in report.errors],

@@ -12,7 +12,7 @@ from sqlmodel import Session
 from core.crud import service
 from core.crud.custom import read
 from core.crud.fields import FieldSpec
-from core.crud.secrets import mask_uri
+from core.crud.secrets import shown_uri
 from core.db import session_scope
 from core.i18n import Translatable
 from core.rbac import Actor
@@ -30,7 +30,8 @@ def form_inputs(
     for i, f in enumerate(x for x in specs if x.in_form):
         with cols[i % 2]:
             value = read(row, f) if row is not None else None
-            value = mask_uri(value) if f.masked else value  # never the stored password back
+            if f.masked and row is not None:  # never the stored password back
+                value = shown_uri(row, f.name, f.credentials)
             raw[f.name] = field_input(
                 session, actor, f, value, f"{key}_{f.name}", errors.get(f.name)
             )

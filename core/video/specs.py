@@ -9,7 +9,6 @@ from sqlmodel import Session, select
 
 from core.crud.fields import DERIVED, TEXTAREA, module_fields
 from core.crud.registry import TableSpec, register
-from core.crud.secrets import keep_stored
 from core.crud.service import ValidationFailed
 from core.crud.validate import Problem
 from core.rbac import REFERENCE_SCOPE, Actor, ScopeColumns
@@ -36,12 +35,8 @@ def _scope_from(values: dict[str, Any], source: Any) -> None:
 
 
 def _camera_rules(session: Session, values: dict[str, Any], actor: Actor) -> None:
-    """A camera belongs to its area's enterprise; an empty model config gets the defaults; an
-    edit that sends the masked URI back unchanged keeps the stored password."""
+    """A camera belongs to its area's enterprise; an empty model config gets the defaults."""
     _scope_from(values, session.get(Area, values.get("area_id") or -1))
-    stored = session.get(Camera, values.get("id") or -1)
-    if stored is not None:
-        values["source_uri"] = keep_stored(values.get("source_uri"), stored.source_uri)
     if not values.get("detector_config"):
         rows = session.exec(
             select(VideoClassRole.model_family, VideoClassRole.class_name, VideoClassRole.role)
@@ -89,7 +84,7 @@ def _violation_rules(session: Session, values: dict[str, Any], actor: Actor) -> 
         values["rule_kind"] = rule.kind
 
 
-CAMERA_COLS = ("name", "code", "area_id", "source_uri", "kind", "enabled", "fps_target",
+CAMERA_COLS = ("name", "code", "area_id", "source_uri", "username", "kind", "enabled", "fps_target",
                "frame_width", "frame_height", "detector_config", "status", "last_frame_at",
                "fps", "lag_ms", "last_error", "enterprise_id", "department_id")  # fmt: skip
 HEALTH = {"in_form": False, "in_io": False}
@@ -105,7 +100,8 @@ CAMERA = register(
             prefix="video",
             shared=SHARED,
             name={"label": "field.video.camera_name"},
-            source_uri={"masked": True},
+            source_uri={"masked": True, "credentials": ("username", "password")},
+            username={"in_form": False, "in_io": False, "in_list": False},  # typed in the URI
             area_id={"filter": True},
             kind={"filter": True},
             enabled={"filter": True},
@@ -124,6 +120,7 @@ CAMERA = register(
         default_sort=("name", False),
         scope=ScopeColumns(own=None),
         before_save=_camera_rules,
+        secret=("password",),
         example={"frame_width": 1920, "frame_height": 1080, "source_uri": "synthetic://demo{n}"},
     )
 )

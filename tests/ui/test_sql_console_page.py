@@ -3,6 +3,7 @@ refused write, saving and loading a query, and no page for users without analyti
 
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
@@ -57,6 +58,29 @@ def test_a_query_shows_its_rows_chart_and_exports(open_page, lang: str) -> None:
     assert not at.exception, at.exception
     assert at.get("plotly_chart")
     assert "⟦" not in _texts(at)
+
+
+@pytest.mark.parametrize("lang", ["zh-CN", "en"])
+def test_copy_and_query_times_are_shown_apart(open_page, lang: str) -> None:
+    at = _run(open_page(PAGE, lang=lang), NAMES)
+    template = re.escape(t("sql_console.summary", lang, rows=2, ms=3, copy_ms=5))
+    shape = template.replace("2", r"(\d+)", 1).replace("3", r"(\d+)", 1).replace("5", r"(\d+)", 1)
+    shown = [c.value for c in at.caption if re.fullmatch(shape, c.value)]
+    assert len(shown) == 1, [c.value for c in at.caption]
+    rows, _query_ms, _copy_ms = re.fullmatch(shape, shown[0]).groups()
+    assert int(rows) == at.dataframe[0].value.shape[0]
+
+
+@pytest.mark.parametrize("lang", ["zh-CN", "en"])
+def test_a_query_past_its_limit_is_stopped_with_a_translated_message(open_page, lang: str) -> None:
+    at = open_page(PAGE, lang=lang)
+    at.number_input(key="sql_console_seconds").set_value(1)
+    at = _run(at, "SELECT count(*) FROM range(1000000000000)")
+    assert not at.exception, at.exception
+    assert at.error[0].value == t("sql_console.refused.timeout", lang, seconds=1)
+    assert not at.dataframe
+    at = _run(at, "SELECT count(*) FROM person")
+    assert at.dataframe, "the console answers the next query"
 
 
 def test_the_row_limit_is_announced(open_page) -> None:

@@ -222,6 +222,7 @@ def render() -> None:
             min_value=sc.TIME_LIMIT_S[0],
             max_value=sc.TIME_LIMIT_S[2],
             value=sc.TIME_LIMIT_S[1],
+            help=tr("sql_console.time_limit.help", seconds=f"{sc.copy_seconds():g}"),
             key=f"{KEY}_seconds",
         )
         limits = sc.Limits(rows=int(rows), seconds=int(seconds))

@@ -1,4 +1,5 @@
-"""The audit log: filtered, paginated, with the hash-chain check one click away."""
+"""The audit log: filtered, paginated, with the chain and the sealed records checked one click
+away."""
 
 from __future__ import annotations
 
@@ -60,13 +61,39 @@ def audit_page(actor: Actor) -> None:
     c1, c2 = st.columns([1, 3])
     c1.number_input(tr("common.page"), min_value=1, max_value=page.pages, step=1, key="audit_page")
     c2.caption(tr("common.page_info", page=page.page, pages=page.pages, total=page.total))
-    if Role.ADMIN in actor.roles and st.button(tr("audit.verify"), key="audit_verify"):
-        with session_scope() as session:
-            report = audit.verify(session)
-        if report.ok:
-            st.success(tr("audit.chain_ok", count=report.checked))
-        else:
-            st.error(tr("audit.chain_bad", seq=report.bad_seq, reason=report.reason))
+    if Role.ADMIN in actor.roles:
+        _checks()
+
+
+def _checks() -> None:
+    """The chain check, and the sealed records' check (closed hazards, permits, incidents,
+    exam results, accounts and grants changed behind the app's back)."""
+    c1, c2 = st.columns(2)
+    chain = c1.button(tr("audit.verify"), key="audit_verify")
+    records = c2.button(tr("audit.verify_records"), key="audit_verify_records")
+    if not (chain or records):
+        return
+    with session_scope() as session:
+        report = audit.verify(session)
+        findings = audit.verify_records(session) if records and report.ok else []
+    if not report.ok:
+        st.error(tr("audit.chain_bad", seq=report.bad_seq, reason=report.reason))
+        return
+    st.success(tr("audit.chain_ok", count=report.checked))
+    if records and not findings:
+        st.success(tr("audit.records_ok"))
+    elif findings:
+        st.error(tr("audit.records_bad", count=len(findings)))
+        rows = [
+            {
+                tr("audit.table"): tr(f"table.{f.table}"),
+                tr("audit.row"): f.row_id,
+                tr("audit.record"): f.label or "",
+                tr("audit.finding"): tr(f"audit.finding.{f.code}"),
+            }
+            for f in findings
+        ]
+        st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key="audit_findings")
 
 
 def _summary(entry: AuditEntry) -> str:

@@ -13,7 +13,7 @@ from sqlmodel import Session
 
 from core.crud.lookup import options
 from core.crud.registry import get_spec
-from core.crud.secrets import mask_uri
+from core.crud.secrets import shown_uri, with_credentials
 from core.crud.service import ValidationFailed, create_row, get_row
 from core.crud.validate import Problem
 from core.rbac import Actor
@@ -151,13 +151,12 @@ def render_setup(session: Session, actor: Actor) -> None:
             # ``bootstrap run``; without it the page works and the grab says why it failed.
             from detectors.sources import snapshot_jpeg
 
-            st.session_state[slot] = snapshot_jpeg(
-                camera.source_uri, camera.frame_width, camera.frame_height
-            )[0]
+            uri = with_credentials(camera.source_uri, camera.username, camera.password)
+            st.session_state[slot] = snapshot_jpeg(uri, camera.frame_width, camera.frame_height)[0]
         except ImportError:
             st.warning(tr("video_setup.detector_missing"))
         except (OSError, RuntimeError, ValueError) as exc:
-            uri = mask_uri(camera.source_uri)
+            uri = shown_uri(camera, "source_uri", ("username", "password"))
             st.error(tr("video_setup.grab_failed", uri=uri, error=str(exc)[:200]))
     zones = camera_zones(session, actor, camera.id)
     draft = st.session_state.get(f"{KEY}_draft_{camera.id}")
