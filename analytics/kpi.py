@@ -38,10 +38,12 @@ from analytics.duck import (
     scoped,
     utc_instant,
 )
+from core.db import utcnow
 from core.emergency import rules as emergency
 from core.hazard.overdue import overdue_as_of
 from core.local_time import utc_midnight
 from core.org.reminders import EXPIRY_WARNING_DAYS
+from core.permit.in_force import in_force_clause, overdue_to_close_clause
 from core.rbac import Actor
 from models.emergency import EmergencyPlanKind, EmergencyPlanState
 from models.emergency_drill import DrillState
@@ -49,7 +51,7 @@ from models.emergency_supply import EmergencySupply
 from models.enums import PersonStatus, RiskLevel
 from models.hazard import Hazard, HazardState
 from models.incident import IncidentKind
-from models.permit import PermitState
+from models.permit import Permit
 from models.training import TrainingResult
 from models.video import ViolationState
 
@@ -57,13 +59,6 @@ Unit = Literal["pct", "count", "days", "per_day"]
 Direction = Literal["up", "down", "none"]  # which way is better
 Preset = Literal["month", "quarter", "year"]
 PRESETS: tuple[Preset, ...] = ("month", "quarter", "year")
-#: Permits that authorise work now: approved (not yet started), under way, or paused.
-ACTIVE_PERMITS = (
-    PermitState.APPROVED,
-    PermitState.GAS_TESTED,
-    PermitState.IN_PROGRESS,
-    PermitState.SUSPENDED,
-)
 SCHEMA = {
     "key": pl.String,
     "value": pl.Float64,
@@ -142,6 +137,7 @@ class Ctx:
 HAZARD_COLUMNS = "enterprise_id, found_at, closed_at, rectified_at, deadline, state, deleted_at"
 #: The hazard table as the analytical queries alias it, for the domain rules compiled to SQL.
 HAZARD_ROWS = Hazard.__table__.alias("r")
+PERMIT_ROWS = Permit.__table__.alias("r")
 
 
 def copy_hazards(con: Connection, actor: Actor) -> frozenset[str]:
@@ -244,10 +240,17 @@ def risk_points(level: RiskLevel) -> Callable[[Ctx, date], Figure]:
 
 
 def active_permits(c: Ctx, day: date) -> Figure:
-    """在用作业票: permits approved, under way or suspended, today."""
-    (n,) = c.one(
-        f"SELECT count(*) FROM {c.rows('permit')} WHERE r.state IN ({enum_names(*ACTIVE_PERMITS)})"
-    )
+    """在用作业票: permits that authorise work now (``core.permit.in_force``: approved, under
+    way or paused, and before their planned end)."""
+    rule = condition(in_force_clause(utcnow(), PERMIT_ROWS))
+    (n,) = c.one(f"SELECT count(*) FROM {c.rows('permit')} WHERE {rule}")
+    return Figure(_int(n))
+
+
+def permits_overdue_to_close(c: Ctx, day: date) -> Figure:
+    """超期未关闭: permits past their planned end, never completed and closed."""
+    rule = condition(overdue_to_close_clause(utcnow(), PERMIT_ROWS))
+    (n,) = c.one(f"SELECT count(*) FROM {c.rows('permit')} WHERE {rule}")
     return Figure(_int(n))
 
 
@@ -387,6 +390,7 @@ KPIS: tuple[Kpi, ...] = (
         for level in RiskLevel
     ),
     Kpi("active_permits", "count", "none", snapshot=active_permits, history=False),
+    Kpi("permits_overdue_close", "count", "down", snapshot=permits_overdue_to_close, history=False),
     Kpi("incidents", "count", "down", flow=incidents),
     Kpi("near_misses", "count", "none", flow=near_misses),
     Kpi("violation_rate", "per_day", "down", flow=violation_rate),

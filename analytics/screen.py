@@ -19,6 +19,8 @@ from analytics.duck import locked_connection
 from core.config import Settings
 from core.crud.lookup import visible
 from core.crud.registry import get_spec
+from core.db import utcnow
+from core.permit.in_force import in_force_clause
 from core.rbac import Actor
 from models.hazard import OPEN_STATES, Hazard, HazardLevel
 from models.org import Area, Department
@@ -113,9 +115,9 @@ def major_hazards(session: Session, actor: Actor, limit: int = TABLE_ROWS) -> Li
 
 
 def active_permits(session: Session, actor: Actor, limit: int = TABLE_ROWS) -> Listed:
-    """Permits that authorise work now (``kpi.ACTIVE_PERMITS``) the actor may see, the
+    """Permits that authorise work now (``core.permit.in_force``) the actor may see, the
     soonest to end first, with their type, area and department."""
-    base = visible(get_spec("permit"), actor).where(col(Permit.state).in_(kpi.ACTIVE_PERMITS))
+    base = visible(get_spec("permit"), actor).where(in_force_clause(utcnow()))
     stmt = (
         base.with_only_columns(
             Permit.number,

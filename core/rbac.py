@@ -55,8 +55,22 @@ class Actor:
     def is_admin(self) -> bool:
         return Role.ADMIN in self.roles
 
+    @property
+    def screen_only(self) -> bool:
+        """A wall screen's account (its only role is display), often logged in on a shared
+        TV: whatever its grants say, it may show figures and nothing else, so no register,
+        record, export, attachment or console query is open to it."""
+        return self.roles == {Role.DISPLAY}
+
     def can(self, module: str, action: str) -> bool:
-        return self.is_admin or (str(module), str(action)) in self.grants
+        """Granted ``action`` on ``module``; viewing a module includes showing its figures on
+        the wall screen (``display``), which is all a screen-only account may do."""
+        if self.is_admin:
+            return True
+        module, action = str(module), str(action)
+        if action == Action.DISPLAY:
+            return bool({(module, Action.DISPLAY), (module, Action.VIEW)} & self.grants)
+        return not self.screen_only and (module, action) in self.grants
 
     def require(self, module: str, action: str) -> None:
         if not self.can(module, action):

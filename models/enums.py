@@ -36,6 +36,7 @@ class Action(StrEnum):
     APPROVE = "approve"
     EXPORT = "export"
     CONFIGURE = "configure"
+    DISPLAY = "display"  # a module's figures on the wall screen, without its registers
 
 
 class Module(StrEnum):

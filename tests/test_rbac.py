@@ -196,7 +196,8 @@ class TestParkSupervisor:
 class TestDisplayAccount:
     def test_reads_dashboards_only(self, users: Users) -> None:
         display = users.display
-        assert display.can(Module.ANALYTICS, Action.VIEW)
+        assert display.can(Module.ANALYTICS, Action.DISPLAY)
+        assert not display.can(Module.ANALYTICS, Action.VIEW)
         assert not display.can(Module.ORG, Action.VIEW)
         assert not any(display.can(m, Action.CREATE) for m in Module)
 

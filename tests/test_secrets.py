@@ -67,7 +67,7 @@ def test_camera_credentials_never_reach_viewers(engine: Engine, users: Users, ca
         row = s.get(Camera, camera)
         assert (row.source_uri, row.username, row.password) == (BARE, "admin", "s3cret")
         assert [c.source_uri for c in load_cameras(s, [camera])] == [URI]  # what opens it
-    for actor in (_video_viewer(users.display), _video_viewer(users.safety_head)):
+    for actor in (_video_viewer(users.park_supervisor), _video_viewer(users.safety_head)):
         with Session(engine) as s:
             rows = service.list_rows(s, spec, actor, service.ListQuery(search="门岗")).rows
             shown = present.table_rows(s, spec.fields, rows, "en")

@@ -6,8 +6,9 @@ from functools import partial
 from typing import Any
 
 from core.crud.fields import TEXTAREA, FieldSpec, module_fields
-from core.crud.registry import TableSpec, register
+from core.crud.registry import Preset, TableSpec, register
 from core.permit.flow import EDITABLE, opened, reading_saved
+from core.permit.in_force import in_force_where, overdue_to_close_where
 from core.permit.rules import before_save_permit, before_save_reading, before_save_signature
 from core.permit.templates import before_save_template
 from core.rbac import REFERENCE_SCOPE, ScopeColumns
@@ -168,6 +169,10 @@ PERMIT = register(
     TableSpec(
         name="permit",
         page="pages/permit_permit.py",
+        presets={
+            "in_force": Preset("permit.filter.in_force", where=in_force_where),
+            "overdue_close": Preset("permit.filter.overdue_close", where=overdue_to_close_where),
+        },
         model=Permit,
         module=Module.PERMIT,
         fields=_fields(

@@ -8,13 +8,14 @@ the crew instead of guessing.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
 from sqlmodel import Session, col, select
 
 from core.crud.validate import Problem
+from core.org.certificates import valid_through
 from models.contractor import ContractorTrade, ContractorWorker, WorkerStatus
 from models.enums import CertificateKind
 from models.org import Certificate, Person
@@ -84,7 +85,7 @@ def _person_problems(
             problems.append(
                 Problem("workers", "permit.cert_missing", {"name": names[pid], "types": types})
             )
-        elif not [c for c in held if c.expires_on is None or c.expires_on >= until]:
+        elif not [c for c in held if valid_through(c.expires_on, until)]:
             latest = max(held, key=lambda c: c.expires_on or date.max)
             problems.append(
                 Problem(
@@ -125,7 +126,10 @@ def _contractor_problems(
                     {"name": worker.name, "types": "、".join(accepted)},
                 )
             )
-        elif accepted and (worker.cert_expires_on is None or worker.cert_expires_on < until):
+        # A contractor's certificate is recorded with its expiry at admission: none is none.
+        elif accepted and (
+            worker.cert_expires_on is None or not valid_through(worker.cert_expires_on, until)
+        ):
             problems.append(
                 Problem(
                     "workers",
@@ -172,11 +176,14 @@ def crew_options(
     enterprise_id: int,
     department_id: int | None,
     accepted: Sequence[str],
-    contractor_tag: str,
+    until: date,
+    tags: Mapping[str, str],
 ) -> dict[str, str]:
     """Who an applicant may pick: the department's people and every holder of an accepted
-    certificate in the enterprise (labelled with its expiry), then the contractor workers
-    in the plant. The submit check still decides; the label only saves a wasted try."""
+    certificate in the enterprise (labelled ✓ with its expiry when it covers ``until``, the
+    permit's last day, by the crew check's own rule, else ✗ expired), then the contractor
+    workers in the plant (``tags["contractor"]``). The submit check still decides; the label
+    only saves a wasted try."""
     holders: dict[int, date | None] = {}
     if accepted:
         certs = session.execute(
@@ -198,9 +205,7 @@ def crew_options(
         )
     out: dict[str, str] = {}
     for pid, name in session.execute(people.order_by(Person.name)).all():
-        expires = holders.get(pid)
-        badge = "" if not accepted else (f" · ✓ {expires}" if expires else " · ✗")
-        out[str(pid)] = f"{name}{badge}"
+        out[str(pid)] = f"{name}{_badge(pid, holders, accepted, until, tags)}"
     contractors = session.execute(
         select(ContractorWorker.id, ContractorWorker.name).where(
             ContractorWorker.enterprise_id == enterprise_id,
@@ -208,5 +213,23 @@ def crew_options(
             col(ContractorWorker.deleted_at).is_(None),
         )
     ).all()
-    out.update({f"c{i}": f"{name} · {contractor_tag}" for i, name in contractors})
+    out.update({f"c{i}": f"{name} · {tags['contractor']}" for i, name in contractors})
     return out
+
+
+def _badge(
+    pid: int,
+    holders: dict[int, date],
+    accepted: Sequence[str],
+    until: date,
+    tags: Mapping[str, str],
+) -> str:
+    """``✓ 2027-03-01`` (valid through the permit), ``✗ expired 2026-09-12``, ``✗`` (none)."""
+    if not accepted:
+        return ""
+    if pid not in holders:
+        return " · ✗"
+    expires = holders[pid]
+    if valid_through(None if expires == date.max else expires, until):
+        return " · ✓" if expires == date.max else f" · ✓ {expires}"
+    return f" · ✗ {tags['expired']} {expires}"

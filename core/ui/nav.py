@@ -78,7 +78,11 @@ MODULE_PAGES: tuple[PageDef, ...] = (
         Module.ANALYTICS,
     ),
     PageDef(
-        "pages/analytics_screen.py", "page.analytics_screen", "module.analytics", Module.ANALYTICS
+        "pages/analytics_screen.py",
+        "page.analytics_screen",
+        "module.analytics",
+        Module.ANALYTICS,
+        Action.DISPLAY,
     ),
     PageDef(
         "pages/analytics_reports.py",
@@ -132,6 +136,9 @@ def all_pages() -> list[PageDef]:
 
 
 def visible_pages(actor: Actor) -> list[PageDef]:
+    """The pages ``actor`` may open; a screen-only account gets the wall screen alone."""
+    if actor.screen_only:
+        return [p for p in all_pages() if p.module and actor.can(p.module, p.action)]
     return [p for p in all_pages() if p.module is None or actor.can(p.module, p.action)]
 
 

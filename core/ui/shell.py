@@ -12,7 +12,7 @@ from core.rbac import Actor
 from core.ui.context import current_actor, current_user, expired, flash, logout, tr
 from core.ui.login import change_password_form, language_switch, login_page
 from core.ui.nav import HOME, navigation, visible_pages
-from models.enums import Action, Module, Role
+from models.enums import Action, Module
 
 SCREEN_PAGE = "pages/analytics_screen.py"
 PAGES_DIR = Path(__file__).resolve().parents[2] / "pages"
@@ -51,13 +51,10 @@ def login_pages() -> list[st.Page]:
 
 
 def screen_mode(actor: Actor) -> bool:
-    """The wall: ``?screen=1``, or an account whose only role is display (``?screen=0`` gives
-    it the normal sidebar back). Only for users who may open the large screen at all."""
-    wanted = st.query_params.get("screen")
-    display_only = Role.DISPLAY in actor.roles and len(actor.roles) == 1
-    return (wanted == "1" or (display_only and wanted != "0")) and actor.can(
-        Module.ANALYTICS, Action.VIEW
-    )
+    """The wall: ``?screen=1``, or always for a screen-only account (it has nothing else).
+    Only for users who may open the large screen at all."""
+    wanted = st.query_params.get("screen") == "1" or actor.screen_only
+    return wanted and actor.can(Module.ANALYTICS, Action.DISPLAY)
 
 
 def run_app() -> None:
@@ -78,7 +75,7 @@ def run_app() -> None:
             st.rerun()
         st.navigation([st.Page(lambda: None, title=tr("page.account"))], position="hidden")
         return
-    if Role.DISPLAY in actor.roles and len(actor.roles) == 1:
+    if actor.screen_only:
         st.session_state.setdefault("display_mode", True)
     if screen:  # no chrome; the large screen opens first, the other pages keep their URLs
         pages = [

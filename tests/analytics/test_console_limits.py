@@ -162,7 +162,7 @@ def test_one_query_at_a_time_per_user(engine: Engine, users: Users, configure: C
     assert exc.key == "sql_console.refused.running"
     _translated(exc)
     # someone else is not held up: a second worker is free
-    assert run_query(engine, users.display, "SELECT 7 AS x").frame["x"][0] == 7
+    assert run_query(engine, users.safety_head, "SELECT 7 AS x").frame["x"][0] == 7
     thread.join()
     assert isinstance(out[0], Refused) and out[0].key == "sql_console.refused.timeout"
     assert run_query(engine, users.admin, "SELECT 8 AS x").frame["x"][0] == 8
@@ -175,7 +175,7 @@ def test_with_one_worker_others_wait_their_turn(
     configure(workers=1, queue_seconds=10)
     run_query(engine, users.admin, "SELECT 1")
     thread, out = _in_background(lambda: run_query(engine, users.admin, SLOW, Limits(seconds=1)))
-    result = run_query(engine, users.display, "SELECT 9 AS x")
+    result = run_query(engine, users.safety_head, "SELECT 9 AS x")
     assert result.frame["x"][0] == 9
     thread.join()
     assert isinstance(out[0], Refused)

@@ -389,8 +389,30 @@ def test_score_states_its_formula() -> None:
         "incidents": 1,
         "violation_rate": 0.5,
     }
-    assert ranking.score(figures) == round((80 + 50 + 0 + 75 + 95) / 5, 1)
+    parts = ranking.components(figures)
+    assert parts == {
+        "closure_rate": 80.0,
+        "on_time_rate": None,  # nothing to count: left out
+        "training_coverage": 50.0,
+        "overdue": round(100 * 10 / 22, 1),
+        "incidents": 80.0,
+        "violation_rate": round(100 * 10 / 10.5, 1),
+    }
+    assert ranking.score(figures) == round(sum(p for p in parts.values() if p) / 5, 1)
     assert ranking.score(dict.fromkeys(ranking.RANKED)) is None
+
+
+def test_more_overdue_hazards_never_score_better_on_that_component() -> None:
+    """113 and 11 overdue hazards both scored 0 before, so training coverage ranked the plant
+    with 113 first; now each further hazard lowers the component and the better plant wins."""
+    base = {"closure_rate": 60.0, "on_time_rate": 60.0, "incidents": 0, "violation_rate": 0}
+    counts = [0, 1, 9, 10, 11, 30, 113, 1000]
+    points = [ranking.components({**base, "training_coverage": 50.0, "overdue": n})["overdue"]
+              for n in counts]  # fmt: skip
+    assert points == sorted(points, reverse=True) and len(set(points)) == len(points)
+    bad = {**base, "overdue": 113, "training_coverage": 95.0}
+    good = {**base, "overdue": 11, "training_coverage": 80.0}
+    assert ranking.score(good) > ranking.score(bad)
 
 
 def test_park_ranking_orders_the_enterprises(august: Data, users: Users) -> None:
@@ -402,7 +424,8 @@ def test_park_ranking_orders_the_enterprises(august: Data, users: Users) -> None
     one, two = rows[august.org.ent1], rows[august.org.ent2]
     assert (one["closure_rate"], one["on_time_rate"], one["overdue"]) == (66.7, 50.0, 4)
     assert (one["incidents"], one["violation_rate"], one["training_coverage"]) == (0, 0.0, 0.0)
-    assert one["score"] == 62.8
+    assert (one["overdue_points"], one["training_coverage_points"]) == (71.4, 0.0)
+    assert one["score"] == round((66.7 + 50 + 0 + 71.4 + 100 + 100) / 6, 1)
     assert (two["closure_rate"], two["on_time_rate"], two["overdue"], two["score"]) == (
         100.0,
         100.0,

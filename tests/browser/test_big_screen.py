@@ -95,3 +95,10 @@ def test_display_account_sees_the_wall_refresh_and_rotate(
     page.screenshot(path=str(artefacts_dir / "big_screen_2160.png"))
 
     assert outside == [], f"the wall reached outside localhost: {outside}"
+
+    # A register's address typed on the wall's browser: the wall again, not the hazard ledger.
+    page.set_viewport_size(HD)
+    _log_in(page, f"{app_url}/hazard_hazard")
+    expect(page.get_by_role("heading", name="隐患台账")).to_have_count(0)
+    expect(page.get_by_test_id("stDataFrame")).to_have_count(0)
+    page.screenshot(path=str(artefacts_dir / "big_screen_register_url.png"))

@@ -121,11 +121,20 @@ def test_pinned_panel_shows_a_new_major_hazard_in_scope_only(
         assert _panel(at) == "hazards", "a pinned panel does not rotate"
 
 
-def test_display_account_gets_the_sidebar_back_with_screen_0(ui_world: tuple[Org, Users]) -> None:
+def test_display_account_only_ever_gets_the_screen(ui_world: tuple[Org, Users]) -> None:
+    """A wall's account (often on a shared TV) shows figures and nothing else: ``?screen=0``
+    no longer gives it a menu, and it has no way off the wall."""
     at = _as(ui_world, "display", screen="0")
     assert not at.exception, at.exception
-    assert at.title[0].value != t("page.analytics_screen", "zh-CN"), "the home page opens"
-    assert [b for b in at.button if b.key == "logout"]
+    assert at.title[0].value == t("page.analytics_screen", "zh-CN")
+    assert not at.sidebar.children and not [b for b in at.button if b.key == "logout"]
+    assert not at.get("page_link"), "no way back from the wall for its own account"
+
+
+def test_the_screen_opened_from_the_menu_has_a_way_back(ui_world: tuple[Org, Users]) -> None:
+    at = _as(ui_world, "admin", screen="1")
+    links = [link.proto.label for link in at.get("page_link")]
+    assert links == [t("big_screen.exit", "zh-CN")], links
 
 
 def test_a_park_wall_tours_its_enterprises_on_the_risk_map() -> None:

@@ -127,7 +127,7 @@ def test_tiles_link_to_their_filtered_lists(open_page, ui_world: tuple[Org, User
     assert "f.overdue=1" in hazard
     assert f"f.found_at={month}" in hazard, hazard
     permits = next(v for k, v in links.items() if "permit_permit" in k)
-    assert permits == ["f.state=APPROVED%2CGAS_TESTED%2CIN_PROGRESS%2CSUSPENDED"]
+    assert permits == ["f.in_force=1", "f.overdue_close=1"]
     incidents = next(v for k, v in links.items() if "incident_incident" in k)
     assert any(q.startswith("f.kind=NEAR_MISS&f.occurred_at=") for q in incidents)
     assert any(q.startswith("f.kind=ACCIDENT%2CMINOR&") for q in incidents)

@@ -85,7 +85,7 @@ def test_false_alarm_without_reason_is_refused_on_the_page(open_page, video) -> 
 
 def test_reader_sees_feed_without_review_buttons(open_page, video) -> None:
     vid = _new(video)
-    at = open_page("pages/video_feed.py", as_user="display")
+    at = open_page("pages/video_feed.py", as_user="park_supervisor")  # video: view, export
     assert not at.exception
     assert not [b for b in at.button if b.key == f"vf_confirm_{vid}"]
     with session_scope() as session:

@@ -34,7 +34,7 @@ from core.ui.nav import guard
 from core.ui.risk import deck as risk_deck
 from core.ui.video.feed import sketch
 from core.video.review import feed, snapshot_image
-from models.enums import RISK_COLOURS, Module, RiskLevel
+from models.enums import RISK_COLOURS, Action, Module, RiskLevel
 
 KEY = "big_screen"
 TICK = f"{KEY}_tick"
@@ -72,6 +72,7 @@ html { font-size: calc(0.86 * min(1vw, 1.78vh)); }
 .bs-tile .n { font-size: 3.6rem; font-weight: 800; line-height: 1.1; color: var(--tone);
   font-variant-numeric: tabular-nums; }
 .bs-tile .s { font-size: 1.05rem; color: #8596b0; }
+[data-testid="stPageLink"] a, [data-testid="stPageLink"] p { color: #9fb8e0 !important; }
 .bs-head { display: flex; justify-content: space-between; align-items: baseline;
   border-bottom: 2px solid #24385a; padding-bottom: .3rem; }
 .bs-head .t { font-size: 1.9rem; font-weight: 700; color: #f5f8ff; }
@@ -358,7 +359,9 @@ def _screen(actor: Actor, every: int) -> None:
 
 
 def render() -> None:
-    actor = guard(Module.ANALYTICS)
+    actor = guard(Module.ANALYTICS, Action.DISPLAY)
     st.markdown(CSS, unsafe_allow_html=True)
+    if not actor.screen_only:  # opened from the menu: the way back (a wall's account has none)
+        st.page_link("pages/home.py", label=tr("big_screen.exit"))
     every = seconds()
     st.fragment(_screen, run_every=timedelta(seconds=every))(actor, every)

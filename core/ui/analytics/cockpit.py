@@ -40,7 +40,13 @@ KEY = "cockpit"
 GROUPS: dict[str, tuple[str, ...]] = {
     "hazard": ("closure_rate", "on_time_rate", "overdue", "rectification_days"),
     "risk": (*(f"risk_{level}" for level in ("major", "significant", "general", "low")),),
-    "work": ("active_permits", "incidents", "near_misses", "violation_rate"),
+    "work": (
+        "active_permits",
+        "permits_overdue_close",
+        "incidents",
+        "near_misses",
+        "violation_rate",
+    ),
     "people": ("training_coverage", "first_pass_rate", "expiring_certificates"),
     "emergency": ("supplies_attention", "drills_on_schedule"),
 }
@@ -87,8 +93,9 @@ DRILL: dict[str, Drill] = {
     "overdue": Drill("pages/hazard_hazard.py", lambda period, today: {"overdue": True}),
     "rectification_days": Drill("pages/hazard_hazard.py", _closed_found),
     **{f"risk_{level.value}": _risk(level) for level in RiskLevel},
-    "active_permits": Drill(
-        "pages/permit_permit.py", lambda period, today: {"state": list(kpi.ACTIVE_PERMITS)}
+    "active_permits": Drill("pages/permit_permit.py", lambda period, today: {"in_force": True}),
+    "permits_overdue_close": Drill(
+        "pages/permit_permit.py", lambda period, today: {"overdue_close": True}
     ),
     "incidents": Drill(
         "pages/incident_incident.py", _incidents(IncidentKind.ACCIDENT, IncidentKind.MINOR)
@@ -264,7 +271,8 @@ def _ranking(frame: pl.DataFrame) -> None:
         tr("cockpit.ranking.score"): frame["score"].to_list(),
         **{
             tr(f"cockpit.kpi.{k}"): [
-                None if v is None else _number(v, units[k]) for v in frame[k].to_list()
+                None if v is None else f"{_number(v, units[k])} ({p:g})"
+                for v, p in zip(frame[k].to_list(), frame[f"{k}_points"].to_list(), strict=True)
             ]
             for k in ranking.RANKED
         },

@@ -170,13 +170,12 @@ def _form(
 ) -> None:
     hours = grade.validity_hours if grade else ptype.default_validity_hours
     accepted = [str(c) for c in (template.worker_certificates if template else [])]
-    crew = crew_options(
-        session, enterprise_id, department_id, accepted, tr("permit_apply.contractor_tag")
-    )
+    first, last = default_window(local(utcnow()), hours)
+    tags = {"contractor": tr("permit_apply.contractor_tag"), "expired": tr("permit_apply.expired")}
+    crew = crew_options(session, enterprise_id, department_id, accepted, last.date(), tags)
     suggestions = jsa_suggestions(session, actor, area_id)
     with st.form(KEY):
         location = st.text_input(tr("field.permit.location") + " *", key=f"{KEY}_location")
-        first, last = default_window(local(utcnow()), hours)
         start = _when(tr("field.permit.planned_start") + " *", first, f"{KEY}_start")
         end = _when(tr("field.permit.planned_end") + " *", last, f"{KEY}_end")
         st.caption(tr("permit_apply.validity", hours=hours))
