@@ -190,9 +190,21 @@ def _declared_extras(spec: TableSpec) -> DetailExtra | None:
     return extras
 
 
+def _blank_empty_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """Empty text cells as blanks: the grid writes a missing value as "None", which reads as
+    data (and as English in the Chinese UI). Numbers and dates keep their type (and sort)."""
+    for name in frame.columns:
+        column = frame[name]
+        if pd.api.types.is_string_dtype(column) or column.isna().all():
+            frame[name] = column.fillna("")
+    return frame
+
+
 def _list(spec: TableSpec, actor: Actor, view: ListView, detail_extra: DetailExtra | None) -> None:
     _query_widgets(spec, view)
-    frame = pd.DataFrame(view.rows, columns=["id", *(f.name for f in view.shown)])
+    frame = _blank_empty_text(
+        pd.DataFrame(view.rows, columns=["id", *(f.name for f in view.shown)])
+    )
     frame.columns = view.columns
     if frame.empty:
         st.info(tr("common.no_rows"))

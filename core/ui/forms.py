@@ -53,3 +53,12 @@ def submit(key: str, action: Callable[[Session], Any], done: str) -> bool:
     st.session_state.pop(f"{key}_errors", None)
     flash("success", done)
     return True
+
+
+def reset_form(key: str, keep: tuple[str, ...] = ()) -> None:
+    """Forget the values of the widgets named ``<key>_…`` (but ``keep``) after a successful
+    submit: Streamlit keeps a widget's value across reruns, so the form would still show the
+    record just saved and invite a duplicate."""
+    kept = {f"{key}_{name}" for name in keep}
+    for name in [k for k in st.session_state if str(k).startswith(f"{key}_") and k not in kept]:
+        del st.session_state[name]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import streamlit as st
 
@@ -140,6 +141,14 @@ def visible_pages(actor: Actor) -> list[PageDef]:
     if actor.screen_only:
         return [p for p in all_pages() if p.module and actor.can(p.module, p.action)]
     return [p for p in all_pages() if p.module is None or actor.can(p.module, p.action)]
+
+
+def page_link(actor: Actor, page: str, **options: Any) -> None:
+    """``st.page_link`` to ``page`` when ``actor`` may open it, else nothing: Streamlit fails
+    with a traceback (``StreamlitPageNotFoundError``) on a page outside the user's
+    navigation, and a door the user cannot use is no help either."""
+    if any(p.path == page for p in visible_pages(actor)):
+        st.page_link(page, **options)
 
 
 def navigation(actor: Actor) -> dict[str, list[st.Page]]:

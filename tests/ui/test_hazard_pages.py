@@ -42,6 +42,7 @@ def test_quick_report_needs_only_a_description(open_page, ui_world) -> None:
         ).one()
         assert h.state == HazardState.REPORTED and h.source == "quick_report"
     assert any(h.number in s.value for s in at.success)
+    assert at.text_area(key="hazard_quick_desc").value in ("", None), "ready for the next one"
 
 
 def test_quick_report_without_description_says_so(open_page) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 from core.i18n import t
@@ -115,3 +116,12 @@ def test_english_labels(open_page) -> None:
     at = open_page("pages/org_person.py", lang="en")
     assert at.title[0].value == "People"
     assert "Name" in list(at.dataframe[0].value.columns)
+
+
+def test_empty_text_cells_are_blank_not_none(open_page) -> None:
+    """A missing value used to show as "None" in the grid (English words in the Chinese UI)."""
+    at = open_page("pages/org_person.py")
+    grid = at.dataframe[0].value
+    texts = [c for c in grid.columns if pd.api.types.is_string_dtype(grid[c])]
+    assert texts and not any(grid[c].isna().any() for c in texts), grid.isna().sum()
+    assert "" in {v for c in texts for v in grid[c]}, "some person leaves a text field empty"

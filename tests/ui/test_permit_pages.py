@@ -90,6 +90,13 @@ def test_an_application_goes_to_approval(open_page, plant: Org, ui_world) -> Non
     at.button(key="FormSubmitter:permit_apply-提交审批").click().run()
     assert not at.exception, at.exception
     assert not at.error, [e.value for e in at.error]
+    # the form starts afresh for the next permit (it used to still show this one) ...
+    assert at.text_input(key="permit_apply_location").value == ""
+    assert at.text_area(key="permit_apply_content").value in ("", None)
+    assert at.multiselect(key="permit_apply_workers").value == []
+    # ... with the kind of work kept, and a link to the permit just filed
+    assert at.selectbox(key="permit_apply_type").value is not None
+    assert any("permit_work" in link.proto.page for link in at.get("page_link"))
     with session_scope() as session:
         permit = session.exec(select(Permit)).one()
         assert permit.state == PermitState.APPROVING
@@ -149,3 +156,14 @@ def test_the_desk_lists_nothing_for_a_stranger_in_english(open_page, plant: Org)
     with session_scope() as session:
         grades = session.exec(select(PermitGrade)).all()
     assert grades
+
+
+def test_the_park_supervisor_opens_the_desk_without_the_apply_link(open_page, plant: Org) -> None:
+    """The supervisor may watch permits but not apply: the desk used to link the apply page
+    anyway and Streamlit failed with StreamlitPageNotFoundError and a traceback."""
+    at = open_page("pages/permit_work.py", as_user="park_supervisor")
+    assert not at.exception, at.exception
+    assert at.title[0].value == "作业票办理"
+    assert not any("permit_apply" in link.proto.page for link in at.get("page_link"))
+    applicant = open_page("pages/permit_work.py", as_user="safety_head")
+    assert any("permit_apply" in link.proto.page for link in applicant.get("page_link"))

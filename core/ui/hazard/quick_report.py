@@ -10,7 +10,8 @@ from core.crud.registry import get_spec
 from core.hazard.flow import report_hazard
 from core.rbac import Actor
 from core.ui.context import flash, show_flash, tr
-from core.ui.forms import submit
+from core.ui.forms import reset_form, submit
+from core.ui.nav import page_link
 from core.ui.widgets import field_input
 from models.hazard import HazardSource
 
@@ -24,7 +25,8 @@ def quick_report(session: Session, actor: Actor) -> None:
     show_flash()
     last = st.session_state.get(f"{KEY}_last")
     if last is not None:  # follow your report through the loop
-        st.page_link(
+        page_link(
+            actor,
             "pages/hazard_hazard.py",
             label=tr("hazard_report.view", number=last[0]),
             query_params={"id": str(last[1])},
@@ -72,5 +74,6 @@ def quick_report(session: Session, actor: Actor) -> None:
 
     if submit(KEY, report, tr("common.saved")):
         flash("success", tr("hazard_report.done", number=created[0][0]))
+        reset_form(KEY)
         st.session_state[f"{KEY}_last"] = created[0]
         st.rerun()

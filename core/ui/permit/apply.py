@@ -22,6 +22,7 @@ from core.permit.templates import template_for
 from core.permit.workers import crew_options
 from core.rbac import Actor
 from core.ui.context import lang, show_flash, tr
+from core.ui.forms import reset_form
 from core.ui.plan_picker import pick_point
 from core.ui.steps import attempt, problems
 from models.permit_reference import PermitGrade, PermitTemplate, PermitType
@@ -256,6 +257,7 @@ def _form(
 
     done = tr("permit_apply.submitted" if send else "permit_apply.saved")
     if attempt(KEY, run, done):
+        reset_form(KEY, keep=("type", "grade", "dept", "area"))  # the next one, same kind
         st.session_state[f"{KEY}_last"] = made[0]
         st.rerun()
     problems(KEY)

@@ -14,6 +14,7 @@ from core.permit.queries import find_by_number
 from core.permit.todo import my_permit_tasks
 from core.rbac import Actor
 from core.ui.context import show_flash, tr
+from core.ui.nav import page_link
 from core.ui.permit.panel import render_permit
 from models.permit import Permit
 
@@ -77,4 +78,4 @@ def render_work(session: Session, actor: Actor) -> None:
             if selected:
                 st.query_params["id"] = str(rows[selected[0]].id)
                 st.rerun()
-    st.page_link("pages/permit_apply.py", label="+ " + tr("page.permit_apply"))
+    page_link(actor, "pages/permit_apply.py", label="+ " + tr("page.permit_apply"))
