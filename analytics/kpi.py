@@ -25,7 +25,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Literal, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 import polars as pl
 
@@ -239,19 +239,27 @@ def risk_points(level: RiskLevel) -> Callable[[Ctx, date], Figure]:
     return count
 
 
-def active_permits(c: Ctx, day: date) -> Figure:
-    """在用作业票: permits that authorise work now (``core.permit.in_force``: approved, under
-    way or paused, and before their planned end)."""
-    rule = condition(in_force_clause(utcnow(), PERMIT_ROWS))
-    (n,) = c.one(f"SELECT count(*) FROM {c.rows('permit')} WHERE {rule}")
-    return Figure(_int(n))
+def _permits(rule: Callable[..., Any], doc: str) -> Callable[[Ctx, date], Figure]:
+    """A count of the permits a ``core.permit.in_force`` rule picks out, now."""
+
+    def count(c: Ctx, day: date) -> Figure:
+        where = condition(rule(utcnow(), PERMIT_ROWS))
+        (n,) = c.one(f"SELECT count(*) FROM {c.rows('permit')} WHERE {where}")
+        return Figure(_int(n))
+
+    count.__doc__ = doc
+    return count
 
 
-def permits_overdue_to_close(c: Ctx, day: date) -> Figure:
-    """超期未关闭: permits past their planned end, never completed and closed."""
-    rule = condition(overdue_to_close_clause(utcnow(), PERMIT_ROWS))
-    (n,) = c.one(f"SELECT count(*) FROM {c.rows('permit')} WHERE {rule}")
-    return Figure(_int(n))
+active_permits = _permits(
+    in_force_clause,
+    "在用作业票: permits that authorise work now (approved, under way or paused, and before "
+    "their planned end).",
+)
+permits_overdue_to_close = _permits(
+    overdue_to_close_clause,
+    "超期未关闭: permits past their planned end, never completed and closed.",
+)
 
 
 # --- incidents and violations -----------------------------------------------------------------

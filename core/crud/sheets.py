@@ -29,7 +29,7 @@ from openpyxl.utils.cell import range_boundaries
 
 from core.config import Settings, get_settings
 from core.crud.cells import read_cell
-from core.i18n import t_keys
+from core.i18n import Translatable
 
 MB = 1_000_000
 #: Uncompressed size past which the compression ratio is checked; real workbooks compress
@@ -46,15 +46,8 @@ _TAG_TAIL = 4096  # longest tag kept across chunks; longer text holds no tag we 
 _FACTOR = re.compile(r"^[A-Za-z]{1,2}\s*[=:]\s*(.+)$")
 
 
-class Refused(Exception):
+class Refused(Translatable):
     """The file is not read at all: too big, a zip bomb, not a workbook, too many rows."""
-
-    def __init__(self, key: str, **params: Any) -> None:
-        super().__init__(key)
-        self.key, self.params = key, params
-
-    def message(self, lang: str) -> str:
-        return t_keys(self.key, lang, self.params)
 
 
 @dataclass(frozen=True)
