@@ -1,7 +1,8 @@
 """Log-in, lockout, idle expiry and password changes.
 
 Every outcome (success, wrong password, lock) is audited. Failure messages do not say
-whether the user name exists.
+whether the user name exists. A lock, a password change or reset ends the account's
+browser sessions (``core.sessions``).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, select
 
-from core import audit
+from core import audit, sessions
 from core.config import Settings
 from core.db import utcnow
 from core.i18n import LANGUAGES, Translatable
@@ -46,6 +47,7 @@ def authenticate(session: Session, username: str, password: str, settings: Setti
         if locked:
             user.locked_until = now + timedelta(minutes=settings.lockout_minutes)
             user.failed_logins = 0
+            sessions.revoke_all(session, user.id or 0, now)
         session.add(user)
         audit.record(
             session,
@@ -82,10 +84,26 @@ def authenticate(session: Session, username: str, password: str, settings: Setti
 def session_expired(
     last_seen: datetime | None, settings: Settings, now: datetime | None = None
 ) -> bool:
-    """True once a session has been idle longer than ``session_idle_minutes``."""
-    if last_seen is None:
-        return True
-    return (now or utcnow()) - last_seen > timedelta(minutes=settings.session_idle_minutes)
+    """True once a session has been idle longer than ``session_idle_minutes`` (the same rule
+    the browser sessions of ``core.sessions`` follow)."""
+    return sessions.idle_expired(last_seen, settings, now)
+
+
+def end_sessions_if_access_changes(
+    session: Session, user_id: int | None, values: dict[str, object]
+) -> None:
+    """An admin's edit that takes roles away or adds some, deactivates or deletes the account
+    logs it out everywhere: its browsers log in again under the new rules."""
+    user = session.get(User, user_id) if user_id else None
+    if user is None:
+        return
+    roles = {str(r) for r in values.get("roles") or []}  # type: ignore[attr-defined]
+    changed = "roles" in values and roles != {str(r) for r in user.roles or []}
+    ended = (user.active and values.get("active") is False) or (
+        user.deleted_at is None and values.get("deleted_at") is not None
+    )
+    if changed or ended:
+        sessions.revoke_all(session, user.id or 0)
 
 
 def logged_in_user(session: Session, user_id: int) -> User | None:
@@ -117,8 +135,17 @@ def _check_policy(password: str, settings: Settings) -> None:
         raise AuthError(problem.key, **problem.params)
 
 
-def change_password(session: Session, user_id: int, old: str, new: str, settings: Settings) -> None:
-    """A user changes their own password; the old one must be right."""
+def change_password(
+    session: Session,
+    user_id: int,
+    old: str,
+    new: str,
+    settings: Settings,
+    *,
+    keep_session: int | None = None,
+) -> None:
+    """A user changes their own password; the old one must be right. Every other browser
+    session of the account ends; ``keep_session``, the one they changed it in, stays."""
     user = session.get(User, user_id)
     if user is None or not verify_password(user.password_hash, old):
         raise AuthError("auth.old_password_wrong")
@@ -128,13 +155,15 @@ def change_password(session: Session, user_id: int, old: str, new: str, settings
     user.password_hash = hash_password(new)
     user.must_change_password = False
     session.add(user)
+    sessions.revoke_all(session, user_id, keep=keep_session)
     audit.record(session, None, "password_changed", table_name="user", row_id=user.id)
 
 
 def reset_password(
     session: Session, actor: Actor, user_id: int, new: str, settings: Settings
 ) -> None:
-    """Admin sets a temporary password; the user must change it at next log-in."""
+    """Admin sets a temporary password; the user must change it at next log-in, and is
+    logged out everywhere now."""
     actor.require(Module.USERS, Action.EDIT)
     _check_policy(new, settings)
     user = session.get(User, user_id)
@@ -145,6 +174,7 @@ def reset_password(
     user.failed_logins = 0
     user.locked_until = None
     session.add(user)
+    sessions.revoke_all(session, user_id)
     audit.record(session, actor, "password_reset", table_name="user", row_id=user.id)
 
 

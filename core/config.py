@@ -101,6 +101,9 @@ class Settings(BaseSettings):
     session_idle_minutes: int = Field(
         default=30, ge=1, le=7 * 24 * 60, description="Idle time after which a session ends."
     )
+    session_absolute_hours: int = Field(
+        default=12, ge=1, le=24 * 90, description="Longest a log-in lasts, however active."
+    )
     max_failed_logins: int = Field(
         default=5, ge=1, le=100, description="Wrong passwords before lock."
     )

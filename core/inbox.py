@@ -30,6 +30,7 @@ from core.notify import Responsible, notify_many
 from core.rbac import Actor
 from models.accounts import User
 from models.enums import Action, Role
+from models.notification import Notification
 from models.org import Person
 
 SEVERITY_RANK = {"error": 0, "warning": 1, "info": 2}
@@ -274,3 +275,17 @@ def send_reminders(session: Session, today: date) -> list[tuple[str, int]]:
     """Run every registered reminder for ``today``: (name, new notices) in installed order."""
     installed.load()
     return [(r.name, r.send(session, today)) for r in _REMINDERS]
+
+
+def messages(session: Session, actor: Actor, limit: int = LIMIT) -> list[Notification]:
+    """The actor's own messages, read or not, newest first (the workbench's message list;
+    the home page shows the unread ones only)."""
+    if actor.user_id is None:
+        return []
+    stmt = (
+        select(Notification)
+        .where(Notification.user_id == actor.user_id)
+        .order_by(col(Notification.created_at).desc(), col(Notification.id).desc())
+        .limit(limit)
+    )
+    return list(session.exec(stmt).all())

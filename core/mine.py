@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from core.crud import present
+from core.crud import present, service
 from core.crud.lookup import visible
-from core.crud.registry import TableSpec, all_specs
+from core.crud.registry import TableSpec, all_specs, get_spec
+from core.crud.service import ListQuery
 from core.rbac import Actor, mine_clause
 from models.enums import Action
 
@@ -70,3 +71,14 @@ def mine_for(session: Session, actor: Actor, lang: str) -> list[MineGroup]:
             )
         )
     return groups
+
+
+def mine_rows(session: Session, actor: Actor, table: str, *, limit: int = 30) -> list:
+    """The viewer's own rows of ``table`` (about them or assigned to them), in the table's
+    usual order, through the same scoped list as the register; none for an account that is
+    not linked to a person."""
+    spec = get_spec(table)
+    if actor.person_id is None or not actor.can(spec.module, Action.VIEW):
+        return []
+    where = (mine_clause(spec.model, spec.scope, actor),)
+    return service.list_rows(session, spec, actor, ListQuery(where=where, page_size=limit)).rows

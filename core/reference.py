@@ -9,6 +9,9 @@ A file looks like::
 Loading inserts the rows whose key is not in the table yet, so it runs on every start,
 picks up rows added in a new release, and never overwrites what an admin changed.
 
+Every title a person reads has an English form beside it: a ``name_en`` column, or where the
+table has none a ``<title>_en`` value the file keeps (``core.crud.english`` shows it).
+
 A row refers to another reference row by that row's key, never by id (ids differ between
 databases). A file declares such columns once::
 
@@ -103,7 +106,10 @@ def load_all(session: Session) -> dict[str, int]:
         new = [row for row in rows if tuple(row.get(n) for n in names) not in present]
         if not new:
             continue
-        session.add_all(spec.model(**row) for row in new)
+        fields = spec.model.model_fields
+        # a file may give a column's English form (``title_en``) where the table has no
+        # such column; ``core.crud.english`` reads it from the file, the table does not keep it
+        session.add_all(spec.model(**{k: v for k, v in row.items() if k in fields}) for row in new)
         session.flush()
         audit.record(
             session,

@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import JSON, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from core.db import utcnow
 from models.base import Record
 from models.enums import Scope
 
@@ -46,3 +47,27 @@ class RolePermission(SQLModel, table=True):
     role: str = Field(max_length=30, index=True)
     module: str = Field(max_length=30)
     action: str = Field(max_length=20)
+
+
+class UserSession(SQLModel, table=True):
+    """One browser's log-in. The browser holds a random token in an HttpOnly cookie; this
+    table holds only its sha256, so a copy of the database logs nobody in.
+
+    A new row first carries the hash of a one-use ticket (``ticket_until`` set, about a
+    minute): the log-in form hands the ticket to the browser, which trades it at
+    ``/_safeloop/session`` for the cookie's token (``ticket_until`` cleared). Not a CRUD
+    table: no page, export or SQL console shows it.
+    """
+
+    __tablename__ = "user_session"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    token_hash: str = Field(max_length=64, unique=True, index=True)
+    ticket_until: datetime | None = Field(default=None)
+    created_at: datetime = Field(default_factory=utcnow)
+    last_seen_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+    revoked_at: datetime | None = Field(default=None)
+    user_agent: str = Field(default="", max_length=200)
+    ip: str | None = Field(default=None, max_length=45)

@@ -22,6 +22,7 @@ import pytest
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel
+from streamlit.components.v2 import manifest_scanner
 
 import models  # noqa: F401  (registers every table)
 from core import db
@@ -32,6 +33,18 @@ from tests.factories import Org, Users
 from tests.pg import pg_available, temp_pg_database
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _scan_components_once() -> Iterator[None]:
+    """Each new AppTest scans every installed distribution for Streamlit components (~0.27 s,
+    most of opening a simple page); the installed set does not change during a run."""
+    with pytest.MonkeyPatch.context() as mp:
+        cached = cache(manifest_scanner.scan_component_manifests)
+        mp.setattr(manifest_scanner, "scan_component_manifests", cached)
+        yield
+
+
 BACKENDS = [
     pytest.param("sqlite", id="sqlite"),
     pytest.param("postgres", id="postgres", marks=pytest.mark.postgres),

@@ -328,7 +328,7 @@ def test_run_initialises_then_hands_over_to_streamlit(
     out = capsys.readouterr().out
     assert "http://127.0.0.1:8765" in out and "no user accounts yet" in out
     argv = calls[0]
-    assert argv[1:4] == ["-m", "streamlit", "run"] and argv[4].endswith("streamlit_app.py")
+    assert argv[1:4] == ["-m", "streamlit", "run"] and argv[4].endswith("safeloop_asgi.py")
     assert argv[argv.index("--server.port") + 1] == "8765"
     assert argv[argv.index("--server.headless") + 1] == "true"
     assert _count(User) == 0

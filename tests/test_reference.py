@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -10,9 +11,12 @@ from sqlmodel import Session, SQLModel, func, select
 
 from core import reference
 from core.crud import service
+from core.crud.lookup import options, titles
 from core.crud.registry import get_spec
 from core.db import make_engine
 from core.rbac import SYSTEM
+from models.hazard import HazardCategory
+from models.permit_reference import PermitTemplate
 from models.reference import AccidentType
 
 
@@ -32,7 +36,42 @@ def test_every_file_names_its_source_and_a_registered_table(path: Path) -> None:
     spec = get_spec(doc["table"])
     keys = [row[doc["key"]] for row in doc["rows"]]
     assert len(keys) == len(set(keys)), "duplicate keys"
-    assert all(set(row) <= set(spec.model.model_fields) for row in doc["rows"])
+    fields = set(spec.model.model_fields)
+    english = {f"{name}_en" for name in fields}  # a title's English form kept by the file only
+    assert all(set(row) <= fields | english for row in doc["rows"])
+
+
+CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+
+
+@pytest.mark.parametrize("path", reference.files(), ids=lambda p: p.stem)
+def test_every_row_a_person_picks_has_an_english_name(path: Path) -> None:
+    """The English interface names reference rows by ``<title>_en`` (column or file value)
+    wherever the title is Chinese: pickers, grids and filters would show Chinese otherwise."""
+    doc = reference.read(path)
+    title = get_spec(doc["table"]).title_field
+    for row in doc["rows"]:
+        if title != "name" and not CJK.search(str(row.get(title, ""))):
+            continue  # a code or number reads the same in both languages
+        english = str(row.get(f"{title}_en") or "").strip()
+        assert english, f"{doc['key']}={row[doc['key']]} has no {title}_en"
+        assert not CJK.search(english), f"{row[doc['key']]}: {english!r} is not English"
+
+
+def test_english_titles_show_in_english_pickers(session: Session) -> None:
+    """A permit template (a table without a name_en column) and a hazard category (with
+    one) are named in English for an English reader, in Chinese otherwise."""
+    reference.load_all(session)
+    template = session.exec(select(PermitTemplate).where(PermitTemplate.code == "TPL-DH")).one()
+    assert titles(session, "permit_template", [template.id], lang="en") == {
+        template.id: "Hot work permit (default template)"
+    }
+    assert titles(session, "permit_template", [template.id])[template.id] == template.name
+    english = options(session, "hazard_category", SYSTEM, lang="en")
+    assert english and not any(CJK.search(name) for name in english.values())
+    assert list(english.values()) == sorted(english.values(), key=str.casefold)
+    category = session.exec(select(HazardCategory)).first()
+    assert options(session, "hazard_category", SYSTEM)[category.id] == category.name
 
 
 def test_gb6441_has_twenty_accident_types(session: Session) -> None:

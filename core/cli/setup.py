@@ -16,6 +16,8 @@ from core.db import get_engine
 from core.init_db import InitResult, initialise
 
 APP_FILE = REPO_ROOT / "streamlit_app.py"
+#: What ``streamlit run`` starts: ``st.App`` serving APP_FILE plus the log-in cookie's routes.
+SERVER_ENTRY = REPO_ROOT / "core" / "web" / "safeloop_asgi.py"
 
 
 def _initialise(settings: Settings, demo: bool, scale: str = "S") -> InitResult:
@@ -49,8 +51,9 @@ def _wants_demo(args: argparse.Namespace, settings: Settings) -> bool:
 
 
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
-    if not APP_FILE.exists():
-        raise CliError(f"{APP_FILE} is missing; is this a complete SafeLoop checkout?")
+    for needed in (APP_FILE, SERVER_ENTRY):
+        if not needed.exists():
+            raise CliError(f"{needed} is missing; is this a complete SafeLoop checkout?")
     host = args.host or settings.host
     port = args.port or settings.port
     report_init(settings, _initialise(settings, _wants_demo(args, settings)))
@@ -65,7 +68,7 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     flags = {"server.port": port, "server.address": host, "server.headless": "true"}
     flags["browser.gatherUsageStats"] = "false"
     flags["server.maxUploadSize"] = str(settings.max_upload_mb)  # the uploader says the real limit
-    argv = [sys.executable, "-m", "streamlit", "run", str(APP_FILE)]
+    argv = [sys.executable, "-m", "streamlit", "run", str(SERVER_ENTRY)]
     argv += [arg for name, value in flags.items() for arg in (f"--{name}", str(value))]
     os.chdir(REPO_ROOT)
     sys.stdout.flush()

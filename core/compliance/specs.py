@@ -75,6 +75,7 @@ REGULATION = register(
 REGULATION_CLAUSE = register(
     TableSpec(
         name="regulation_clause",
+        parent="regulation_id",
         model=RegulationClause,
         module=Module.COMPLIANCE,
         page="pages/compliance_regulation_clause.py",
@@ -167,6 +168,7 @@ ASSESSMENT_TEMPLATE = register(
 ASSESSMENT_ITEM = register(
     TableSpec(
         name="assessment_item",
+        parent="template_id",
         model=AssessmentItem,
         module=Module.COMPLIANCE,
         page="pages/compliance_assessment_item.py",

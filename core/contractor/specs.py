@@ -150,6 +150,7 @@ def _child(
 CONTRACTOR_QUALIFICATION = register(
     TableSpec(
         name="contractor_qualification",
+        parent="contractor_id",
         model=ContractorQualification,
         module=Module.CONTRACTOR,
         page="pages/contractor_qualification.py",

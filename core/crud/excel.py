@@ -448,7 +448,8 @@ def export(
 def _flatten(
     session: Session, specs: tuple[FieldSpec, ...], rows: list[Any], lang: str
 ) -> list[list[Any]]:
-    return [[r["id"], *(r[f.name] for f in specs)] for r in table_rows(session, specs, rows, lang)]
+    shown = table_rows(session, specs, rows, lang, as_json=True)  # import reads JSON back
+    return [[r["id"], *(r[f.name] for f in specs)] for r in shown]
 
 
 def _to_xlsx(header: list[str], lines: list[list[Any]], title: str) -> bytes:

@@ -5,11 +5,12 @@ Imports resolve thousands of names, so lookups are cached and can be prefetched 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from sqlmodel import Session, select
 
+from core.crud.english import reference_english
 from core.crud.fields import FieldSpec
 from core.crud.registry import TableSpec, get_spec
 from core.crud.validate import Invalid
@@ -80,12 +81,33 @@ def _chunks(items: list[str], size: int) -> list[list[str]]:
     return [items[i : i + size] for i in range(0, len(items), size)]
 
 
+def _named(spec: TableSpec, lang: str | None) -> tuple[Any, Any, Callable[[Any, Any], Any]]:
+    """The title column, a second column, and how the two give the name shown in ``lang``:
+    in English a reference row's ``<title>_en`` column, or the English form its shipped file
+    gives (matched by key); the title itself otherwise."""
+    title = getattr(spec.model, spec.title_field)
+    if lang == "en":
+        english = getattr(spec.model, f"{spec.title_field}_en", None)
+        if english is not None:
+            return title, english, lambda name, other: other or name
+        key, names = reference_english(spec.name, spec.title_field)
+        if names:
+            return title, getattr(spec.model, key), lambda name, other: names.get(other) or name
+    return title, title, lambda name, _other: name
+
+
 def titles(
-    session: Session, table: str, ids: Iterable[int], actor: Actor | None = None
+    session: Session,
+    table: str,
+    ids: Iterable[int],
+    actor: Actor | None = None,
+    *,
+    lang: str | None = None,
 ) -> dict[int, str]:
-    """Display names for ids. Without ``actor`` for ids already on screen (they came from a
-    scoped row); with it for ids that are not trusted (from a URL): only the rows the actor may
-    see are named. An unregistered table names nothing."""
+    """Display names for ids (in ``lang`` where a reference row has an English name). Without
+    ``actor`` for ids already on screen (they came from a scoped row); with it for ids that are
+    not trusted (from a URL): only the rows the actor may see are named. An unregistered table
+    names nothing."""
     wanted = sorted(set(ids))
     try:
         spec = get_spec(table)
@@ -93,10 +115,10 @@ def titles(
         return {}
     if not wanted:
         return {}
-    title = getattr(spec.model, spec.title_field)
+    title, other, name = _named(spec, lang)
     stmt = select(spec.model.id, title) if actor is None else visible(spec, actor)
-    stmt = stmt.with_only_columns(spec.model.id, title).where(spec.model.id.in_(wanted))
-    return {row_id: str(name) for row_id, name in session.execute(stmt).all()}
+    stmt = stmt.with_only_columns(spec.model.id, title, other).where(spec.model.id.in_(wanted))
+    return {row_id: str(name(t, o)) for row_id, t, o in session.execute(stmt).all()}
 
 
 def visible_row(
@@ -109,13 +131,19 @@ def visible_row(
     return session.exec(stmt.where(get_spec(table).model.id == row_id)).first()
 
 
-def options(session: Session, table: str, actor: Actor, limit: int = 1000) -> dict[int, str]:
-    """id → name of the rows a picker may offer this actor (scoped, live, alphabetical)."""
+def options(
+    session: Session, table: str, actor: Actor, limit: int = 1000, *, lang: str | None = None
+) -> dict[int, str]:
+    """id → name of the rows a picker may offer this actor (scoped, live, alphabetical; names
+    in ``lang`` where a reference row has an English name)."""
     spec = get_spec(table)
-    title = getattr(spec.model, spec.title_field)
-    stmt = visible(spec, actor).with_only_columns(spec.model.id, title)
+    title, other, name = _named(spec, lang)
+    stmt = visible(spec, actor).with_only_columns(spec.model.id, title, other)
     rows = session.execute(stmt.order_by(title).limit(limit)).all()
-    return {row_id: str(name) for row_id, name in rows}
+    named = [(row_id, str(name(t, o))) for row_id, t, o in rows]
+    if other is not title:
+        named.sort(key=lambda pair: pair[1].casefold())
+    return dict(named)
 
 
 def departments_of(session: Session, actor: Actor, enterprise_id: int) -> dict[int, str]:

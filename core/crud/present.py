@@ -16,23 +16,27 @@ from core.crud.custom import read
 from core.crud.fields import BOOL, CHOICE, FK, JSON, MULTICHOICE, TAGS, FieldSpec
 from core.crud.lookup import titles
 from core.crud.secrets import mask_uri
-from core.i18n import t
+from core.i18n import readable, t
 
 
 def fk_names(
-    session: Session, specs: tuple[FieldSpec, ...], rows: list[Any]
+    session: Session, specs: tuple[FieldSpec, ...], rows: list[Any], lang: str | None = None
 ) -> dict[str, dict[int, str]]:
-    """For each foreign-key field, id → display name for the ids on these rows (one query each)."""
+    """For each foreign-key field, id → display name in ``lang`` for the ids on these rows
+    (one query each)."""
     names: dict[str, dict[int, str]] = {}
     for f in specs:
         if f.kind == FK:
             ids = {v for row in rows if (v := read(row, f)) is not None}
-            names[f.name] = titles(session, f.fk or "", ids)
+            names[f.name] = titles(session, f.fk or "", ids, lang=lang)
     return names
 
 
-def show(f: FieldSpec, value: Any, lang: str, names: dict[str, dict[int, str]]) -> Any:
-    """One value for display; numbers stay numbers so grids sort them properly."""
+def show(
+    f: FieldSpec, value: Any, lang: str, names: dict[str, dict[int, str]], *, as_json: bool = False
+) -> Any:
+    """One value for display; numbers stay numbers so grids sort them properly. A JSON value
+    reads as text (``label: value``), or stays JSON with ``as_json`` (files read back in)."""
     if value is None:
         return None
     if f.masked:
@@ -48,7 +52,7 @@ def show(f: FieldSpec, value: Any, lang: str, names: dict[str, dict[int, str]]) 
     if f.kind == BOOL:
         return t("common.yes" if value else "common.no", lang)
     if f.kind == JSON:
-        return json.dumps(value, ensure_ascii=False)
+        return json.dumps(value, ensure_ascii=False) if as_json else readable(value, lang)
     if isinstance(value, datetime):
         return shown(value)
     if isinstance(value, date):
@@ -57,11 +61,20 @@ def show(f: FieldSpec, value: Any, lang: str, names: dict[str, dict[int, str]]) 
 
 
 def table_rows(
-    session: Session, specs: tuple[FieldSpec, ...], rows: list[Any], lang: str
+    session: Session,
+    specs: tuple[FieldSpec, ...],
+    rows: list[Any],
+    lang: str,
+    *,
+    as_json: bool = False,
 ) -> list[dict[str, Any]]:
-    """Rows keyed by field name, display-formatted, plus ``id``."""
-    names = fk_names(session, specs, rows)
+    """Rows keyed by field name, display-formatted, plus ``id`` (JSON values as JSON with
+    ``as_json``, for exports that import reads back)."""
+    names = fk_names(session, specs, rows, lang)
     return [
-        {"id": row.id, **{f.name: show(f, read(row, f), lang, names) for f in specs}}
+        {
+            "id": row.id,
+            **{f.name: show(f, read(row, f), lang, names, as_json=as_json) for f in specs},
+        }
         for row in rows
     ]

@@ -46,6 +46,8 @@ class TableSpec:
     list takes from the URL (``core.crud.url_filters``). ``secret`` columns (password hashes,
     lockout data, tokens) are no fields: they never reach a list, an export, the history or
     the SQL console; a field declared ``masked`` is shown with its URI's password hidden.
+    ``parent`` names the link field to the record a row belongs to (a permit's gas readings):
+    such a register is opened from its parent record, filtered to it, never from the menu.
     """
 
     name: str
@@ -70,6 +72,7 @@ class TableSpec:
     secret: tuple[str, ...] = ()
     #: Headers of users' files an import knowingly skips (a list's 序号, its measures)
     import_ignore: tuple[str, ...] = ()
+    parent: str | None = None
 
     @property
     def label_key(self) -> str:
@@ -96,6 +99,8 @@ def register(spec: TableSpec) -> TableSpec:
         raise ValueError(f"table spec {spec.name!r} registered twice")
     if shown := set(spec.secret) & {f.name for f in spec.fields}:
         raise ValueError(f"table spec {spec.name!r} shows its secret columns {sorted(shown)}")
+    if spec.parent is not None and spec.field(spec.parent).fk is None:
+        raise ValueError(f"table spec {spec.name!r}: parent {spec.parent!r} is not a link")
     _REGISTRY[spec.name] = spec
     table = spec.model.__tablename__  # type: ignore[attr-defined]
     audit.declare_secrets(table, spec.secret, dict.fromkeys(spec.masked, mask_uri))
@@ -110,3 +115,8 @@ def get_spec(name: str) -> TableSpec:
 def all_specs() -> list[TableSpec]:
     installed.load()
     return list(_REGISTRY.values())
+
+
+def children_of(table: str) -> list[TableSpec]:
+    """The registers whose rows belong to a record of ``table`` (its detail links to them)."""
+    return [s for s in all_specs() if s.parent and s.field(s.parent).fk == table]

@@ -113,7 +113,9 @@ def list_view(
     can = permissions(spec, actor)
     linked = url_filters.parse(spec.name, specs, url_params, today=today, zone=zone, actor=actor)
     filterable = tuple(f for f in specs if f.filter and f.name not in linked.fields)
-    choices = {f.name: options(session, f.fk or "", actor) for f in filterable if f.kind == FK}
+    choices = {
+        f.name: options(session, f.fk or "", actor, lang=lang) for f in filterable if f.kind == FK
+    }
     picked = {
         f.name: _offered(f, query.filters[f.name], choices.get(f.name, {}))
         for f in filterable
@@ -143,7 +145,7 @@ def list_view(
         query=run,
         linked=linked,
         linked_names={
-            f.name: titles(session, f.fk or "", value, actor)
+            f.name: titles(session, f.fk or "", value, actor, lang=lang)
             for f, value in linked.applied
             if isinstance(f, FieldSpec) and f.kind == FK
         },

@@ -115,6 +115,7 @@ SUBMISSION_COLS = ("task_id", "submitted_at", "content", "reviewer_id", "reviewe
 DUTY_SUBMISSION = register(
     TableSpec(
         name="duty_submission",
+        parent="task_id",
         page="pages/duty_submission.py",
         model=DutySubmission,
         module=Module.DUTY,

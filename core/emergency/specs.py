@@ -146,6 +146,7 @@ EMERGENCY_PLAN = register(
 EMERGENCY_PLAN_VERSION = register(
     TableSpec(
         name="emergency_plan_version",
+        parent="plan_id",
         page="pages/emergency_plan_version.py",
         model=EmergencyPlanVersion,
         module=Module.EMERGENCY,
@@ -198,6 +199,7 @@ EMERGENCY_TEAM = register(
 EMERGENCY_TEAM_MEMBER = register(
     TableSpec(
         name="emergency_team_member",
+        parent="team_id",
         page="pages/emergency_team_member.py",
         model=EmergencyTeamMember,
         module=Module.EMERGENCY,

@@ -189,6 +189,7 @@ INCIDENT = register(
 INCIDENT_INVESTIGATION = register(
     TableSpec(
         name="incident_investigation",
+        parent="incident_id",
         page="pages/incident_investigation.py",
         model=IncidentInvestigation,
         module=Module.INCIDENT,
@@ -225,6 +226,7 @@ INCIDENT_INVESTIGATION = register(
 INCIDENT_CAUSE = register(
     TableSpec(
         name="incident_cause",
+        parent="incident_id",
         page="pages/incident_cause.py",
         model=IncidentCause,
         module=Module.INCIDENT,

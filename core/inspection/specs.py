@@ -9,7 +9,8 @@ from __future__ import annotations
 from functools import partial
 
 from core.crud.fields import COMPUTED, TEXTAREA, module_fields
-from core.crud.registry import TableSpec, register
+from core.crud.registry import Preset, TableSpec, register
+from core.inspection.todo import overdue_clause
 from core.rbac import ScopeColumns
 from models.enums import Module
 from models.risk_inspection import (
@@ -70,6 +71,7 @@ INSPECTION_CHECKLIST = register(
 INSPECTION_CHECK_ITEM = register(
     TableSpec(
         name="inspection_check_item",
+        parent="checklist_id",
         page="pages/risk_inspection_check_item.py",
         model=InspectionCheckItem,
         module=Module.RISK,
@@ -161,6 +163,7 @@ INSPECTION_TASK = register(
         search=("name", "checkin_location"),
         default_sort=("due_date", True),
         scope=ASSIGNEE_SCOPE,
+        presets={"overdue": Preset("inspection.preset.overdue", where=overdue_clause)},
     )
 )
 

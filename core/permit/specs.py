@@ -241,6 +241,7 @@ PERMIT = register(
 PERMIT_GAS_READING = register(
     TableSpec(
         name="permit_gas_reading",
+        parent="permit_id",
         page="pages/permit_permit_gas_reading.py",
         model=PermitGasReading,
         module=Module.PERMIT,
@@ -274,6 +275,7 @@ PERMIT_GAS_READING = register(
 PERMIT_SIGNATURE = register(
     TableSpec(
         name="permit_signature",
+        parent="permit_id",
         page="pages/permit_permit_signature.py",
         model=PermitSignature,
         module=Module.PERMIT,

@@ -14,7 +14,7 @@ from typing import Any
 from sqlmodel import Session, SQLModel
 
 from core.crud.fields import COMPUTED, DERIVED, TEXTAREA, fields, module_fields
-from core.crud.registry import TableSpec, register
+from core.crud.registry import Preset, TableSpec, register
 from core.crud.service import ValidationFailed
 from core.rbac import REFERENCE_SCOPE, Actor
 from core.risk.schemes import (
@@ -29,7 +29,7 @@ from core.risk.scoring import (
     inherit_point_scope,
     score_point,
 )
-from models.enums import Module
+from models.enums import Module, RiskLevel
 from models.risk import LecFactor, LsFactor, RiskLevelRule, ScoringMethod, ScoringScheme
 from models.risk_register import RiskAnalysisItem, RiskMeasure, RiskPoint, RiskUnit
 
@@ -74,6 +74,7 @@ _OWN = ("kind", "step_or_item", "hazard", "consequence", "standard", "existing_c
 RISK_ANALYSIS_ITEM = register(
     TableSpec(
         name="risk_analysis_item",
+        parent="point_id",
         page="pages/risk_risk_analysis_item.py",
         model=RiskAnalysisItem,
         module=Module.RISK,
@@ -347,6 +348,15 @@ RISK_POINT = register(
         ),
         search=("name", "code", "hazard_factors"),
         default_sort=("residual_d", True),
+        presets={
+            "major": Preset(
+                "risk.preset.major", filters=lambda today: {"current_level": [RiskLevel.MAJOR]}
+            ),
+            "significant": Preset(
+                "risk.preset.significant",
+                filters=lambda today: {"current_level": [RiskLevel.SIGNIFICANT]},
+            ),
+        },
         before_save=score_listed_point,
         import_ignore=LIST_IGNORED,
         example={
@@ -368,6 +378,7 @@ RISK_POINT = register(
 RISK_MEASURE = register(
     TableSpec(
         name="risk_measure",
+        parent="point_id",
         page="pages/risk_risk_measure.py",
         model=RiskMeasure,
         module=Module.RISK,

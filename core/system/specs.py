@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlmodel import Session
 
+from core.auth import end_sessions_if_access_changes
 from core.config import EMAIL
 from core.crud.fields import CHOICE, MULTICHOICE, TAGS, fields, infer
 from core.crud.registry import TableSpec, register
@@ -34,6 +35,12 @@ def _user_rules(session: Session, values: dict[str, Any], actor: Actor) -> None:
     if address and not EMAIL.fullmatch(address):
         raise ValidationFailed([Problem("email", "delivery.bad_email", {"address": address})])
     values["email"] = address or None
+    end_sessions_if_access_changes(session, values.get("id"), values)
+
+
+def _user_deleted(session: Session, row: Any, actor: Actor, on: bool) -> None:
+    if on:
+        end_sessions_if_access_changes(session, row.id, {"deleted_at": True})
 
 
 USER = register(
@@ -82,6 +89,7 @@ USER = register(
         allow_create=False,
         scope=ScopeColumns(own="id"),
         before_save=_user_rules,
+        before_delete=_user_deleted,
         example={"email": "user{n}@example.com"},
         secret=("password_hash", "failed_logins", "locked_until", "must_change_password"),
     )

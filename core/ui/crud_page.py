@@ -23,7 +23,7 @@ from core.ui.audience_panel import render_audience
 from core.ui.context import lang, show_flash, tr
 from core.ui.detail import render_detail
 from core.ui.forms import form_inputs, submit
-from core.ui.nav import guard
+from core.ui.nav import guard, page_link
 from core.ui.widgets import filter_input, filter_value
 from core.ui.workflow_panel import render_workflow
 from core.workflow import flow_for
@@ -44,6 +44,7 @@ def render_table_page(
     spec = get_spec(name)
     detail_extra = detail_extra or _declared_extras(spec)
     actor = guard(spec.module)
+    _back_link(spec, actor)
     st.title(tr(spec.label_key))
     show_flash()
     view = _view(spec, actor)
@@ -66,6 +67,23 @@ def render_table_page(
     if "export" in panes:
         with panes["export"]:
             _export(spec, actor, view.query)
+
+
+def _back_link(spec: TableSpec, actor: Actor) -> None:
+    """Up one level: a detail register to its parent record, a reference list to the
+    settings, a register to its module's home page."""
+    if spec.parent:
+        parent = get_spec(spec.field(spec.parent).fk or "")
+        record = st.query_params.get(f"f.{spec.parent}", "")
+        query = {"id": record} if record.isdigit() else None
+        if parent.page:
+            label = f"← {tr(parent.label_key)}"
+            page_link(actor, parent.page, label=label, query_params=query)
+    elif spec.nav_group:
+        page_link(actor, "pages/settings_home.py", label=f"← {tr('page.settings_home')}")
+    else:
+        label = f"← {tr(f'module.{spec.module}')}"
+        page_link(actor, f"pages/{spec.module}_home.py", label=label)
 
 
 def _view(spec: TableSpec, actor: Actor) -> ListView:

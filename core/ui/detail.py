@@ -11,9 +11,9 @@ from sqlmodel import Session
 
 from core.clock import shown
 from core.config import get_settings
-from core.crud import files, present, service
+from core.crud import files, present, service, summary
 from core.crud.custom import effective_fields
-from core.crud.registry import TableSpec
+from core.crud.registry import TableSpec, children_of
 from core.db import session_scope
 from core.i18n import Translatable
 from core.rbac import Actor
@@ -73,8 +73,22 @@ def render_detail(
             st.rerun()
     if extra is not None:
         extra(session, actor, row)
+    _children(session, spec, actor, row_id)
     _attachments(session, spec, actor, row_id, can_edit)
     _history(session, spec, actor, row_id)
+
+
+def _children(session: Session, spec: TableSpec, actor: Actor, row_id: int) -> None:
+    """Doors to the registers of this record's parts (a permit's gas readings and
+    signatures), filtered to it: those registers are not in the menu."""
+    children = [c for c in children_of(spec.name) if c.page and actor.can(c.module, Action.VIEW)]
+    if not children:
+        return
+    st.markdown(f"**{tr('common.parts')}**")
+    for child in children:
+        n = summary.count(session, child, actor, **{child.parent or "": [row_id]})
+        query = {f"f.{child.parent}": str(row_id)}
+        st.page_link(child.page or "", label=f"{tr(child.label_key)} ({n})", query_params=query)
 
 
 def _text(value: Any) -> str:

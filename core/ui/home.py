@@ -1,4 +1,6 @@
-"""The home page widgets: the to-do list, the unread messages and "Mine"."""
+"""The home page widgets: the workbench buttons, the to-do list, the unread messages and
+"Mine". On a phone (390 px) the buttons stack full width and every line wraps: a page link's
+label is one line that the browser cuts with an ellipsis, so the to-dos were unreadable."""
 
 from __future__ import annotations
 
@@ -13,13 +15,41 @@ from core.inbox import TodoItem, todo_for
 from core.mine import mine_for
 from core.rbac import Actor
 from core.ui.context import lang, tr
+from core.ui.nav import top_level_entries
+from core.ui.workbench import HOME_BUTTONS
 from models.enums import Action
 
 PER_KIND = 5
 ICONS = {"error": ":red[●]", "warning": ":orange[●]", "info": ":blue[●]"}
+BUTTONS_KEY = "home_buttons"
+# The workbench links look like big buttons (page links wrap on every page: core.ui.menu).
+# The style lives only while the home page is shown.
+CSS = f"""
+<style>
+.st-key-{BUTTONS_KEY} [data-testid="stPageLink"] a {{
+  justify-content: center; min-height: 3.4rem; padding: .8rem 1rem;
+  border: 1px solid rgba(49, 51, 63, .2); border-radius: .6rem;
+  background: rgba(151, 166, 195, .15);
+}}
+.st-key-{BUTTONS_KEY} [data-testid="stPageLink"] a p {{ font-size: 1.1rem; font-weight: 600; }}
+</style>
+"""
 
 
-def _page(actor: Actor, table: str | None) -> str | None:
+def workbench_buttons(actor: Actor) -> None:
+    """The day's doors as big buttons (quick report, my rounds, my exams, my permits): side
+    by side on a desktop, stacked full width on a phone; only the pages this user may open."""
+    st.markdown(CSS, unsafe_allow_html=True)
+    titles = {p.path: p.title for p in top_level_entries(actor)}
+    shown = [path for path in HOME_BUTTONS if path in titles]
+    if not shown:
+        return
+    with st.container(key=BUTTONS_KEY):
+        for column, path in zip(st.columns(len(shown)), shown, strict=True):
+            column.page_link(path, label=tr(titles[path]), width="stretch")
+
+
+def record_page(actor: Actor, table: str | None) -> str | None:
     """Where a message about a record of ``table`` opens it, if this user may open it."""
     try:
         spec = get_spec(table or "")
@@ -61,7 +91,7 @@ def inbox(actor: Actor) -> None:
     st.subheader(f"{tr('notify.title')} ({len(items)})")
     for n in items:
         line = f"{ICONS.get(n.severity, '')} {t_keys(n.key, lang(), n.params)}"
-        page = _page(actor, n.table_name)
+        page = record_page(actor, n.table_name)
         if page and n.row_id is not None:
             st.page_link(page, label=line, query_params={"id": str(n.row_id)})
         else:

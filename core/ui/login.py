@@ -4,11 +4,22 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core import auth
+from core import auth, sessions
 from core.config import get_settings
 from core.db import session_scope
 from core.i18n import Translatable
-from core.ui.context import Keys, lang, login, show_error, show_flash, tr
+from core.ui.context import (
+    HERE,
+    Keys,
+    browser_info,
+    has_browser,
+    lang,
+    login,
+    send_browser,
+    show_error,
+    show_flash,
+    tr,
+)
 
 
 def language_switch(key: str = "lang_switch") -> str | None:
@@ -44,14 +55,28 @@ def login_page() -> None:
         password = st.text_input(tr("login.password"), type="password", key="login_pw")
         pressed = st.form_submit_button(tr("login.submit"), type="primary")
     if pressed:
+        _log_in(username, password)
+
+
+def _log_in(username: str, password: str) -> None:
+    """Check the password, open a server-side session and send the browser for its cookie;
+    the tab is logged in at once (the cookie is for reloads, new tabs and pasted links)."""
+    failure: Translatable | None = None
+    with session_scope() as session:  # a wrong password's count and lock must be kept
         try:
-            with session_scope() as session:
-                user = auth.authenticate(session, username, password, get_settings())
+            user = auth.authenticate(session, username, password, get_settings())
         except Translatable as exc:
-            show_error(exc)
-            return
-        login(user)
-        st.rerun()
+            failure = exc
+        else:
+            agent, ip = browser_info()
+            issued = sessions.create(session, user.id or 0, get_settings(), user_agent=agent, ip=ip)
+    if failure is not None:
+        show_error(failure)
+        return
+    login(user, session_id=issued.session_id)
+    if has_browser():
+        send_browser(sessions.session_url(issued.ticket, HERE), "login.redirecting")
+    st.rerun()
 
 
 def _first_admin() -> None:
@@ -90,7 +115,8 @@ def _first_admin() -> None:
 
 
 def change_password_form(user_id: int, key: str = "pw") -> bool:
-    """Old + new password; returns True once changed."""
+    """Old + new password; returns True once changed. The account's other browser sessions
+    end; this tab's stays."""
     with st.form(key, clear_on_submit=True):
         old = st.text_input(tr("account.old_password"), type="password")
         new = st.text_input(tr("account.new_password"), type="password")
@@ -103,7 +129,14 @@ def change_password_form(user_id: int, key: str = "pw") -> bool:
         return False
     try:
         with session_scope() as session:
-            auth.change_password(session, user_id, old, new, get_settings())
+            auth.change_password(
+                session,
+                user_id,
+                old,
+                new,
+                get_settings(),
+                keep_session=st.session_state.get(Keys.SESSION),
+            )
     except Translatable as exc:
         show_error(exc)
         return False

@@ -2,25 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import streamlit as st
 
 from core.crud.registry import all_specs
-from core.rbac import Actor
+from core.rbac import Actor, default_matrix, default_scope
 from core.ui.context import current_actor, tr
+from core.ui.pagedef import ANY, PageDef
+from core.ui.workbench import WORKBENCH_PAGES
 from models.enums import Action, Module
-
-
-@dataclass(frozen=True)
-class PageDef:
-    path: str
-    title: str
-    group: str
-    module: str | None = None
-    action: str = Action.VIEW
-
 
 HOME = PageDef("pages/home.py", "page.home", "nav.workbench")
 #: Module screens that are more than a table (maps, task lists, analysis), shown at the top of
@@ -113,13 +104,61 @@ SYSTEM_PAGES: tuple[PageDef, ...] = (
     PageDef("pages/sys_audit.py", "page.audit", "nav.system", Module.AUDIT),
     PageDef("pages/sys_delivery.py", "page.delivery_log", "nav.system", Module.AUDIT),
     PageDef("pages/sys_backup.py", "page.backup", "nav.system", Module.SYSTEM, Action.CONFIGURE),
-    PageDef("pages/account.py", "page.account", "nav.me"),
 )
 
 
+#: Modules with a home page, in menu order: one top-level entry each opens the module's
+#: figures, what needs attention and its registers (``core.ui.module_home``).
+HOME_MODULES: tuple[Module, ...] = (
+    Module.RISK,
+    Module.HAZARD,
+    Module.PERMIT,
+    Module.VIDEO,
+    Module.CONTRACTOR,
+    Module.TRAINING,
+    Module.EMERGENCY,
+    Module.INCIDENT,
+    Module.HEALTH,
+    Module.DUTY,
+    Module.COMPLIANCE,
+    Module.ORG,
+)
+MODULE_HOMES: tuple[PageDef, ...] = tuple(
+    PageDef(f"pages/{m}_home.py", f"module.{m}", "nav.modules", m, own_scope=m != Module.ORG)
+    for m in HOME_MODULES
+)
+ANALYTICS_ENTRIES: tuple[PageDef, ...] = (
+    PageDef(
+        "pages/analytics_cockpit.py", "page.analytics_cockpit", "nav.analytics", Module.ANALYTICS
+    ),
+    PageDef("pages/analytics_home.py", "page.analytics_home", "nav.analytics", Module.ANALYTICS),
+    PageDef(
+        "pages/analytics_screen.py",
+        "page.analytics_screen",
+        "nav.analytics",
+        Module.ANALYTICS,
+        Action.DISPLAY,
+    ),
+)
+SETTINGS_ENTRIES: tuple[PageDef, ...] = (
+    PageDef("pages/settings_home.py", "page.settings_home", "nav.settings", ANY, Action.CONFIGURE),
+    PageDef("pages/sys_users.py", "page.users", "nav.settings", Module.USERS),
+    PageDef("pages/sys_audit.py", "page.audit", "nav.settings", Module.AUDIT),
+)
+ACCOUNT = PageDef("pages/account.py", "page.account", "nav.me")
+#: The sidebar's groups, in order.
+GROUPS = ("nav.workbench", "nav.modules", "nav.analytics", "nav.settings")
+
+
+def top_level() -> list[PageDef]:
+    """Every sidebar entry, in order (each role sees those open to it)."""
+    return [HOME, *WORKBENCH_PAGES, *MODULE_HOMES, *ANALYTICS_ENTRIES, *SETTINGS_ENTRIES]
+
+
 def all_pages() -> list[PageDef]:
-    """Home, every module's screens then its tables (in Module order), the reference lists,
-    then the system pages."""
+    """Every page with an address: the sidebar's entries, then each module's screens and
+    registers (in Module order), the reference lists and the system pages. Addresses are
+    the file names, so they never change with the menu."""
     order = {m.value: i for i, m in enumerate(Module)}
     ranked = [(False, order[str(p.module)], 0, p) for p in MODULE_PAGES]
     ranked += [
@@ -133,14 +172,45 @@ def all_pages() -> list[PageDef]:
         if s.page
     ]
     ranked.sort(key=lambda r: r[:3])
-    return [HOME, *(r[3] for r in ranked), *SYSTEM_PAGES]
+    pages: dict[str, PageDef] = {}
+    for p in [*top_level(), *(r[3] for r in ranked), *SYSTEM_PAGES, ACCOUNT]:
+        pages.setdefault(p.path, p)
+    return list(pages.values())
 
 
 def visible_pages(actor: Actor) -> list[PageDef]:
     """The pages ``actor`` may open; a screen-only account gets the wall screen alone."""
     if actor.screen_only:
         return [p for p in all_pages() if p.module and actor.can(p.module, p.action)]
-    return [p for p in all_pages() if p.module is None or actor.can(p.module, p.action)]
+    return [p for p in all_pages() if p.open_to(actor)]
+
+
+def role_actor(role: str) -> Actor:
+    """A user holding only ``role`` with the default permission matrix (the user guide's and
+    the tests' view of a role; a site's edited matrix is read through real accounts)."""
+    grants = default_matrix()[role]["grants"]
+    pairs = {
+        (m, a)
+        for module, actions in grants.items()
+        for m in ([x.value for x in Module] if module == "*" else [module])
+        for a in actions
+    }
+    return Actor(
+        user_id=None,
+        username=role,
+        roles=frozenset({role}),
+        scope=default_scope(role),
+        grants=frozenset(pairs),
+    )
+
+
+def top_level_entries(who: str | Actor) -> list[PageDef]:
+    """The sidebar entries of a role (default matrix) or of an actor, in menu order."""
+    actor = role_actor(who) if isinstance(who, str) else who
+    if actor.screen_only:
+        return [p for p in ANALYTICS_ENTRIES if p.action == Action.DISPLAY]
+    unlinked = actor.user_id is not None and actor.person_id is None
+    return [p for p in top_level() if p.open_to(actor) and not (p.needs_person and unlinked)]
 
 
 def page_link(actor: Actor, page: str, **options: Any) -> None:
@@ -149,15 +219,6 @@ def page_link(actor: Actor, page: str, **options: Any) -> None:
     navigation, and a door the user cannot use is no help either."""
     if any(p.path == page for p in visible_pages(actor)):
         st.page_link(page, **options)
-
-
-def navigation(actor: Actor) -> dict[str, list[st.Page]]:
-    """Groups of st.Page for st.navigation; no icons (material icons load from a CDN)."""
-    groups: dict[str, list[st.Page]] = {}
-    for p in visible_pages(actor):
-        page = st.Page(p.path, title=tr(p.title), default=p.path == "pages/home.py")
-        groups.setdefault(tr(p.group), []).append(page)
-    return groups
 
 
 def guard(module: str, action: str = Action.VIEW) -> Actor:

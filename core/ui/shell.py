@@ -9,19 +9,22 @@ import streamlit as st
 from core import audit, auth
 from core.db import session_scope
 from core.rbac import Actor
-from core.ui.context import current_actor, current_user, expired, flash, logout, tr
+from core.ui.context import current_actor, current_user, end_session, expired, flash, tr
 from core.ui.login import change_password_form, language_switch, login_page
-from core.ui.nav import HOME, navigation, visible_pages
+from core.ui.menu import menu, router
+from core.ui.nav import HOME, visible_pages
 from models.enums import Action, Module
 
 SCREEN_PAGE = "pages/analytics_screen.py"
 PAGES_DIR = Path(__file__).resolve().parents[2] / "pages"
 
 
-def sidebar(actor: Actor, display_name: str) -> None:
+def sidebar(actor: Actor, display_name: str, *, with_menu: bool = True) -> None:
     with st.sidebar:
         st.markdown("### SafeLoop")
         st.caption(tr("common.signed_in_as", name=display_name))
+        if with_menu:
+            menu(actor)
         st.caption(
             tr("home.roles", roles="、".join(tr(f"enum.Role.{r}") for r in sorted(actor.roles)))
         )
@@ -33,7 +36,7 @@ def sidebar(actor: Actor, display_name: str) -> None:
         if st.button(tr("common.logout"), key="logout"):
             with session_scope() as session:
                 audit.record(session, actor, "logout", table_name="user", row_id=actor.user_id)
-            logout()
+            end_session()  # every tab of this browser, and the cookie
             # Back to the start page: the next log-in should not reopen where this one left.
             st.query_params.clear()
             st.switch_page(HOME.path)
@@ -67,9 +70,9 @@ def run_app() -> None:
         return
     user = current_user()
     screen = screen_mode(actor) and not (user is not None and user.must_change_password)
-    if not screen:
-        sidebar(actor, user.display_name if user else actor.username)
+    name = user.display_name if user else actor.username
     if user is not None and user.must_change_password:
+        sidebar(actor, name, with_menu=False)
         st.warning(tr("login.must_change"))
         if change_password_form(user.id, key="forced_pw"):
             st.rerun()
@@ -84,4 +87,6 @@ def run_app() -> None:
         ]
         st.navigation(pages, position="hidden").run()
         return
-    st.navigation(navigation(actor), expanded=True).run()
+    page = router(actor)  # before the menu: its links need the pages registered
+    sidebar(actor, name)
+    page.run()

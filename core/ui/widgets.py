@@ -33,7 +33,7 @@ def field_input(
     code = lang()
     label = f.label_in(code) + (" *" if f.required else "")
     if f.kind == FK:
-        choices = options(session, f.fk or "", actor)
+        choices = options(session, f.fk or "", actor, lang=code)
         if value is not None and value not in choices:
             choices[value] = f"#{value}"
         result = st.selectbox(
@@ -59,6 +59,7 @@ def field_input(
             list(f.choices),
             default=list(value or []),
             format_func=lambda c: f.choice_label(c, code),
+            placeholder=tr("common.choose_options"),
             key=key,
         )
     elif f.kind == TAGS:
@@ -90,7 +91,11 @@ def filter_input(f: FieldSpec, key: str, choices: dict[int, str] | None = None) 
     label = f.label_in(code)
     if f.kind == CHOICE:
         return st.multiselect(
-            label, list(f.choices), format_func=lambda c: f.choice_label(c, code), key=key
+            label,
+            list(f.choices),
+            format_func=lambda c: f.choice_label(c, code),
+            placeholder=tr("common.all"),  # picking none filters nothing
+            key=key,
         )
     if f.kind == FK:
         linked = choices or {}
@@ -128,11 +133,13 @@ def filter_value(picked: Any) -> Any:
 
 
 def one_or_all(cell: Any, label: str, choices: dict[Any, str], key: str) -> Any:
-    """A filter picker whose first entry, ``None``, means "all"."""
+    """A filter picker whose first entry, ``None``, means "all" (the label is read now, in
+    the page's language, not whenever the widget happens to format its value)."""
+    everything = tr("common.all")
     return cell.selectbox(
         label,
         [None, *choices],
-        format_func=lambda v: tr("common.all") if v is None else choices[v],
+        format_func=lambda v: everything if v is None else choices[v],
         key=key,
     )
 

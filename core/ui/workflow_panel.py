@@ -17,6 +17,7 @@ from core import attachments
 from core.clock import shown, site_today
 from core.config import get_settings
 from core.crud.custom import read
+from core.crud.lookup import titles
 from core.rbac import Actor
 from core.ui.context import tr
 from core.ui.forms import submit
@@ -87,11 +88,15 @@ def _step_form(session: Session, actor: Actor, wf: Workflow, record: Any, t: Tra
 
 def history(session: Session, wf: Workflow, record: Any) -> None:
     rows = events(session, wf.table, record.id)
+    # who took a step: the person's display name, the user name only if the account is gone
+    people = titles(session, "user", {e.actor_id for e in rows if e.actor_id})
     with st.expander(f"{tr('workflow.history')} ({len(rows)})", expanded=True):
         table = pd.DataFrame(
             {
                 tr("workflow.col.time"): [shown(e.ts, "%Y-%m-%d %H:%M") for e in rows],
-                tr("workflow.col.actor"): [e.actor_name for e in rows],
+                tr("workflow.col.actor"): [
+                    people.get(e.actor_id or 0) or e.actor_name for e in rows
+                ],
                 tr("workflow.col.action"): [tr(wf.action_key(e.action)) for e in rows],
                 tr("workflow.col.to"): [tr(wf.state_key(e.to_state)) for e in rows],
                 tr("workflow.col.comment"): [e.comment or "" for e in rows],

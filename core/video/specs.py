@@ -129,6 +129,7 @@ ZONE_COLS = ("name", "camera_id", "kind", "polygon", "area_id", "enterprise_id",
 VIDEO_ZONE = register(
     TableSpec(
         name="video_zone",
+        parent="camera_id",
         page="pages/video_zone.py",
         model=VideoZone,
         module=Module.VIDEO,

@@ -25,7 +25,7 @@ def test_build_a_chart_and_see_it_on_a_new_dashboard(
 ) -> None:
     outside = record_outside_requests(page)
     _login(page, app_url)
-    _open(page, "自定义仪表板")
+    _open(page, "自定义仪表板", via="分析与报表")
     page.get_by_role("button", name="新建仪表板").click()
     page.get_by_label("名称").fill("隐患月度看板")
     page.get_by_role("button", name="创建").click()

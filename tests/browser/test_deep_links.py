@@ -17,10 +17,6 @@ def test_a_drill_down_link_survives_the_log_in(
 ) -> None:
     context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
     page = context.new_page()
-    # Known gap (docs/analytics.md): a server's very first request runs pages/<page>.py in
-    # Streamlit's pages-folder mode; one request to the start page first.
-    page.goto(app_url)
-    expect(page.get_by_label("用户名")).to_be_visible(timeout=TIMEOUT)
     page.goto(app_url + LINK)
     expect(page.get_by_label("用户名")).to_be_visible(timeout=TIMEOUT)
     expect(page.get_by_text("Page not found")).to_have_count(0)
@@ -28,7 +24,7 @@ def test_a_drill_down_link_survives_the_log_in(
     page.get_by_label("密码", exact=True).fill(DEMO_PASSWORD)
     page.get_by_role("button", name="登录").click()
     expect(page.get_by_role("heading", name="隐患台账")).to_be_visible(timeout=TIMEOUT)
-    expect(page.get_by_text("来自驾驶舱的筛选：逾期隐患")).to_be_visible(timeout=TIMEOUT)
+    expect(page.get_by_text("链接带入的筛选：逾期隐患")).to_be_visible(timeout=TIMEOUT)
     _idle(page)
     assert page.url.endswith(LINK)
     page.screenshot(path=artefacts_dir / "deep_link_after_login.png")

@@ -70,7 +70,7 @@ def _choose_first(page: Page, box: Locator) -> None:
 
 def _map_hazards(page: Page, shot: Path, expected: int | None = None) -> int:
     """Open the risk map, screenshot it and return its count of open hazards on the plan."""
-    _open(page, "风险四色图")
+    _open(page, "风险四色图", via="风险分级管控")
     summary = page.get_by_text(MAP_HAZARDS)
     if expected is not None:
         expect(summary).to_contain_text(f"未闭环隐患 {expected} 条", timeout=TIMEOUT)
@@ -82,7 +82,7 @@ def _map_hazards(page: Page, shot: Path, expected: int | None = None) -> int:
 
 def _pick(page: Page, number: str) -> None:
     """Search the register for ``number`` and tick its row, as a user would."""
-    _open(page, "隐患台账")
+    _open(page, "隐患台账", via="隐患排查治理")
     page.get_by_label("搜索").fill(number)
     page.get_by_label("搜索").press("Enter")
     grid = page.get_by_test_id("stDataFrame").first

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 from sqlmodel import Session, col, func, select
 
 from core.config import Settings
@@ -23,6 +23,11 @@ from models.org import Department
 
 from .test_hazard_loop import _photo, _step
 from .test_main_paths import TIMEOUT, _idle, _login, _open, _press
+
+# Any element of a page link whose text is wider than its box: the label is cut.
+CUT_LABELS = """() => [...document.querySelectorAll(
+  '[data-testid=stMain] [data-testid=stPageLink] *')]
+  .filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.textContent)"""
 
 
 def _plans(data_dir: Path, username: str) -> tuple[int, int]:
@@ -60,7 +65,9 @@ def test_the_employee_sees_their_exam_results_certificates_and_the_current_plan(
 
     published, every = _plans(app_data_dir, "employee")
     assert 0 < published < every  # drafts and superseded plans exist, and stay hidden
-    _open(page, "应急预案")  # the published plans, no draft: exactly the published count
+    _open(
+        page, "应急预案", via="应急管理"
+    )  # the published plans, no draft: exactly the published count
     expect(page.get_by_text(f"共 {published} 条")).to_be_visible(timeout=TIMEOUT)
     page.screenshot(path=str(artefacts_dir / "mine_employee_emergency_plans.png"), full_page=True)
 
@@ -110,3 +117,24 @@ def test_a_maintenance_technician_rectifies_the_workshop_hazard_assigned_to_him(
     _press(page, form.get_by_role("button", name="提交整改"), "提交整改")
     expect(page.get_by_text("当前状态：待验收")).to_be_visible(timeout=TIMEOUT)
     page.screenshot(path=str(artefacts_dir / "mine_technician_rectified.png"), full_page=True)
+
+
+def test_the_employee_workbench_fits_a_phone(
+    browser: Browser, app_url: str, artefacts_dir: Path
+) -> None:
+    """At 390 x 844 the home page shows the workbench as big buttons and every to-do line in
+    full (a page link's label used to be cut with an ellipsis), with no sideways scrolling."""
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN")
+    page = context.new_page()
+    _login(page, app_url, "employee")
+    _idle(page)
+    for label in ("随手拍", "我的培训考试", "我的作业票"):
+        button = page.get_by_test_id("stMain").get_by_role("link", name=label, exact=True)
+        expect(button).to_be_visible(timeout=TIMEOUT)
+        assert button.bounding_box()["width"] > 300, label  # full width on a phone
+    todo = page.get_by_role("link", name=re.compile("待整改隐患：")).first
+    expect(todo).to_be_visible(timeout=TIMEOUT)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert page.evaluate(CUT_LABELS) == []
+    page.screenshot(path=str(artefacts_dir / "mine_employee_phone_home.png"))
+    context.close()

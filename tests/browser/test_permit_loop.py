@@ -38,7 +38,7 @@ def _as(browser: Browser, url: str, username: str) -> tuple[BrowserContext, Page
 
 def _permit(page: Page, number: str) -> None:
     """Open the permit desk and the permit by its number."""
-    _open(page, "作业票办理")
+    _open(page, "作业票办理", via="危险作业")
     back = page.get_by_role("button", name="← 返回列表")
     if back.count():
         back.click()
@@ -89,7 +89,7 @@ def _step(page: Page, number: str, action: str, *, tick: tuple[str, ...] = (), n
 
 
 def _map(page: Page, shot: Path) -> None:
-    _open(page, "作业票GIS视图")
+    _open(page, "作业票GIS视图", via="危险作业")
     expect(page.get_by_test_id("stDeckGlJsonChart")).to_be_visible(timeout=TIMEOUT)
     page.wait_for_timeout(1500)  # deck.gl draws after the element shows
     page.screenshot(path=str(shot), full_page=True)
@@ -97,7 +97,7 @@ def _map(page: Page, shot: Path) -> None:
 
 def _apply(browser: Browser, url: str, guardian: str, shots: Path) -> str:
     context, page = _as(browser, url, "inspector")
-    _open(page, "申请作业票")
+    _open(page, "申请作业票", via="危险作业")
     page.set_viewport_size(PHONE)
     _pick(page, page.get_by_role("combobox", name="作业级别 *"), "动火作业 二级")
     _pick(page, page.get_by_role("combobox", name="作业区域 *"), "机修车间")

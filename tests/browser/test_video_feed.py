@@ -65,7 +65,7 @@ def test_detector_violations_arrive_on_the_open_feed_and_are_reviewed(
     db = app_data_dir / "safeloop.db"
     camera, name = _camera(db)
     _login(page, app_url, "safety_manager")
-    _open(page, "违章实时推送")
+    _open(page, "违章实时推送", via="智能视频")
     page.screenshot(path=str(artefacts_dir / "video_feed_before.png"), full_page=True)
 
     env = {**os.environ, "SAFELOOP_DATA_DIR": str(app_data_dir), "PYTHONUNBUFFERED": "1"}

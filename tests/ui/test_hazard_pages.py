@@ -45,6 +45,36 @@ def test_quick_report_needs_only_a_description(open_page, ui_world) -> None:
     assert at.text_area(key="hazard_quick_desc").value in ("", None), "ready for the next one"
 
 
+def test_quick_report_links_to_that_reports_progress(open_page, ui_world) -> None:
+    """After a phone report, "view progress" opens that record's progress at the top of the
+    quick-report page (not the whole ledger with the record far below), in both languages."""
+    at = open_page("pages/hazard_report.py", as_user="employee_a")
+    at.text_area(key="hazard_quick_desc").input("三号泵房地面油污，易滑倒")
+    _button(at, t("hazard_report.submit")).click().run()
+    with session_scope() as session:
+        h = session.exec(select(Hazard).where(Hazard.title == "三号泵房地面油污，易滑倒")).one()
+    link = next(
+        e.proto
+        for e in at.get("page_link")
+        if e.proto.label == t("hazard_report.view", number=h.number)
+    )
+    assert link.page.endswith("hazard_report") and link.query_string == f"id={h.id}"
+    for lang in ("zh-CN", "en"):
+        view = open_page("pages/hazard_report.py", as_user="employee_a", lang=lang)
+        view.query_params["id"] = str(h.id)
+        view.run()
+        assert not view.exception
+        assert view.subheader[0].value == t("hazard_progress.title", lang, number=h.number)
+        shown = " ".join(m.value for m in view.markdown)
+        assert t("enum.HazardState.reported", lang) in shown and h.title in shown
+        assert t("workflow.action.report", lang) in shown, "the steps so far"
+        assert not [f for f in view.get("form")], "the progress replaces the report form"
+    other = open_page("pages/hazard_report.py", as_user="inspector_b")
+    other.query_params["id"] = str(h.id)
+    other.run()
+    assert not other.exception and not other.subheader, "another department's report stays hidden"
+
+
 def test_quick_report_without_description_says_so(open_page) -> None:
     at = open_page("pages/hazard_report.py", as_user="employee_a")
     _button(at, t("hazard_report.submit")).click().run()

@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import pandas as pd
-import pytest
 
 from core.i18n import t
-from core.rbac import default_matrix
-from core.ui.nav import all_pages
 from tests.factories import PASSWORD
 
 
@@ -26,25 +23,8 @@ def _grid_values(at, index: int = 0) -> str:
     return at.dataframe[index].value.to_string()
 
 
-@pytest.mark.parametrize("page", [p.path for p in all_pages()])
-def test_every_page_renders_for_admin(open_page, page: str) -> None:
-    at = open_page(page)
-    assert not at.exception, at.exception
-    assert at.title, f"{page} shows no title"
-
-
-INSPECTOR_GRANTS = default_matrix()["inspector"]["grants"]
-INSPECTOR_PAGES = [
-    p.path
-    for p in all_pages()
-    if p.module is None or p.action in INSPECTOR_GRANTS.get(str(p.module), [])
-]
-
-
-@pytest.mark.parametrize("page", INSPECTOR_PAGES)
-def test_pages_render_for_inspector_in_english(open_page, page: str) -> None:
-    at = open_page(page, as_user="inspector_a", lang="en")
-    assert not at.exception, at.exception
+# Every page for every role (admin included) and the inspector's pages in English render in
+# tests/ui/test_pages_by_role.py, one AppTest per role.
 
 
 def test_inspector_list_shows_only_own_department(open_page) -> None:

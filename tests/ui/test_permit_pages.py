@@ -11,10 +11,12 @@ from sqlmodel import select
 
 from core.db import session_scope, utcnow
 from core.permit.flow import apply_for_permit
+from core.permit.jsa_risks import type_lines
 from core.reference import load_all
 from models.org import Area, Enterprise
 from models.permit import Permit, PermitState
 from models.permit_reference import PermitGrade, PermitType
+from models.reference import AccidentType
 from models.risk_register import RiskMeasure, RiskPoint, RiskUnit
 from tests.factories import Org, Users
 
@@ -44,6 +46,9 @@ def plant(ui_world: tuple[Org, Users]) -> Org:
             area_id=area.id,
             name="厂内道路",
             hazard_factors="车辆伤害",
+            accident_type_id=session.exec(
+                select(AccidentType.id).where(AccidentType.code == "02")
+            ).one(),  # vehicles: offered to road-closure (断路) work
         )
         session.add(point)
         session.flush()
@@ -71,7 +76,7 @@ def test_the_form_names_what_is_missing(open_page, plant: Org) -> None:
     at.text_area(key="permit_apply_content").input("道路开挖")
     at.button(key="FormSubmitter:permit_apply-提交审批").click().run()
     errors = " ".join(e.value for e in at.error)
-    assert "请选择作业人员" in errors and "未指定监护人" in errors and "JSA" in errors
+    assert "请选择作业人员" in errors and "未指定监护人" in errors  # the JSA starts filled
     with session_scope() as session:
         assert session.exec(select(Permit)).all() == []
 
@@ -100,7 +105,9 @@ def test_an_application_goes_to_approval(open_page, plant: Org, ui_world) -> Non
     with session_scope() as session:
         permit = session.exec(select(Permit)).one()
         assert permit.state == PermitState.APPROVING
-        assert permit.jsa[0]["hazard"] == "车辆伤害" and permit.area_id is not None
+        hazards = [line["hazard"] for line in permit.jsa]
+        assert hazards[0] == type_lines("DL", "zh-CN")[0]["hazard"]  # the work's own risks
+        assert "车辆伤害" in hazards and permit.area_id is not None  # then the area's
         assert permit.x is not None  # the area's centre until the plan is tapped
         session.delete(permit)
 

@@ -18,8 +18,10 @@ from core.db import session_scope
 from core.i18n import Translatable
 from core.rbac import Actor
 from core.reporting.dashboards import add_chart, update_chart
-from core.ui.analytics.charts import CHART_CONFIG, add_to_dashboard, figure
-from core.ui.context import flash, lang, show_error, tr
+from core.ui.analytics.charts import add_to_dashboard, figure
+from core.ui.analytics.query_error import show_query_error
+from core.ui.context import flash, lang, tr
+from core.ui.plot import show_chart
 from models.hazard import HazardLevel
 
 KEY = "chart_builder"
@@ -65,7 +67,7 @@ def show_spec(con: Connection, actor: Actor, spec: dm.ChartSpec, key: str, today
             con, actor, spec, today=today, zone=get_settings().timezone, lang=lang()
         )
     except Translatable as exc:
-        show_error(exc)
+        show_query_error(exc)
         return
     value = measure_label(spec.dataset, spec.measure)
     frame = data.frame
@@ -83,7 +85,7 @@ def show_spec(con: Connection, actor: Actor, spec: dm.ChartSpec, key: str, today
         st.dataframe(shown, hide_index=True, width="stretch", key=key)
     else:
         fig = figure(frame, spec.kind, "x", "value", spec.colour and "colour", names, _palette())
-        st.plotly_chart(fig, config=CHART_CONFIG, key=key)
+        show_chart(fig, key=key)
     if data.truncated:
         st.caption(tr("chart.truncated", n=dm.MAX_X, colours=dm.MAX_COLOURS))
 
@@ -200,7 +202,7 @@ def _update(actor: Actor, spec: dm.ChartSpec, chart_id: int, title: str) -> bool
         with session_scope() as session:
             update_chart(session, actor, chart_id, new_title, spec)
     except Translatable as exc:
-        show_error(exc)
+        show_query_error(exc)
         return False
     flash("success", tr("chart.updated", title=new_title.strip()))
     return True

@@ -14,9 +14,9 @@ from sqlmodel import Session
 
 from core.db import session_scope
 from core.i18n import Translatable
-from core.ui.context import flash, show_error, tr
+from core.ui.analytics.query_error import show_query_error
+from core.ui.context import flash, tr
 
-CHART_CONFIG = {"displaylogo": False}
 MARGIN = {"l": 10, "r": 10, "t": 30, "b": 10}
 
 
@@ -84,7 +84,7 @@ def add_to_dashboard(
         with session_scope() as session:
             write(session, board, title)
     except Translatable as exc:
-        show_error(exc)
+        show_query_error(exc)
     else:
         flash("success", tr("sql_console.pin.ok", title=title, name=boards[board]))
         st.rerun()

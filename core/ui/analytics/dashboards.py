@@ -36,9 +36,11 @@ from core.reporting.dashboards import (
     visible_dashboards,
 )
 from core.ui.analytics.chart_builder import describe, load_spec, render_builder, show_spec
-from core.ui.analytics.charts import CHART_CONFIG, figure
-from core.ui.context import flash, show_error, show_flash, tr
+from core.ui.analytics.charts import figure
+from core.ui.analytics.query_error import show_query_error
+from core.ui.context import flash, show_flash, tr
 from core.ui.nav import guard
+from core.ui.plot import show_chart
 from models.analytics import Dashboard, DashboardChart
 from models.enums import Module
 
@@ -59,7 +61,7 @@ def _write(action: Callable[[Session], object], ok: str) -> bool:
         with session_scope() as session:
             result = action(session)
     except Translatable as exc:
-        show_error(exc)
+        show_query_error(exc)
         return False
     if isinstance(result, Dashboard):
         st.session_state[WANT] = result.id  # show it after the rerun
@@ -134,7 +136,7 @@ def _query_chart(actor: Actor, chart: DashboardChart, key: str) -> None:
     try:
         result = sc.run_query(get_engine(), actor, sql, PINNED_LIMITS)
     except Translatable as exc:
-        show_error(exc)
+        show_query_error(exc)
         return
     frame = result.frame
     missing = [c for c in (plot.x, plot.y, plot.colour) if c and c not in frame.columns]
@@ -144,7 +146,7 @@ def _query_chart(actor: Actor, chart: DashboardChart, key: str) -> None:
         st.warning(tr("dashboard.columns_gone", columns=", ".join(missing)))
     else:
         fig = figure(frame, plot.kind, plot.x, plot.y, plot.colour)
-        st.plotly_chart(fig, config=CHART_CONFIG, key=key)
+        show_chart(fig, key=key)
     st.caption(tr("dashboard.from_query", name=name, rows=frame.height))
 
 
@@ -185,7 +187,7 @@ def _charts(con: Connection, actor: Actor, board: Dashboard, today: date) -> Non
                 try:
                     spec = dm.ChartSpec.from_dict(chart.spec)
                 except Translatable as exc:
-                    show_error(exc)
+                    show_query_error(exc)
                 else:
                     show_spec(con, actor, spec, key, today)
                     st.caption(describe(spec))
@@ -216,7 +218,7 @@ def _open_edit(session: Session, actor: Actor) -> None:
     try:
         load_spec(dm.ChartSpec.from_dict(chart.spec), chart.id or 0, chart.title)
     except Translatable as exc:
-        show_error(exc)
+        show_query_error(exc)
         return
     st.session_state[MODE] = "build"
 

@@ -14,9 +14,11 @@ from core.i18n import Translatable
 from core.rbac import Actor
 from core.reporting.dashboards import QueryPlot, pin_sql, visible_dashboards
 from core.reporting.saved_queries import delete_query, save_query, visible_queries
-from core.ui.analytics.charts import CHART_CONFIG, add_to_dashboard, figure
-from core.ui.context import flash, lang, show_error, show_flash, tr
+from core.ui.analytics.charts import add_to_dashboard, figure
+from core.ui.analytics.query_error import show_query_error
+from core.ui.context import flash, lang, show_flash, tr
 from core.ui.nav import guard
+from core.ui.plot import show_chart
 from models.analytics import SavedQuery
 from models.enums import Module
 
@@ -54,7 +56,7 @@ def _run(actor: Actor, sql: str, limits: sc.Limits) -> None:
         st.session_state[RESULT_KEY] = (sql, sc.run_query(get_engine(), actor, sql, limits))
     except sc.Refused as exc:
         st.session_state.pop(RESULT_KEY, None)
-        show_error(exc)
+        show_query_error(exc)
 
 
 def _chart(frame: pl.DataFrame) -> QueryPlot:
@@ -85,7 +87,7 @@ def _chart(frame: pl.DataFrame) -> QueryPlot:
     )
     plot = QueryPlot("table" if kind == "none" else kind, x, y, colour)
     if kind != "none" and x in columns and y in columns:
-        st.plotly_chart(figure(frame, kind, x, y, colour), config=CHART_CONFIG, key=f"{KEY}_chart")
+        show_chart(figure(frame, kind, x, y, colour), key=f"{KEY}_chart")
     return plot
 
 
@@ -174,7 +176,7 @@ def _saved(actor: Actor) -> None:
             with session_scope() as session:
                 delete_query(session, actor, chosen)
         except Translatable as exc:
-            show_error(exc)
+            show_query_error(exc)
         else:
             flash("success", tr("sql_console.saved.deleted", name=queries[chosen].name))
             st.rerun()
@@ -191,7 +193,7 @@ def _save(actor: Actor, sql: str) -> None:
                 with session_scope() as session:
                     save_query(session, actor, name=name, sql=sql, shared=shared)
             except Translatable as exc:
-                show_error(exc)
+                show_query_error(exc)
             else:
                 flash("success", tr("sql_console.save.ok", name=name.strip()))
                 st.rerun()

@@ -23,9 +23,9 @@ from core.config import get_settings
 from core.rbac import Actor
 from core.ui.context import lang, tr
 from core.ui.nav import guard
+from core.ui.plot import show_chart
 from models.enums import Module
 
-CHART_CONFIG = {"displaylogo": False}
 MARGIN = {"l": 10, "r": 10, "t": 30, "b": 10}
 COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd")
 SHOWN = len(COLOURS)  # split values with their own line and forecast
@@ -258,7 +258,7 @@ def _trend(con: Connection, actor: Actor, start: date, end: date, zone: str) -> 
         yaxis={"title": tr("trends.count"), "rangemode": "tozero"},
         legend={"orientation": "h", "y": -0.15},
     )
-    st.plotly_chart(fig, config=CHART_CONFIG, key=f"{KEY}_chart")
+    show_chart(fig, key=f"{KEY}_chart")
     for peak in peaks or [tr("trends.peak_none")]:
         st.markdown(f"**{peak}**")
     for note in notes:
@@ -291,7 +291,7 @@ def _heatmap(frame: pl.DataFrame) -> None:
         height=max(240, 28 * len(areas) + 80),
         yaxis={"autorange": "reversed", "title": tr("trends.area")},
     )
-    st.plotly_chart(fig, config=CHART_CONFIG, key=f"{KEY}_heat_area")
+    show_chart(fig, key=f"{KEY}_heat_area")
     everywhere = tr("trends.heatmap_all")
     area = st.selectbox(tr("trends.heatmap_area"), [everywhere, *areas], key=f"{KEY}_heat_pick")
     part = frame if area == everywhere else frame.filter(pl.col("area") == area)
@@ -305,7 +305,7 @@ def _heatmap(frame: pl.DataFrame) -> None:
         xaxis={"title": tr("trends.hour"), "dtick": 2},
         yaxis={"autorange": "reversed"},
     )
-    st.plotly_chart(fig, config=CHART_CONFIG, key=f"{KEY}_heat_hour")
+    show_chart(fig, key=f"{KEY}_heat_hour")
 
 
 def _heinrich(frame: pl.DataFrame) -> None:
@@ -320,7 +320,7 @@ def _heinrich(frame: pl.DataFrame) -> None:
         )
     )
     fig.update_layout(margin=MARGIN, height=360)
-    st.plotly_chart(fig, config=CHART_CONFIG, key=f"{KEY}_heinrich")
+    show_chart(fig, key=f"{KEY}_heinrich")
     st.caption(tr("trends.heinrich_note", ratio=" : ".join(str(c) for c in counts)))
 
 
@@ -349,7 +349,7 @@ def _pareto(frame: pl.DataFrame) -> None:
             "range": [0, 105],
         },
     )
-    st.plotly_chart(fig, config=CHART_CONFIG, key=f"{KEY}_pareto")
+    show_chart(fig, key=f"{KEY}_pareto")
     top = frame.filter(pl.col("cumulative").shift(1, fill_value=0) < 80)
     st.caption(tr("trends.pareto_note", n=top.height, share=top["cumulative"][-1]))
 

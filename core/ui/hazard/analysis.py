@@ -17,10 +17,9 @@ from core.rbac import Actor
 from core.ui.context import lang, tr
 from core.ui.hazard import charts as hazard_charts
 from core.ui.nav import guard
+from core.ui.plot import show_chart
 from core.ui.widgets import one_or_all
 from models.enums import Module
-
-CHART_CONFIG = {"displaylogo": False}
 
 
 def _query(session: Session, actor: Actor, today: date) -> tuple[hs.HazardQuery, str]:
@@ -136,17 +135,17 @@ def render() -> None:
     left, right = st.columns(2)
     with left:
         st.subheader(tr(f"hazard_stats.trend.{grain}"))
-        st.plotly_chart(hazard_charts.trend(trend, grain, lang()), config=CHART_CONFIG)
+        show_chart(hazard_charts.trend(trend, grain, lang()))
     with right:
         st.subheader(tr("hazard_stats.pareto"))
         if pareto.is_empty():
             st.info(tr("hazard_stats.empty"))
         else:
-            st.plotly_chart(hazard_charts.pareto(pareto, lang()), config=CHART_CONFIG)
+            show_chart(hazard_charts.pareto(pareto, lang()))
     st.subheader(tr("hazard_stats.heatmap"))
     if heat.is_empty():
         st.info(tr("hazard_stats.empty"))
     else:
-        st.plotly_chart(hazard_charts.heatmap(heat, lang()), config=CHART_CONFIG)
+        show_chart(hazard_charts.heatmap(heat, lang()))
     _overdue_table(overdue, overdue_total)
     _repeats_table(repeats, rates)

@@ -11,6 +11,7 @@ from core.hazard.flow import report_hazard
 from core.rbac import Actor
 from core.ui.context import flash, show_flash, tr
 from core.ui.forms import reset_form, submit
+from core.ui.hazard.progress import hazard_progress
 from core.ui.nav import page_link
 from core.ui.widgets import field_input
 from models.hazard import HazardSource
@@ -21,15 +22,23 @@ PHOTO_TYPES = ["jpg", "jpeg", "png", "webp"]
 
 def quick_report(session: Session, actor: Actor) -> None:
     st.title(tr("hazard_report.title"))
-    st.caption(tr("hazard_report.intro"))
     show_flash()
+    linked = st.query_params.get("id", "")
+    if linked.isdigit():  # ?id=<hazard>: that report's progress, at the top of the screen
+        hazard_progress(session, actor, int(linked))
+        if st.button(tr("hazard_progress.new"), key=f"{KEY}_again", width="stretch"):
+            del st.query_params["id"]
+            st.rerun()
+        return
+    st.caption(tr("hazard_report.intro"))
     last = st.session_state.get(f"{KEY}_last")
-    if last is not None:  # follow your report through the loop
+    if last is not None:  # follow your report: its progress, on this phone-sized page
         page_link(
             actor,
-            "pages/hazard_hazard.py",
+            "pages/hazard_report.py",
             label=tr("hazard_report.view", number=last[0]),
             query_params={"id": str(last[1])},
+            width="stretch",
         )
     spec = get_spec("hazard")
     areas = options(session, "area", actor)

@@ -12,6 +12,7 @@ import streamlit as st
 from sqlmodel import Session
 
 from core.clock import local, site_zone
+from core.crud.english import in_language
 from core.crud.lookup import departments_of, options
 from core.db import utcnow
 from core.geometry import clean_polygon, label_point
@@ -121,7 +122,7 @@ def render_apply(session: Session, actor: Actor) -> None:
     )
     grade = next((g for g in grades if g.id == grade_id), None)
     if grade is not None and grade.description:
-        st.caption(grade.description)
+        st.caption(in_language(grade.description, lang()))
     departments = departments_of(session, actor, enterprise_id)
     default_dept = (
         list(departments).index(actor.department_id) if actor.department_id in departments else 0
@@ -174,7 +175,7 @@ def _form(
     first, last = default_window(local(utcnow()), hours)
     tags = {"contractor": tr("permit_apply.contractor_tag"), "expired": tr("permit_apply.expired")}
     crew = crew_options(session, enterprise_id, department_id, accepted, last.date(), tags)
-    suggestions = jsa_suggestions(session, actor, area_id)
+    suggestions = jsa_suggestions(session, actor, area_id, ptype.code, lang())
     with st.form(KEY):
         location = st.text_input(tr("field.permit.location") + " *", key=f"{KEY}_location")
         start = _when(tr("field.permit.planned_start") + " *", first, f"{KEY}_start")
@@ -202,7 +203,8 @@ def _form(
             key=f"{KEY}_jsa",
         )
         if accepted:
-            st.caption(tr("permit_apply.certs_needed", types="、".join(accepted)))
+            types = tr("common.list_sep").join(in_language(c, lang()) for c in accepted)
+            st.caption(tr("permit_apply.certs_needed", types=types))
         workers = st.multiselect(
             tr("field.permit.workers") + " *",
             list(crew),

@@ -23,11 +23,11 @@ from core.rbac import Actor
 from core.reporting import permit_search as permit_export
 from core.ui.context import lang, show_error, tr
 from core.ui.nav import guard
+from core.ui.plot import show_chart
 from core.ui.widgets import any_of, one_or_all
 from models.enums import Action, Module, RiskLevel
 from models.permit import PermitState
 
-CHART_CONFIG = {"displaylogo": False}
 MARGIN = {"l": 10, "r": 10, "t": 30, "b": 10}
 TYPE_COLOURS = {
     "DH": "#d62728", "SX": "#8c564b", "MB": "#7f7f7f", "GC": "#1f77b4",
@@ -140,7 +140,7 @@ def _bars_or_info(labels: pl.Series, counts: pl.Series, colours: Any, key: str) 
         st.info(tr("permit_stats.none_today"))
         return
     fig = _bars(labels.to_list(), counts.to_list(), colours)
-    st.plotly_chart(fig, config=CHART_CONFIG, key=f"{KEY}_{key}")
+    show_chart(fig, key=f"{KEY}_{key}")
 
 
 def _trend(session: Session, actor: Actor, today: date, zone: str) -> None:
@@ -149,7 +149,7 @@ def _trend(session: Session, actor: Actor, today: date, zone: str) -> None:
     if frame.is_empty():
         st.info(tr("permit_stats.empty"))
         return
-    st.plotly_chart(trend_chart(frame), config=CHART_CONFIG, key=f"{KEY}_trend")
+    show_chart(trend_chart(frame), key=f"{KEY}_trend")
     wide = frame.pivot(on="type", index="month", values="count", aggregate_function="sum")
     wide = wide.with_columns(pl.sum_horizontal(pl.exclude("month")).alias(tr("permit_stats.total")))
     st.dataframe(
@@ -170,7 +170,7 @@ def _units(session: Session, actor: Actor, today: date, zone: str) -> None:
     cells[0].metric(tr("permit_stats.total"), totals["total"])
     for cell, key in zip(cells[1:], ("ok", "outside", "unknown"), strict=True):
         cell.metric(tr(f"permit_stats.check.{key}"), totals[key])
-    st.plotly_chart(units_chart(frame), config=CHART_CONFIG, key=f"{KEY}_units")
+    show_chart(units_chart(frame), key=f"{KEY}_units")
     rate = (pl.col("outside") * 100.0 / pl.col("total")).round(1)
     table = frame.with_columns(rate.alias("rate"))
     st.dataframe(

@@ -156,6 +156,7 @@ def _gas_section(edit: TemplateEdit, key: str) -> tuple[list[str], list[dict[str
         GASES,
         default=[g for g in edit.gases if g in GASES],
         format_func=lambda g: tr(f"enum.PermitGas.{g}"),
+        placeholder=tr("common.choose_options"),
         key=f"{key}_gases",
     )
     interval = st.number_input(

@@ -3,17 +3,18 @@ away."""
 
 from __future__ import annotations
 
-import json
-
 import pandas as pd
 import streamlit as st
 
 from core import audit
 from core.clock import shown
+from core.crud.lookup import titles
+from core.crud.registry import get_spec
 from core.db import session_scope
+from core.i18n import readable
 from core.rbac import Actor
 from core.system.audit_log import AuditQuery, actions, entries
-from core.ui.context import tr
+from core.ui.context import lang, tr
 from models.enums import Role
 from models.system import AuditEntry
 
@@ -21,13 +22,14 @@ from models.system import AuditEntry
 def audit_page(actor: Actor) -> None:
     st.title(tr("page.audit"))
     with session_scope() as session:
-        known_actions = actions(session)
+        known_actions = {a: tr(f"audit_action.{a}") for a in actions(session)}
     c1, c2, c3, c4 = st.columns(4)
+    everything = tr("common.all")  # labels read now, in the page's language
     action = c1.selectbox(
         tr("audit.action"),
         [None, *known_actions],
         key="audit_action",
-        format_func=lambda a: tr("common.all") if a is None else tr(f"audit_action.{a}"),
+        format_func=lambda a: everything if a is None else known_actions.get(a, a),
     )
     who = c2.text_input(tr("audit.actor"), key="audit_actor")
     days = c3.date_input(tr("audit.time"), value=(), key="audit_days")
@@ -43,15 +45,16 @@ def audit_page(actor: Actor) -> None:
     )
     with session_scope() as session:
         page = entries(session, actor, q)
+        people = titles(session, "user", {e.actor_id for e in page.rows if e.actor_id})
     frame = pd.DataFrame(
         [
             {
                 tr("audit.seq"): e.seq,
                 tr("audit.time"): shown(e.ts, "%Y-%m-%d %H:%M:%S"),
-                tr("audit.actor"): e.actor_name,
+                tr("audit.actor"): _who(e, people),
                 tr("audit.action"): tr(f"audit_action.{e.action}"),
                 tr("audit.table"): tr(f"table.{e.table_name}") if e.table_name else "",
-                tr("audit.row"): e.row_id,
+                tr("audit.row"): "" if e.row_id is None else str(e.row_id),  # not "None"
                 tr("audit.detail"): _summary(e),
             }
             for e in page.rows
@@ -96,6 +99,24 @@ def _checks() -> None:
         st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key="audit_findings")
 
 
+def _who(entry: AuditEntry, people: dict[int, str]) -> str:
+    """The person's display name (the user name if the account is gone); the system's own
+    entries say so in the reader's language."""
+    if entry.actor_id is None:
+        return tr("audit.system_actor")
+    return people.get(entry.actor_id) or entry.actor_name
+
+
 def _summary(entry: AuditEntry) -> str:
+    """What the entry records as ``label: value`` text: a changed row's fields by their
+    labels, other details by the catalogue's ``detail.*`` names."""
     body = entry.after if entry.action == "update" else (entry.detail or {})
-    return json.dumps(body, ensure_ascii=False)[:200] if body else ""
+    return readable(body, lang(), _field_labels(entry.table_name))[:200] if body else ""
+
+
+def _field_labels(table: str | None) -> dict[str, str]:
+    try:
+        spec = get_spec(table or "")
+    except KeyError:
+        return {}
+    return {f.name: f.label_in(lang()) for f in spec.fields}

@@ -52,17 +52,14 @@ def delivery_log_page(actor: Actor) -> None:
     st.title(tr("page.delivery_log"))
     show_flash()
     c1, c2, c3 = st.columns(3)
+    # labels read now, in the page's language, not whenever a widget formats a value
+    states = {None: tr("common.all"), **{s: enum_label(s, lang()) for s in DeliveryState}}
+    channels = {None: tr("common.all"), **{c: tr(f"delivery.channel.{c}") for c in CHANNELS}}
     state = c1.selectbox(
-        tr("delivery.state"),
-        [None, *DeliveryState],
-        key="delivery_state",
-        format_func=lambda s: tr("common.all") if s is None else enum_label(s, lang()),
+        tr("delivery.state"), list(states), key="delivery_state", format_func=states.get
     )
     channel = c2.selectbox(
-        tr("delivery.channel"),
-        [None, *CHANNELS],
-        key="delivery_channel",
-        format_func=lambda c: tr("common.all") if c is None else tr(f"delivery.channel.{c}"),
+        tr("delivery.channel"), list(channels), key="delivery_channel", format_func=channels.get
     )
     size = c3.selectbox(tr("common.page_size"), (50, 100, 200), key="delivery_size")
     query = DeliveryQuery(state, channel, st.session_state.get("delivery_page", 1), size)

@@ -18,6 +18,7 @@ from core.crud.service import ValidationFailed, create_row, get_row
 from core.crud.validate import Problem
 from core.rbac import Actor
 from core.ui.context import lang, show_flash, tr
+from core.ui.plot import show_chart
 from core.ui.steps import attempt, problems
 from core.video.cameras import camera_zones, rule_kinds, zone_rules
 from core.video.rules import format_hours, parse_hours
@@ -161,7 +162,7 @@ def render_setup(session: Session, actor: Actor) -> None:
     zones = camera_zones(session, actor, camera.id)
     draft = st.session_state.get(f"{KEY}_draft_{camera.id}")
     st.caption(tr("video_setup.draw_hint"))
-    event = st.plotly_chart(
+    event = show_chart(  # the toolbar's box and lasso tooltips in the reader's language
         _figure(camera, st.session_state.get(slot), zones, draft),
         on_select="rerun",
         selection_mode=("box", "lasso"),
@@ -254,6 +255,7 @@ def _param_input(name: str, spec: dict[str, Any], key: str) -> Any:
             list(spec.get("enum") or []),
             default=default or [],
             format_func=lambda v: tr(f"video_setup.option.{v}"),
+            placeholder=tr("common.choose_options"),
             key=key,
         )
     if spec.get("type") == "bool":

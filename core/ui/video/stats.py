@@ -18,11 +18,11 @@ from core.db import session_scope
 from core.rbac import Actor
 from core.ui.context import tr
 from core.ui.nav import guard
+from core.ui.plot import show_chart
 from core.ui.widgets import one_or_all
 from core.video.review import cameras_for
 from models.enums import Module
 
-CHART_CONFIG = {"displaylogo": False}
 MARGIN = {"l": 10, "r": 10, "t": 20, "b": 10}
 BAR, WARN, OK = "#4a78b0", "#d62728", "#2a9d8f"
 
@@ -136,7 +136,7 @@ def _share_chart(frame: pl.DataFrame) -> go.Figure:
 
 
 def _chart(fig: go.Figure) -> None:
-    st.plotly_chart(fig, config=CHART_CONFIG)
+    show_chart(fig)
 
 
 def _rule_table(frame: pl.DataFrame) -> None:
