@@ -44,3 +44,6 @@ course_opened = opener("training_course", "draft_course")
 
 
 audit.declare_sealed("exam_record", when=lambda row: row["submitted_at"] is not None)
+# A submitted attempt and its answers are evidence like the exam record written from them.
+audit.declare_sealed("exam_attempt", when=lambda row: str(row["state"]) != "in_progress")
+audit.declare_sealed("attempt_item", when=lambda row: bool(row["final"]))

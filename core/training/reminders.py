@@ -9,9 +9,11 @@ from datetime import date
 from sqlalchemy import exists
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
-from sqlmodel import col
+from sqlmodel import Session, col
 
-from core.inbox import DueDate, due_date
+from core.db import utcnow
+from core.inbox import DueDate, due_date, reminder
+from core.training.exam_attempts import close_expired
 from models.enums import PersonStatus
 from models.org import Person
 from models.training import TrainingCertificate as Cert
@@ -69,3 +71,10 @@ PLAN_START = due_date(
         ),
     )
 )
+
+
+@reminder("exam attempts past their time")
+def close_overdue_attempts(session: Session, _today: date) -> int:
+    """Hand in the attempts whose time and grace ran out while nobody looked (a phone left
+    on a bench): answers as saved. The examinee's own return does the same at once."""
+    return close_expired(session, utcnow())

@@ -69,13 +69,24 @@ def normalise_answer(kind: str, answer: str) -> str:
         return "".join(sorted({c for c in answer.upper() if c.isalpha()}))
     if kind == QuestionKind.TRUE_FALSE:
         return answer.strip().upper()[:1]
+    if kind == QuestionKind.FILL_IN:
+        return "".join(answer.split()).casefold()
     return answer.strip()
+
+
+def accepted_fills(expected: str) -> set[str]:
+    """A fill-in key lists its accepted answers separated by ``|`` (``"119|火警电话"``);
+    case and spaces do not matter, so a phone keyboard's stray space is no wrong answer."""
+    fills = (normalise_answer(QuestionKind.FILL_IN, part) for part in expected.split("|"))
+    return {fill for fill in fills if fill}
 
 
 def is_correct(kind: str, expected: str, given: str) -> bool:
     """Auto-grading; short answers are marked by hand and never count as correct here."""
     if kind == QuestionKind.SHORT_ANSWER:
         return False
+    if kind == QuestionKind.FILL_IN:
+        return normalise_answer(kind, given) in accepted_fills(expected)
     return normalise_answer(kind, expected) == normalise_answer(kind, given)
 
 
@@ -88,6 +99,8 @@ def answer_problems(kind: str, options: list[str], answer: str) -> list[Problem]
         allowed = set(LETTERS[: len(options)])
         count_ok = len(norm) == 1 if kind == QuestionKind.SINGLE else len(norm) >= 2
         ok = bool(norm) and set(norm) <= allowed and count_ok
+    elif kind == QuestionKind.FILL_IN:
+        ok = bool(accepted_fills(answer or ""))
     else:
         ok = bool(norm)
     return [] if ok else [Problem("answer", "validation.training.bad_answer", {})]
