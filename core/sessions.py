@@ -47,9 +47,9 @@ class Issued:
     ticket: str
 
 
-def session_url(ticket: str, next_path: str) -> str:
-    """Where the log-in form sends the browser; ``next_path`` is where it comes back to."""
-    return f"{SESSION_PATH}?{urlencode({'ticket': ticket, 'next': next_path})}"
+def cookie_url(ticket: str) -> str:
+    """What the logged-in tab fetches in the background to get its cookie (no page load)."""
+    return f"{SESSION_PATH}?{urlencode({'ticket': ticket, 'fetch': '1'})}"
 
 
 def token_hash(token: str) -> str:

@@ -252,7 +252,17 @@ def test_the_log_out_keeps_the_language_for_the_log_in_form() -> None:
     assert not [c for c in odd.headers.getlist("set-cookie") if sessions.LANG_COOKIE in c]
 
 
-def test_the_session_url_carries_the_ticket_and_the_way_back() -> None:
-    url = urlsplit(sessions.session_url("T0k-en", "/permit_permit?id=3"))
+def test_the_tab_fetches_its_cookie_without_leaving_the_page(settings: Settings) -> None:
+    """The logged-in tab's background request gets the cookie and no redirect."""
+    url = urlsplit(sessions.cookie_url("T0k-en"))
     assert url.path == sessions.SESSION_PATH
-    assert parse_qs(url.query) == {"ticket": ["T0k-en"], "next": ["/permit_permit?id=3"]}
+    assert parse_qs(url.query) == {"ticket": ["T0k-en"], "fetch": ["1"]}
+    SQLModel.metadata.create_all(db.get_engine())
+    with db.session_scope() as session:
+        uid = user(session, settings, "fetch_user", Role.EMPLOYEE).id or 0
+        issued = sessions.create(session, uid, settings)
+    query = urlsplit(sessions.cookie_url(issued.ticket)).query
+    response = asyncio.run(session_route(_request(sessions.SESSION_PATH, query)))
+    assert response.status_code == 204 and "location" not in response.headers
+    cookie = response.headers["set-cookie"]
+    assert cookie.startswith(f"{sessions.COOKIE}=") and "HttpOnly" in cookie

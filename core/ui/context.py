@@ -30,8 +30,10 @@ class Keys:
     #: The tab's server-side session (``user_session.id``); absent for a tab logged in by
     #: session state alone (AppTest), which keeps the idle clock in LAST_SEEN.
     SESSION = "browser_session"
-    #: An address the browser is sent to at the next run (setting or clearing the cookie).
+    #: An address the browser is sent to at the next run (clearing the cookie).
     GO_TO = "go_to"
+    #: An address the browser requests in the background at the next run (setting it).
+    FETCH = "fetch_cookie"
 
 
 def lang() -> str:
@@ -77,14 +79,10 @@ def has_browser() -> bool:
 
 
 def send_browser(path: str, message_key: str) -> None:
-    """Load ``path`` in the whole tab at the next run (only an HTTP response can set or
-    clear the cookie); until the browser has left, that run shows ``message_key`` only, so
-    nothing on the page can be pressed in vain. ``HERE`` in ``path`` becomes the page's own
-    address and query, where the browser comes back to."""
+    """Load ``path`` in the whole tab at the next run (only an HTTP response can clear the
+    cookie); until the browser has left, that run shows ``message_key`` only, so nothing on
+    the page can be pressed in vain."""
     st.session_state[Keys.GO_TO] = (path, message_key)
-
-
-HERE = "__HERE__"
 
 
 def _follow_send_browser() -> None:
@@ -92,15 +90,25 @@ def _follow_send_browser() -> None:
     if not pending:
         return
     target, message_key = pending
-    script = (
-        f"<script>const t = {json.dumps(target)};"
-        "const here = window.location.pathname + window.location.search;"
-        f"window.location.replace(t.replace({json.dumps(HERE)}, encodeURIComponent(here)));"
-        "</script>"
-    )
+    script = f"<script>window.location.replace({json.dumps(target)});</script>"
     st.html(script, unsafe_allow_javascript=True)
     st.info(tr(message_key))
     st.stop()
+
+
+def fetch_cookie(path: str) -> None:
+    """Have the browser request ``path`` in the background at the next run: the response
+    sets the cookie while the tab, logged in already, draws the workbench (loading the whole
+    page again for it cost every log-in a second)."""
+    st.session_state[Keys.FETCH] = path
+
+
+def _follow_fetch_cookie() -> None:
+    path = st.session_state.pop(Keys.FETCH, None)
+    if path:
+        options = "{credentials: 'same-origin', cache: 'no-store'}"
+        script = f"<script>fetch({json.dumps(path)}, {options});</script>"
+        st.html(script, unsafe_allow_javascript=True)
 
 
 def _cookie_token() -> str | None:
@@ -137,6 +145,7 @@ def _login_from_cookie() -> int | None:
 def current_actor() -> Actor | None:
     """The logged-in user as an Actor, reloaded each run so permission edits apply at once."""
     _follow_send_browser()
+    _follow_fetch_cookie()
     user_id = st.session_state.get(Keys.USER_ID)
     if user_id is None:
         user_id = _login_from_cookie()

@@ -9,13 +9,12 @@ from core.config import get_settings
 from core.db import session_scope
 from core.i18n import Translatable
 from core.ui.context import (
-    HERE,
     Keys,
     browser_info,
+    fetch_cookie,
     has_browser,
     lang,
     login,
-    send_browser,
     show_error,
     show_flash,
     tr,
@@ -59,8 +58,9 @@ def login_page() -> None:
 
 
 def _log_in(username: str, password: str) -> None:
-    """Check the password, open a server-side session and send the browser for its cookie;
-    the tab is logged in at once (the cookie is for reloads, new tabs and pasted links)."""
+    """Check the password, open a server-side session and have the browser fetch its cookie
+    in the background; the tab is logged in at once (the cookie is for reloads, new tabs and
+    pasted links)."""
     failure: Translatable | None = None
     with session_scope() as session:  # a wrong password's count and lock must be kept
         try:
@@ -75,7 +75,7 @@ def _log_in(username: str, password: str) -> None:
         return
     login(user, session_id=issued.session_id)
     if has_browser():
-        send_browser(sessions.session_url(issued.ticket, HERE), "login.redirecting")
+        fetch_cookie(sessions.cookie_url(issued.ticket))
     st.rerun()
 
 

@@ -1,9 +1,10 @@
 """The HTTP side of a log-in: the two addresses that set and clear the session cookie.
 
-A Streamlit script cannot set a response header, so the log-in form sends the browser to
-``/_safeloop/session?ticket=...&next=/page?query``: the one-use ticket is traded for the
-session token (``core.sessions``), which goes into an HttpOnly, SameSite=Lax cookie that no
-script on the page can read, and the browser comes back to the page it was on.
+A Streamlit script cannot set a response header, so the logged-in tab fetches
+``/_safeloop/session?ticket=...&fetch=1`` in the background: the one-use ticket is traded for
+the session token (``core.sessions``), which comes back in an HttpOnly, SameSite=Lax cookie
+that no script on the page can read. (``&next=/page?query`` instead of ``fetch`` answers with
+a redirect there, for a browser sent to the address.)
 ``/_safeloop/logout`` revokes the cookie's session, clears the cookie (keeping the page's
 language, ``?lang=``, for the log-in form) and goes to the start page.
 ``core/web/safeloop_asgi.py`` serves them next to the app (``st.App``).
@@ -15,7 +16,7 @@ from urllib.parse import urlsplit
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import RedirectResponse
+from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from core import sessions
@@ -52,12 +53,13 @@ def _revoke(token: str) -> None:
         sessions.revoke_token(session, token)
 
 
-async def session_route(request: Request) -> RedirectResponse:
+async def session_route(request: Request) -> Response:
     """Ticket in, cookie out; a spent or late ticket just goes back (to the log-in)."""
     target = safe_next(request.query_params.get("next"))
     ticket = request.query_params.get("ticket", "")
     token = await run_in_threadpool(_exchange, ticket) if ticket else None
-    response = RedirectResponse(target, status_code=303)
+    fetched = request.query_params.get("fetch") == "1"  # the tab's background request
+    response = Response(status_code=204) if fetched else RedirectResponse(target, status_code=303)
     response.headers["Cache-Control"] = "no-store"
     if token is not None:
         response.set_cookie(

@@ -15,11 +15,10 @@ from sqlmodel import select
 from streamlit.testing.v1 import AppTest
 
 from core.db import get_engine, session_scope, utcnow
-from core.ui.nav import all_pages
+from core.ui.nav import all_pages, role_actor, visible_pages
 from models.accounts import User
 from tests.demo_cache import copy_demo
 from tests.ui.conftest import APP, using_data_dir
-from tests.ui.test_pages import INSPECTOR_PAGES
 
 
 @pytest.fixture(scope="module")
@@ -50,6 +49,9 @@ def test_page_with_demo_data_for_admin(demo_users: dict[str, int], page: str) ->
     print(f"{page}: {seconds * 1000:.0f} ms")
     assert not at.exception, at.exception
     assert at.title
+
+
+INSPECTOR_PAGES = [p.path for p in visible_pages(role_actor("inspector"))]
 
 
 @pytest.mark.parametrize("page", INSPECTOR_PAGES)
