@@ -1,9 +1,10 @@
 """The analysts' SQL console: read-only by construction, scoped, limited and audited.
 
 Only one SELECT is accepted. The business tables it names are checked against the actor's
-modules, read through :func:`analytics.duck.scoped` (the CRUD engine's scope; deleted rows and
-secret columns left out) on a connection to the operational database, and handed as Arrow to a
-second, fresh in-memory DuckDB: the sandbox. The sandbox never attached the database nor loaded
+modules, read through :func:`analytics.duck.scoped` (the CRUD engine's scope; deleted rows,
+secret columns and columns the actor may not read, such as an exam's answer key, left out) on a
+connection to the operational database, and handed as Arrow to a second, fresh in-memory
+DuckDB: the sandbox. The sandbox never attached the database nor loaded
 its scanner extension, has Python replacement scans off, and is locked down (no files, ATTACH,
 COPY, INSTALL, LOAD or settings) before the query runs, so the query can only see, and change,
 a private scoped copy that is thrown away. The row limit is applied by wrapping it. Every
@@ -47,6 +48,7 @@ from analytics.duck import CONFIG, attach_statements, lock_down, scoped
 from core.audit import record
 from core.config import get_settings
 from core.crud.cells import safe_cell
+from core.crud.readers import unreadable
 from core.crud.registry import TableSpec, all_specs
 from core.crud.secrets import MASKED_PASSWORD, PASSWORD_IN_URI
 from core.i18n import has, t
@@ -113,18 +115,20 @@ def allowed_tables(actor: Actor) -> dict[str, TableSpec]:
     }
 
 
-def _columns(spec: TableSpec) -> list[str]:
-    """The table's columns but its declared secrets, which never leave the database."""
-    return [c.name for c in spec.model.__table__.columns if c.name not in spec.secret]  # type: ignore[attr-defined]
+def _columns(spec: TableSpec, actor: Actor) -> list[str]:
+    """The table's columns but its declared secrets, which never leave the database, and
+    those the actor may not read (an exam's answer key), which stay out of their copy."""
+    left_out = {*spec.secret, *unreadable(spec, actor)}
+    return [c.name for c in spec.model.__table__.columns if c.name not in left_out]  # type: ignore[attr-defined]
 
 
-def _copied(spec: TableSpec) -> str:
+def _copied(spec: TableSpec, actor: Actor) -> str:
     """The select list that copies the table into the sandbox, masked columns masked."""
     return ", ".join(
         f"regexp_replace(\"{c}\", '{PASSWORD_IN_URI}', '{MASKED_PASSWORD}') AS \"{c}\""
         if c in spec.masked
         else f'"{c}"'
-        for c in _columns(spec)
+        for c in _columns(spec, actor)
     )
 
 
@@ -155,7 +159,7 @@ def schema(actor: Actor, lang: str) -> list[Table]:
     for name, spec in sorted(allowed_tables(actor).items()):
         fields = {f.name: f for f in spec.fields}
         columns = []
-        for col in _columns(spec):
+        for col in _columns(spec, actor):
             if col in fields:
                 label = fields[col].label_in(lang)
             else:
@@ -212,7 +216,7 @@ def _job(url: str, actor: Actor, query: str, limits: Limits) -> tuple[Job, list[
             raise Refused("sql_console.error.failed", error=str(exc).split("\n")[0]) from exc
     specs = allowed_tables(actor)
     copies = [
-        (name, f"SELECT {_copied(specs[name])} FROM {scoped(specs[name].name, actor)}")
+        (name, f"SELECT {_copied(specs[name], actor)} FROM {scoped(specs[name].name, actor)}")
         for name in tables
     ]
     wrapped = f"SELECT * FROM (\n{query}\n) AS console_query LIMIT {limits.rows + 1}"

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from core.crud import present, service
+from core.crud import present, readers, service
 from core.crud.lookup import visible
 from core.crud.registry import TableSpec, all_specs, get_spec
 from core.crud.service import ListQuery
@@ -34,11 +34,14 @@ class MineGroup:
     latest: list[tuple[int, str]]
 
 
-def _summaries(session: Session, spec: TableSpec, rows: list, lang: str) -> list[tuple[int, str]]:
-    """One line per row from its first list columns (names, not ids), leaving out the person
-    columns that made it "mine": the viewer knows it is them."""
+def _summaries(
+    session: Session, spec: TableSpec, actor: Actor, rows: list, lang: str
+) -> list[tuple[int, str]]:
+    """One line per row from its first list columns the viewer may read (names, not ids),
+    leaving out the person columns that made it "mine": the viewer knows it is them."""
     people = set(spec.scope.people)
-    shown = tuple(f for f in spec.fields if f.in_list and f.name not in people)[:SUMMARY_FIELDS]
+    fields = readers.readable(spec, actor, spec.fields)
+    shown = tuple(f for f in fields if f.in_list and f.name not in people)[:SUMMARY_FIELDS]
     lines = present.table_rows(session, shown, rows, lang)
     return [
         (line["id"], " · ".join(str(line[f.name]) for f in shown if line[f.name] not in ("", None)))
@@ -67,7 +70,7 @@ def mine_for(session: Session, actor: Actor, lang: str) -> list[MineGroup]:
                 spec.label_key,
                 spec.page,
                 int(count),
-                _summaries(session, spec, list(latest), lang),
+                _summaries(session, spec, actor, list(latest), lang),
             )
         )
     return groups

@@ -93,7 +93,7 @@ class ExamPaperRule(Record, table=True):
     paper_id: int = Field(foreign_key="exam_paper.id", index=True)
     position: int = Field(default=1, ge=1)
     category: str | None = Field(default=None, max_length=50)
-    kind: QuestionKind = Field(default=QuestionKind.SINGLE)
+    kind: QuestionKind = Field(default=QuestionKind.SINGLE, index=True)
     count: int = Field(default=1, ge=1, le=500)
     points_each: float = Field(default=1, gt=0)
 

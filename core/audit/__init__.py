@@ -22,6 +22,7 @@ from core.audit.chain import (
     snapshot,
 )
 from core.audit.keys import GENESIS, key_for, load_key
+from core.audit.readers import HIDDEN, declare_readers, hidden_from, readable_values
 from core.audit.seal import (
     Finding,
     declare_sealed,
@@ -40,20 +41,24 @@ declare_sealed(
 
 __all__ = [
     "GENESIS",
+    "HIDDEN",
     "Anchor",
     "ChainReport",
     "Finding",
     "acting_as",
     "append_anchor",
     "changes",
+    "declare_readers",
     "declare_sealed",
     "declare_secrets",
+    "hidden_from",
     "jsonable",
     "key_for",
     "load_key",
     "lock_head",
     "make_anchor",
     "read_anchors",
+    "readable_values",
     "record",
     "record_many",
     "record_update",

@@ -25,6 +25,7 @@ from core.crud.fields import CHOICE, DATE, FK, FLOAT, INT, FieldSpec
 from core.crud.headers import RowError, find_header, header_map, header_text, known
 from core.crud.lookup import FkResolver
 from core.crud.present import table_rows
+from core.crud.readers import readable_fields
 from core.crud.registry import TableSpec
 from core.crud.service import (
     ListQuery,
@@ -413,7 +414,7 @@ def export(
 ) -> bytes:
     """The filtered list (all pages) as xlsx or csv, in the user's language; audited."""
     actor.require(spec.module, Action.EXPORT)
-    specs = tuple(f for f in effective_fields(session, spec) if f.in_io)
+    specs = tuple(f for f in readable_fields(session, spec, actor) if f.in_io)
     stmt = filtered(session, spec, actor, q).order_by(spec.model.id)
     header = ["ID", *(f.label_in(lang) for f in specs)]
     lines: list[list[Any]] = []

@@ -48,6 +48,10 @@ class FieldSpec:
     filter: bool = False
     custom: bool = False
     masked: bool = False  # a URI whose password is shown as *** wherever the value is shown
+    #: The module action (e.g. ``Action.EDIT``) without which the column is not shown at all:
+    #: not in lists, details, exports, searches, the history nor the SQL console (an exam's
+    #: answer key, read by its editors only); see ``core.crud.readers``
+    read_action: str | None = None
     #: (user column, password column) a URI's credentials are kept in, apart from the URI
     credentials: tuple[str, str] | None = None
     labels: dict[str, str] = field(default_factory=dict)

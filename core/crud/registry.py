@@ -45,7 +45,8 @@ class TableSpec:
     (finished records) that are archived read-only. ``presets`` are the named filters its
     list takes from the URL (``core.crud.url_filters``). ``secret`` columns (password hashes,
     lockout data, tokens) are no fields: they never reach a list, an export, the history or
-    the SQL console; a field declared ``masked`` is shown with its URI's password hidden.
+    the SQL console; a field declared ``masked`` is shown with its URI's password hidden; a
+    field with a ``read_action`` is shown only to those granted that action on ``module``.
     ``parent`` names the link field to the record a row belongs to (a permit's gas readings):
     such a register is opened from its parent record, filtered to it, never from the menu.
     """
@@ -88,6 +89,11 @@ class TableSpec:
     def masked(self) -> tuple[str, ...]:
         return tuple(f.name for f in self.fields if f.masked)
 
+    @property
+    def readers(self) -> dict[str, str]:
+        """Column → the action on ``module`` needed to read it (``FieldSpec.read_action``)."""
+        return {f.name: f.read_action for f in self.fields if f.read_action}
+
 
 _REGISTRY: dict[str, TableSpec] = {}
 
@@ -104,6 +110,7 @@ def register(spec: TableSpec) -> TableSpec:
     _REGISTRY[spec.name] = spec
     table = spec.model.__tablename__  # type: ignore[attr-defined]
     audit.declare_secrets(table, spec.secret, dict.fromkeys(spec.masked, mask_uri))
+    audit.declare_readers(spec.name, spec.module, spec.readers)
     return spec
 
 

@@ -19,6 +19,7 @@ from core import audit
 from core.crud.custom import PREFIX, effective_fields
 from core.crud.fields import FK, FieldSpec
 from core.crud.lookup import FkResolver, visible
+from core.crud.readers import unreadable
 from core.crud.registry import TableSpec
 from core.crud.secrets import store_credentials
 from core.crud.validate import Invalid, Problem, parse_all
@@ -92,12 +93,14 @@ def filtered(session: Session, spec: TableSpec, actor: Actor, q: ListQuery) -> A
     stmt = visible(spec, actor, include_deleted=True)
     deleted_col = spec.model.deleted_at
     stmt = stmt.where(deleted_col.is_not(None) if q.deleted else deleted_col.is_(None))
-    if q.search.strip():
+    hidden = unreadable(spec, actor)  # neither searched nor filtered: a match would tell
+    searched = [n for n in spec.search if n not in hidden]
+    if q.search.strip() and searched:
         pattern = f"%{_escape_like(q.search.strip())}%"
         sqlite = _is_sqlite(session)
-        stmt = stmt.where(or_(*(_contains(_column(spec, n), pattern, sqlite) for n in spec.search)))
+        stmt = stmt.where(or_(*(_contains(_column(spec, n), pattern, sqlite) for n in searched)))
     for name, value in q.filters.items():
-        if value in (None, "", [], ()):
+        if value in (None, "", [], ()) or name in hidden:
             continue
         col = _column(spec, name)
         if isinstance(value, tuple) and len(value) == 2:
@@ -136,7 +139,8 @@ def list_rows(session: Session, spec: TableSpec, actor: Actor, q: ListQuery) -> 
     """One page of rows plus the total, computed in the database."""
     stmt = filtered(session, spec, actor, q)
     total = session.exec(select(func.count()).select_from(stmt.subquery())).one()
-    sort_name, desc = (q.sort, q.descending) if q.sort else spec.default_sort
+    readable_sort = q.sort and q.sort not in unreadable(spec, actor)
+    sort_name, desc = (q.sort, q.descending) if readable_sort else spec.default_sort
     sort_col = _column(spec, sort_name)
     if q.search.strip() and total <= SORT_MATCHES_BELOW and _is_sqlite(session):
         sort_col = _no_index(sort_col)
@@ -380,12 +384,30 @@ def restore(session: Session, spec: TableSpec, actor: Actor, row_id: int) -> Any
     return _set_deleted(session, spec, actor, row_id, False)
 
 
-def history(session: Session, spec: TableSpec, actor: Actor, row_id: int) -> list[AuditEntry]:
-    """The row's audit entries, newest first; visible to whoever may see the row."""
+def history(
+    session: Session, spec: TableSpec, actor: Actor, row_id: int, *, hidden: str = audit.HIDDEN
+) -> list[AuditEntry]:
+    """The row's audit entries, newest first; visible to whoever may see the row. Values of
+    columns the actor may not read say ``hidden`` instead, in detached copies: the stored
+    entries are hashed and stay as written."""
     get_row(session, spec, actor, row_id)
     stmt = (
         select(AuditEntry)
         .where(AuditEntry.table_name == spec.name, AuditEntry.row_id == row_id)
         .order_by(AuditEntry.seq.desc())
     )
-    return list(session.exec(stmt).all())
+    entries = list(session.exec(stmt).all())
+    if not audit.hidden_from(spec.name, actor):
+        return entries
+    return [
+        AuditEntry(
+            **{
+                **e.model_dump(),
+                **{
+                    part: audit.readable_values(spec.name, getattr(e, part), actor, hidden)
+                    for part in ("before", "after", "detail")
+                },
+            }
+        )
+        for e in entries
+    ]

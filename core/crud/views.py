@@ -16,9 +16,9 @@ from typing import Any
 from sqlmodel import Session
 
 from core.crud import present, service, url_filters
-from core.crud.custom import effective_fields
 from core.crud.fields import BOOL, CHOICE, FK, JSON, MULTICHOICE, TAGS, FieldSpec
 from core.crud.lookup import options, titles
+from core.crud.readers import readable_fields
 from core.crud.registry import TableSpec
 from core.i18n import t
 from core.rbac import Actor
@@ -109,7 +109,7 @@ def list_view(
 ) -> ListView:
     """The list ``query`` (the widgets' picks) asks for, narrowed by the ``f.*`` filters of
     ``url_params``; a page past the end shows the last page instead."""
-    specs = effective_fields(session, spec)
+    specs = readable_fields(session, spec, actor)
     can = permissions(spec, actor)
     linked = url_filters.parse(spec.name, specs, url_params, today=today, zone=zone, actor=actor)
     filterable = tuple(f for f in specs if f.filter and f.name not in linked.fields)
@@ -153,7 +153,9 @@ def list_view(
         filter_choices=choices,
         sort_options=sorts,
         search_hint=" / ".join(
-            spec.field(n).label_in(lang) for n in spec.search if not n.startswith("extra.")
+            spec.field(n).label_in(lang)
+            for n in spec.search
+            if not n.startswith("extra.") and n in {f.name for f in specs}
         ),
         can=can,
     )

@@ -16,7 +16,7 @@ from core.training.rules import (
     before_person_row,
     before_question,
 )
-from models.enums import Module
+from models.enums import Action, Module
 from models.training import (
     TrainingCertificate,
     TrainingCourse,
@@ -24,7 +24,7 @@ from models.training import (
     TrainingPlan,
     TrainingRecord,
 )
-from models.training_exam import ExamPaper, ExamRecord, Question
+from models.training_exam import ExamPaper, ExamPaperRule, ExamRecord, Question
 
 HIDDEN = {"in_list": False}
 STATE = {**COMPUTED, "filter": True}
@@ -180,7 +180,9 @@ QUESTION = register(
             kind={"filter": True, "label": "field.question_kind"},
             stem={"kind": TEXTAREA},
             options={"kind": TAGS, "in_list": False},
-            analysis={"kind": TEXTAREA, "in_list": False},
+            # the answer key is read by the bank's editors only (core.crud.readers)
+            answer={"read_action": Action.EDIT},
+            analysis={"kind": TEXTAREA, "in_list": False, "read_action": Action.EDIT},
             tags={"kind": TAGS, "label": "field.training_tags"},
             difficulty={"filter": True},
         ),
@@ -228,6 +230,35 @@ EXAM_PAPER = register(
         default_sort=("name", False),
         before_save=before_paper,
         example={"total_score": 100.0, "pass_score": 60.0},
+    )
+)
+
+#: A rule-set paper's lines (per category and kind: how many questions, points each), opened
+#: from the paper's detail page.
+EXAM_PAPER_RULE = register(
+    TableSpec(
+        name="exam_paper_rule",
+        parent="paper_id",
+        model=ExamPaperRule,
+        module=Module.TRAINING,
+        page="pages/training_exam_paper_rule.py",
+        fields=fields(
+            ExamPaperRule,
+            "paper_id",
+            "position",
+            "category",
+            "kind",
+            "count",
+            "points_each",
+            paper_id={"filter": True},
+            kind={"filter": True, "label": "field.question_kind"},
+            count={"label": "field.rule_count"},
+            points_each={"label": "field.rule_points_each"},
+        ),
+        search=("category",),
+        title_field="id",
+        default_sort=("position", False),
+        scope=REFERENCE_SCOPE,
     )
 )
 

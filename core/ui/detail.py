@@ -12,7 +12,7 @@ from sqlmodel import Session
 from core.clock import shown
 from core.config import get_settings
 from core.crud import files, present, service, summary
-from core.crud.custom import effective_fields
+from core.crud.readers import readable_fields
 from core.crud.registry import TableSpec, children_of
 from core.db import session_scope
 from core.i18n import Translatable
@@ -30,7 +30,7 @@ def render_detail(
     except Translatable as exc:
         show_error(exc)
         return
-    specs = effective_fields(session, spec)
+    specs = readable_fields(session, spec, actor)  # a column read by its editors only is left out
     title = getattr(row, spec.title_field, row_id)
     deleted = row.deleted_at is not None
     st.subheader(
@@ -141,7 +141,7 @@ def _upload(spec: TableSpec, actor: Actor, row_id: int, data: bytes, name: str) 
 
 
 def _history(session: Session, spec: TableSpec, actor: Actor, row_id: int) -> None:
-    entries = service.history(session, spec, actor, row_id)
+    entries = service.history(session, spec, actor, row_id, hidden=tr("audit.hidden_value"))
     with st.expander(f"{tr('common.history')} ({len(entries)})"):
         if not entries:
             st.caption(tr("crud.history_empty"))

@@ -88,6 +88,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_exam_paper_rule_created_by'), ['created_by'], unique=False)
         batch_op.create_index(batch_op.f('ix_exam_paper_rule_deleted_at'), ['deleted_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_exam_paper_rule_paper_id'), ['paper_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_exam_paper_rule_kind'), ['kind'], unique=False)
     _retype_kind(KINDS_AFTER, {})
 
     op.create_table('exam_attempt',
@@ -164,6 +165,7 @@ def downgrade() -> None:
     op.drop_table('exam_attempt')
     _retype_kind(KINDS_BEFORE, {'FILL_IN': 'SHORT_ANSWER'})
     with op.batch_alter_table('exam_paper_rule', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_exam_paper_rule_kind'))
         batch_op.drop_index(batch_op.f('ix_exam_paper_rule_paper_id'))
         batch_op.drop_index(batch_op.f('ix_exam_paper_rule_deleted_at'))
         batch_op.drop_index(batch_op.f('ix_exam_paper_rule_created_by'))

@@ -55,7 +55,7 @@ def audit_page(actor: Actor) -> None:
                 tr("audit.action"): tr(f"audit_action.{e.action}"),
                 tr("audit.table"): tr(f"table.{e.table_name}") if e.table_name else "",
                 tr("audit.row"): "" if e.row_id is None else str(e.row_id),  # not "None"
-                tr("audit.detail"): _summary(e),
+                tr("audit.detail"): _summary(e, actor),
             }
             for e in page.rows
         ]
@@ -107,10 +107,12 @@ def _who(entry: AuditEntry, people: dict[int, str]) -> str:
     return people.get(entry.actor_id) or entry.actor_name
 
 
-def _summary(entry: AuditEntry) -> str:
+def _summary(entry: AuditEntry, actor: Actor) -> str:
     """What the entry records as ``label: value`` text: a changed row's fields by their
-    labels, other details by the catalogue's ``detail.*`` names."""
-    body = entry.after if entry.action == "update" else (entry.detail or {})
+    labels, other details by the catalogue's ``detail.*`` names; values of columns the reader
+    may not read (an exam's answer key) masked."""
+    stored = entry.after if entry.action == "update" else (entry.detail or {})
+    body = audit.readable_values(entry.table_name, stored, actor, tr("audit.hidden_value"))
     return readable(body, lang(), _field_labels(entry.table_name))[:200] if body else ""
 
 

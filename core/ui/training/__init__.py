@@ -1,0 +1,1 @@
+"""Screens of the training module: the online exam and the marking queue."""
