@@ -114,6 +114,9 @@ def _person_scope(session: Session, values: dict[str, Any]) -> None:
 
 
 def before_question(session: Session, values: dict[str, Any], actor: Actor) -> None:
+    # an empty cell is "no options" (a true/false question), never a NULL list to trip over
+    if "options" in values and not values["options"]:
+        values["options"] = []
     problems = answer_problems(
         values.get("kind", ""), values.get("options") or [], values.get("answer") or ""
     )
