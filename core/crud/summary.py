@@ -14,10 +14,14 @@ from core.crud.service import ListQuery, filtered
 from core.rbac import Actor
 
 
+def _count(session: Session, spec: TableSpec, actor: Actor, q: ListQuery) -> int:
+    stmt = filtered(session, spec, actor, q)
+    return int(session.execute(select(func.count()).select_from(stmt.subquery())).scalar_one())
+
+
 def count(session: Session, spec: TableSpec, actor: Actor, **filters: Any) -> int:
     """Rows of ``spec`` the actor may see (not deleted), with ``filters`` as the list takes."""
-    stmt = filtered(session, spec, actor, ListQuery(filters=filters))
-    return int(session.execute(select(func.count()).select_from(stmt.subquery())).scalar_one())
+    return _count(session, spec, actor, ListQuery(filters=filters))
 
 
 def count_preset(
@@ -25,9 +29,7 @@ def count_preset(
 ) -> int:
     """Rows behind a list preset (``f.<preset>=1``), as the list itself counts them."""
     where = (preset.where(today),) if preset.where is not None else ()
-    q = ListQuery(filters=preset.filters(today), where=where)
-    stmt = filtered(session, spec, actor, q)
-    return int(session.execute(select(func.count()).select_from(stmt.subquery())).scalar_one())
+    return _count(session, spec, actor, ListQuery(filters=preset.filters(today), where=where))
 
 
 def by_state(session: Session, spec: TableSpec, actor: Actor, field: str) -> dict[str, int]:

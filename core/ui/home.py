@@ -58,6 +58,16 @@ def record_page(actor: Actor, table: str | None) -> str | None:
     return spec.page if spec.page and actor.can(spec.module, Action.VIEW) else None
 
 
+def todo_line(item: TodoItem) -> None:
+    """One to-do: its severity dot and words, a link to its record where it has a page."""
+    line = f"{ICONS[item.severity]} {t_keys(item.key, lang(), item.params)}"
+    if item.page:
+        link = {"id": str(item.row_id)} if item.row_id is not None else None
+        st.page_link(item.page, label=line, query_params=link)
+    else:
+        st.markdown(line)
+
+
 def todo_list(actor: Actor) -> None:
     """Most urgent first, at most ``PER_KIND`` lines of each kind, so fifty overdue items of
     one kind never hide the one new report waiting for confirmation."""
@@ -72,12 +82,7 @@ def todo_list(actor: Actor) -> None:
         kinds.setdefault((item.key, item.params.get("what")), []).append(item)
     for group in kinds.values():
         for item in group[:PER_KIND]:
-            line = f"{ICONS[item.severity]} {t_keys(item.key, lang(), item.params)}"
-            if item.page:
-                link = {"id": str(item.row_id)} if item.row_id is not None else None
-                st.page_link(item.page, label=line, query_params=link)
-            else:
-                st.markdown(line)
+            todo_line(item)
         if len(group) > PER_KIND:
             st.caption(tr("todo.more", count=len(group) - PER_KIND))
 

@@ -13,10 +13,10 @@ from core.clock import site_today
 from core.crud import summary
 from core.crud.registry import TableSpec, all_specs
 from core.db import session_scope
-from core.i18n import t_keys
 from core.inbox import todo_for
 from core.rbac import Actor
-from core.ui.context import lang, show_flash, tr
+from core.ui.context import show_flash, tr
+from core.ui.home import todo_line
 from core.ui.nav import MODULE_PAGES, guard
 from core.workflow import Workflow, all_flows
 from models.enums import Action
@@ -97,9 +97,7 @@ def _attention(session: Session, actor: Actor, paths: set[str]) -> None:
         st.success(tr("module_home.nothing"))
         return
     for item in items[:ATTENTION_LINES]:
-        text = t_keys(item.key, lang(), item.params)
-        query = {"id": str(item.row_id)} if item.row_id is not None else None
-        st.page_link(item.page, label=text, query_params=query)
+        todo_line(item)
     if len(items) > ATTENTION_LINES:
         st.caption(tr("todo.more", count=len(items) - ATTENTION_LINES))
 

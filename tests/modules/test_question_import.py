@@ -7,26 +7,16 @@ from __future__ import annotations
 import io
 from typing import Any
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 from sqlmodel import Session, func, select
 
 from core.crud import excel
 from core.crud.registry import get_spec
 from models.training_exam import Question, QuestionKind
 from tests.factories import Users
+from tests.test_excel import xlsx
 
 QUESTION = get_spec("question")
-
-
-def _sheet(header: list[str], rows: list[list[Any]]) -> bytes:
-    wb = Workbook()
-    ws = wb.active
-    ws.append(header)
-    for row in rows:
-        ws.append(row)
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
 
 
 def _rows(bad_answer: str) -> list[dict[str, Any]]:
@@ -51,7 +41,7 @@ def _file(session: Session, users: Users, bad_answer: str) -> bytes:
     header = [c.value for c in next(load_workbook(io.BytesIO(template)).active.iter_rows())]
     by_label = {f.label_in("zh-CN"): f.name for f in excel.io_fields(session, QUESTION)}
     rows = [[row.get(by_label.get(h, ""), "") for h in header] for row in _rows(bad_answer)]
-    return _sheet(header, rows)
+    return xlsx(header, rows)
 
 
 def _count(session: Session) -> int:
