@@ -35,6 +35,7 @@ from models import (  # noqa: F401  (each import registers its tables)
     system,
     training,
     training_exam,
+    training_learning,
     video,
     workflow,
 )

@@ -153,6 +153,8 @@ class ContractorWorker(EnterpriseScoped, table=True):
     medical_expires_on: date | None = Field(default=None, index=True)
     status: WorkerStatus = Field(default=WorkerStatus.NOT_ENTERED, index=True)
     training_passed_on: date | None = Field(default=None)
+    exam_score: float | None = Field(default=None, ge=0)
+    exam_record_id: int | None = Field(default=None, foreign_key="exam_record.id")
     pass_no: str | None = Field(default=None, max_length=40, index=True)
     pass_expires_on: date | None = Field(default=None, index=True)
 

@@ -17,6 +17,14 @@ from models.base import EnterpriseScoped, Record
 from models.enums import DocumentState
 
 
+class EducationLevel(StrEnum):
+    """The three levels of new workers' safety education (三级安全教育)."""
+
+    PLANT = "plant"  # 厂（公司）级
+    WORKSHOP = "workshop"  # 车间（工段、区、队）级
+    TEAM = "team"  # 班组级
+
+
 class PlanPeriod(StrEnum):
     ANNUAL = "annual"
     MONTHLY = "monthly"
@@ -77,6 +85,7 @@ class TrainingCourse(EnterpriseScoped, table=True):
     material_url: str | None = Field(default=None, max_length=300)
     description: str | None = Field(default=None, max_length=1000)
     state: DocumentState = Field(default=DocumentState.DRAFT, index=True)
+    level: EducationLevel | None = Field(default=None, index=True)
 
 
 class TrainingPlan(EnterpriseScoped, table=True):
@@ -106,6 +115,8 @@ class TrainingRecord(EnterpriseScoped, table=True):
     score: float | None = Field(default=None, ge=0, le=100)
     trainer: str | None = Field(default=None, max_length=50)
     location: str | None = Field(default=None, max_length=100)
+    assignment_id: int | None = Field(default=None, index=True)
+    exam_record_id: int | None = Field(default=None, foreign_key="exam_record.id")
 
 
 class TrainingCertificate(EnterpriseScoped, table=True):
@@ -119,3 +130,4 @@ class TrainingCertificate(EnterpriseScoped, table=True):
     expires_on: date | None = Field(default=None, index=True)
     review_due_on: date | None = Field(default=None, index=True)
     reviewed_on: date | None = Field(default=None)
+    exam_record_id: int | None = Field(default=None, foreign_key="exam_record.id", index=True)

@@ -82,6 +82,8 @@ class ExamPaper(EnterpriseScoped, table=True):
     grace_seconds: int = Field(default=60, ge=0, le=3600)
     show_answers_after_submit: bool = Field(default=False)
     partial_credit: PartialCredit = Field(default=PartialCredit.NONE)
+    certificate_months: int | None = Field(default=None, ge=1, le=240)
+    contractor_entry: bool = Field(default=False, index=True)
 
 
 class ExamPaperRule(Record, table=True):
@@ -110,6 +112,7 @@ class ExamRecord(EnterpriseScoped, table=True):
     score: float = Field(default=0, ge=0)
     passed: bool = Field(default=False, index=True)
     answers: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    offline: bool = Field(default=False, index=True)
 
 
 class ExamAttempt(EnterpriseScoped, table=True):

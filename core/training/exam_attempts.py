@@ -16,14 +16,14 @@ from __future__ import annotations
 
 import random
 import secrets
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from core import audit
-from core.db import utcnow
+from core.db import as_utc, utcnow
 from core.i18n import Translatable
 from core.rbac import SYSTEM, Actor, PermissionDenied
 from core.training.exam_draw import draw
@@ -45,11 +45,6 @@ MAX_TEXT = 2000
 
 class ExamRefused(Translatable):
     """A step the exam's rules do not allow now (time is up, no attempts left, ...)."""
-
-
-def as_utc(moment: datetime) -> datetime:
-    """SQLite hands back naive datetimes; every stored one is UTC."""
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def closes_at(attempt: ExamAttempt, paper: ExamPaper | None) -> datetime:

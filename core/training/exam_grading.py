@@ -21,9 +21,10 @@ from sqlmodel import Session, col, select
 
 from core import audit
 from core.clock import local
-from core.db import utcnow
+from core.db import as_utc, utcnow
 from core.numbering import next_in
 from core.rbac import Actor
+from core.training import outcomes
 from core.training.rules import LETTERS, is_correct, is_passed, normalise_answer
 from models.training_exam import (
     AttemptItem,
@@ -163,6 +164,19 @@ def finish_if_graded(session: Session, actor: Actor, attempt: ExamAttempt) -> bo
         row_id=attempt.id,
         enterprise_id=attempt.enterprise_id,
         after={"score": score, "passed": attempt.passed, "exam_record_id": record.id},
+    )
+    outcomes.exam_graded(
+        session,
+        actor,
+        outcomes.ExamOutcome(
+            person_id=attempt.person_id,
+            paper_id=attempt.paper_id,
+            exam_record_id=record.id or -1,
+            score=score,
+            passed=bool(attempt.passed),
+            submitted_at=as_utc(record.submitted_at or attempt.started_at),
+            attempt_id=attempt.id,
+        ),
     )
     return True
 
