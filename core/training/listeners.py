@@ -2,3 +2,11 @@
 graded exam (``core.training.outcomes``) when imported."""
 
 from __future__ import annotations
+
+from core.training import (  # noqa: F401  (each import registers its listeners)
+    certify,
+    contractor_entry,
+    course_completion,
+    points,
+    wrong_book,
+)

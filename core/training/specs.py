@@ -371,3 +371,6 @@ TRAINING_CERTIFICATE = register(
         before_save=before_certificate,
     )
 )
+
+# The module's other registers, declared beside the code that runs them.
+from core.training import specs_assign, specs_practice, specs_study  # noqa: E402, F401

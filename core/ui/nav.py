@@ -59,6 +59,28 @@ MODULE_PAGES: tuple[PageDef, ...] = (
         Module.TRAINING,
         Action.APPROVE,
     ),
+    PageDef("pages/training_study.py", "page.training_study", "module.training", Module.TRAINING),
+    PageDef(
+        "pages/training_practice.py", "page.training_practice", "module.training", Module.TRAINING
+    ),
+    PageDef("pages/training_points.py", "page.training_points", "module.training", Module.TRAINING),
+    PageDef(
+        "pages/training_archive.py", "page.training_archive", "module.training", Module.TRAINING
+    ),
+    PageDef(
+        "pages/training_coverage.py",
+        "page.training_coverage",
+        "module.training",
+        Module.TRAINING,
+        Action.EXPORT,
+    ),
+    PageDef(
+        "pages/training_offline.py",
+        "page.training_offline",
+        "module.training",
+        Module.TRAINING,
+        Action.EDIT,
+    ),
     PageDef("pages/video_feed.py", "page.video_feed", "module.video", Module.VIDEO),
     PageDef("pages/video_stats.py", "page.video_stats", "module.video", Module.VIDEO),
     PageDef("pages/video_cameras.py", "page.video_cameras", "module.video", Module.VIDEO),

@@ -1,0 +1,3 @@
+"""CRUD declarations for plan items and training assignments."""
+
+from __future__ import annotations

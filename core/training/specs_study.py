@@ -1,0 +1,3 @@
+"""CRUD declarations for course materials."""
+
+from __future__ import annotations
