@@ -170,6 +170,22 @@ class Settings(BaseSettings):
     audit_anchor_url: SecretStr = Field(
         default=SecretStr(""), description="Where `safeloop audit anchor` also POSTs the head."
     )
+    # training practice and points (core.training.practice, core.training.points)
+    practice_mastery_streak: int = Field(
+        default=2, ge=1, le=20, description="Right answers in a row that master a wrong one."
+    )
+    points_study: int = Field(default=2, ge=0, le=1000, description="Points per material studied.")
+    points_exam_passed: int = Field(default=10, ge=0, le=999, description="Points per passed exam.")
+    points_practice_right: int = Field(
+        default=1, ge=0, le=1000, description="Points per right practice answer."
+    )
+    points_practice_daily_cap: int = Field(
+        default=20, ge=0, le=10000, description="Most practice points one person earns a day."
+    )
+    # online study (core.training.study): a gap between beats over twice this counts nothing
+    study_beat_seconds: int = Field(
+        default=30, ge=5, le=600, description="How often the study page reports time."
+    )
 
     @field_validator("audit_anchor_url")
     @classmethod

@@ -6,6 +6,7 @@ from core.db import session_scope
 from core.ui.context import tr
 from core.ui.my_cards import Cards, need_person, show_cards
 from core.ui.nav import guard, page_link
+from core.ui.training.study import assignment_cards
 from models.enums import Module
 from models.training import TrainingResult
 
@@ -37,8 +38,11 @@ actor = guard(Module.TRAINING)
 st.title(tr("page.my_training"))
 if need_person(actor):
     with st.container(border=True):
+        page_link(actor, "pages/training_study.py", label=tr("my_training.to_study"))
         page_link(actor, "pages/training_exam.py", label=tr("my_training.to_exam"))
     with session_scope() as session:
+        st.subheader(tr("my_training.assignments"))
+        assignment_cards(session, actor)
         st.subheader(tr("my_training.exams"))
         show_cards(session, actor, EXAMS, "my_training.exams_empty")
         st.subheader(tr("my_training.records"))

@@ -14,11 +14,13 @@ from sqlmodel import Session, select
 
 from core import attachments, audit
 from core.auth import create_user
+from core.clock import site_today
 from core.config import Settings
 from core.crud import service
 from core.crud.registry import get_spec
 from core.hazard.flow import act, report_hazard
 from core.rbac import set_grant
+from core.training.offline_scores import OfflineScore, record_scores
 from models.enums import Role
 from models.hazard import Hazard
 from models.system import AuditEntry
@@ -181,17 +183,16 @@ def test_a_submitted_exam_regraded_in_sql_is_named(
     paper = ExamPaper(name="三级安全教育", enterprise_id=org.ent1)
     session.add(paper)
     session.flush()
-    now = datetime.now(UTC).isoformat()
-    values = {"exam_no": "EX-1", "paper_id": paper.id, "person_id": org.person_a}
-    values |= {"started_at": now, "submitted_at": now, "score": 42}
-    exam = service.create_row(session, get_spec("exam_record"), users.admin, values)
+    score = OfflineScore(org.person_a, paper.id, 42, site_today())  # imported from paper
+    [exam] = record_scores(session, users.admin, [score])
     history = [
         e.action for e in service.history(session, get_spec("exam_record"), users.admin, exam.id)
     ]
     _sql(session, "UPDATE exam_record SET score = 95, passed = true WHERE id = :i", i=exam.id)
 
     assert history == ["seal", "create"]  # newest first: sealed once it was created
-    assert [(f.table, f.label) for f in audit.verify_records(session)] == [("exam_record", "EX-1")]
+    found = [(f.table, f.label) for f in audit.verify_records(session)]
+    assert found == [("exam_record", exam.exam_no)]
 
 
 def test_a_record_created_by_bulk_sql_and_audited_is_sealed(session: Session, org: Org) -> None:

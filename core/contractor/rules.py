@@ -17,6 +17,7 @@ from models.contractor import (
     ContractorQualification,
     ContractorRating,
     ContractorState,
+    ContractorWorker,
     WorkerStatus,
 )
 
@@ -99,9 +100,25 @@ def before_child(session: Session, values: dict[str, Any], actor: Actor) -> None
     _contractor_scope(session, values)
 
 
+#: Written from the entry exam the worker passed (``core.training.contractor_entry``), never
+#: typed: the entry pass and the crew check trust them.
+FROM_ENTRY_EXAM = ("training_passed_on", "exam_score", "exam_record_id")
+
+
+def typed_exam_result(session: Session, values: dict[str, Any]) -> list[Problem]:
+    """A form, import or API call that sets the entry exam's result differently from what is
+    stored (nothing, for a new worker)."""
+    stored = session.get(ContractorWorker, values.get("id") or -1)
+    return [
+        Problem(name, "validation.contractor.entry_by_exam", {})
+        for name in FROM_ENTRY_EXAM
+        if values.get(name) != (getattr(stored, name) if stored is not None else None)
+    ]
+
+
 def before_worker(session: Session, values: dict[str, Any], actor: Actor) -> None:
     _contractor_scope(session, values)
-    problems = entry_problems(values, site_today())
+    problems = typed_exam_result(session, values) + entry_problems(values, site_today())
     if problems:
         raise ValidationFailed(problems)
 

@@ -26,7 +26,7 @@ from core.crud.headers import RowError, find_header, header_map, header_text, kn
 from core.crud.lookup import FkResolver
 from core.crud.present import table_rows
 from core.crud.readers import readable_fields
-from core.crud.registry import TableSpec
+from core.crud.registry import TableSpec, listens, saved
 from core.crud.service import (
     ListQuery,
     ValidationFailed,
@@ -369,7 +369,7 @@ def _insert(
 ) -> None:
     """Bulk insert in the caller's transaction, then one audit entry per row plus a summary;
     a table's ``after_create`` hook (a workflow's opening event) runs for every imported row,
-    as for a row made in a form."""
+    and its ``on_saved`` listeners for every chunk, as for a row made in a form."""
     model = spec.model
     clean = []
     for record in records:
@@ -395,11 +395,15 @@ def _insert(
         }
     )
     audit.record_many(session, actor, items)
-    if spec.after_create is not None:
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            for row in session.exec(select(model).where(model.id.in_(chunk)).order_by(model.id)):
+    if spec.after_create is None and not listens(spec.name):
+        return
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        rows = list(session.exec(select(model).where(model.id.in_(chunk)).order_by(model.id)))
+        for row in rows:
+            if spec.after_create is not None:
                 spec.after_create(session, row, actor)
+        saved(session, spec.name, rows, actor)
 
 
 def export(

@@ -14,16 +14,22 @@ from core.crud.english import reference_english
 from core.crud.fields import FieldSpec
 from core.crud.registry import TableSpec, get_spec
 from core.crud.validate import Invalid
-from core.rbac import Actor, scope_clause
+from core.rbac import REFERENCE_SCOPE, Actor, scope_clause
 from models.org import Department
 
 
 def visible(spec: TableSpec, actor: Actor, *, include_deleted: bool = False) -> Any:
-    """A SELECT of ``spec.model`` limited to the actor's scope (and live rows)."""
+    """A SELECT of ``spec.model`` limited to the actor's scope (and live rows). A detail
+    register with no scope columns of its own (a paper's rules, a course's materials) is
+    seen with its parent record: another enterprise's or a draft course's rows stay hidden."""
     stmt = select(spec.model)
     clause = scope_clause(spec.model, spec.scope, actor, module=spec.module)
     if clause is not None:
         stmt = stmt.where(clause)
+    if spec.parent is not None and spec.scope == REFERENCE_SCOPE:
+        parent = get_spec(spec.field(spec.parent).fk or "")
+        parents = visible(parent, actor).with_only_columns(parent.model.id)
+        stmt = stmt.where(getattr(spec.model, spec.parent).in_(parents))
     if not include_deleted:
         stmt = stmt.where(spec.model.deleted_at.is_(None))
     return stmt

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -127,3 +127,31 @@ def all_specs() -> list[TableSpec]:
 def children_of(table: str) -> list[TableSpec]:
     """The registers whose rows belong to a record of ``table`` (its detail links to them)."""
     return [s for s in all_specs() if s.parent and s.field(s.parent).fk == table]
+
+
+#: What another domain does when rows of a table are saved through the engine (a form, an
+#: edit, an Excel import): called with the saved rows in the writer's transaction, so the
+#: table's owner never imports the domains that react (training assigns a person who joins a
+#: targeted post). Direct SQL and the demo's bulk rows do not call it.
+Saved = Callable[[Session, Sequence[Any], Actor], None]
+_SAVED: dict[str, list[Saved]] = {}
+
+
+def on_saved(table: str, listener: Saved) -> Saved:
+    """Have ``listener`` called after rows of ``table`` are created or updated."""
+    bucket = _SAVED.setdefault(table, [])
+    if listener not in bucket:
+        bucket.append(listener)
+    return listener
+
+
+def listens(table: str) -> bool:
+    installed.load()
+    return bool(_SAVED.get(table))
+
+
+def saved(session: Session, table: str, rows: Sequence[Any], actor: Actor) -> None:
+    """Tell the listeners of ``table`` that ``rows`` were created or updated."""
+    installed.load()
+    for listener in _SAVED.get(table, ()):
+        listener(session, rows, actor)

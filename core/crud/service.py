@@ -20,7 +20,7 @@ from core.crud.custom import PREFIX, effective_fields
 from core.crud.fields import FK, FieldSpec
 from core.crud.lookup import FkResolver, visible
 from core.crud.readers import unreadable
-from core.crud.registry import TableSpec
+from core.crud.registry import TableSpec, saved
 from core.crud.secrets import store_credentials
 from core.crud.validate import Invalid, Problem, parse_all
 from core.db import utcnow
@@ -317,6 +317,7 @@ def create_row(session: Session, spec: TableSpec, actor: Actor, raw: dict[str, A
     )
     if spec.after_create:
         spec.after_create(session, row, actor)
+    saved(session, spec.name, [row], actor)
     return row
 
 
@@ -350,6 +351,7 @@ def update_row(
     if custom:
         row.extra = {**(row.extra or {}), **custom}
     audit.record_update(session, actor, spec.name, row, before)
+    saved(session, spec.name, [row], actor)
     return row
 
 

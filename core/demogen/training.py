@@ -15,10 +15,14 @@ from typing import Any
 from sqlmodel import select
 
 from core.demogen import DemoContext
+from core.demogen.assignment_plans import add_assignments
+from core.demogen.study_materials import add_course_materials
+from core.demogen.training_practice import add_learning
 from core.training.rules import add_years, certificate_dates, is_passed
 from models.enums import DocumentState
 from models.org import Post
 from models.training import (
+    EducationLevel,
     PlanPeriod,
     TrainingCertificate,
     TrainingCertificateKind,
@@ -341,6 +345,20 @@ def _certificates(
     return rows
 
 
+#: The new-hire courses by the level of three-level education they teach (三级安全教育卡).
+LEVEL_OF_COURSE = {
+    "新员工厂级安全教育": EducationLevel.PLANT,
+    "新员工车间级安全教育": EducationLevel.WORKSHOP,
+    "新员工班组级安全教育": EducationLevel.TEAM,
+}
+
+
+def _levelled(courses: list[dict[str, Any]]) -> None:
+    """Give every course its education level (None for all but the three new-hire ones)."""
+    for course in courses:
+        course["level"] = LEVEL_OF_COURSE.get(course["name"])
+
+
 def generate(ctx: DemoContext) -> dict[str, int]:
     session = ctx.session
     types = dict(session.exec(select(TrainingCourseType.code, TrainingCourseType.id)).all())
@@ -352,18 +370,22 @@ def generate(ctx: DemoContext) -> dict[str, int]:
         ).all()
     )
     courses = _courses(ctx, types)
+    _levelled(courses)
     for c, new_id in zip(courses, ctx.bulk(TrainingCourse, courses), strict=True):
         c["id"] = new_id
+    add_course_materials(ctx, courses)
     post_rows = {p.id: p for p in ctx.posts}
     posts = {f"{p.enterprise_id}:{p.name}": p.id for p in ctx.posts}
     plans = list(_plans(ctx, courses, posts))
     for p, new_id in zip(plans, ctx.bulk(TrainingPlan, plans), strict=True):
         p["id"] = new_id
+    add_assignments(ctx, plans, {c["id"]: c for c in courses})
     ctx.bulk(TrainingRecord, _records(ctx, plans, {c["id"]: c for c in courses}))
     papers = _papers(ctx, courses, bank) if bank else []
     for p, new_id in zip(papers, ctx.bulk(ExamPaper, papers), strict=True):
         p["id"] = new_id
     if papers:
         ctx.bulk(ExamRecord, _exams(ctx, papers))
+        add_learning(ctx)
     ctx.bulk(TrainingCertificate, _certificates(ctx, courses, post_rows))
     return ctx.counts

@@ -26,8 +26,10 @@ from core import audit
 from core.db import as_utc, utcnow
 from core.i18n import Translatable
 from core.rbac import SYSTEM, Actor, PermissionDenied
+from core.training.assignment_flow import mark_started
 from core.training.exam_draw import draw
 from core.training.exam_grading import CHOICE_KINDS, close_attempt
+from core.training.paper_rules import mismatch
 from core.training.rules import LETTERS, normalise_answer
 from models.enums import Action, Module
 from models.org import Person
@@ -143,6 +145,8 @@ def _new_attempt(
     neighbours get different papers), and the stored draw is what a reload reads."""
     rng = rng or random.Random(secrets.randbits(64))
     drawn = draw(session, paper, person.id or -1, rng)
+    if (wrong := mismatch(session, paper)) is not None:  # a drawn paper worth another total
+        raise ExamRefused("error.exam.paper_points", **wrong.params)
     with session.begin_nested():
         attempt = ExamAttempt(
             paper_id=paper.id or -1,
@@ -177,6 +181,8 @@ def _new_attempt(
             enterprise_id=attempt.enterprise_id,
             after=audit.snapshot(attempt),
         )
+        if paper.course_id is not None:  # the course's assignment is now being done
+            mark_started(session, actor, person.id or -1, paper.course_id)
     return attempt
 
 

@@ -224,6 +224,12 @@ def _exam_record(
         department_id=attempt.department_id,
         created_by=actor.user_id,
     )
+    return store_record(session, actor, record)
+
+
+def store_record(session: Session, actor: Actor, record: ExamRecord) -> ExamRecord:
+    """Write an exam record and its audit entry: the engine's and the offline import's
+    records are the only ones there are (the register takes none by hand)."""
     session.add(record)
     session.flush()
     audit.record(

@@ -39,9 +39,13 @@ class PendingItem:
     submitted_at: datetime | None
 
 
-def _require_grader(actor: Actor) -> None:
+def can_grade(actor: Actor) -> bool:
     """Approve or edit on training: whoever may sign off the training may mark it."""
-    if not (actor.can(Module.TRAINING, Action.APPROVE) or actor.can(Module.TRAINING, Action.EDIT)):
+    return actor.can(Module.TRAINING, Action.APPROVE) or actor.can(Module.TRAINING, Action.EDIT)
+
+
+def _require_grader(actor: Actor) -> None:
+    if not can_grade(actor):
         actor.require(Module.TRAINING, Action.APPROVE)
 
 

@@ -9,12 +9,31 @@ management signs off what is trained and that it was held); starting it needs th
 
 from __future__ import annotations
 
+from typing import Any
+
+from sqlmodel import Session
+
 from core import audit
+from core.rbac import Actor
+from core.training.assignment_flow import waive_for_plan
+from core.training.assignments import assign_plan
 from core.workflow import Transition, Workflow, declare, opener, publishing_flow
 from models.enums import Action
 from models.training import TrainingPlanState as S
+from models.workflow import WorkflowEvent
 
 PLAN_FINISHED: tuple[str, ...] = (S.COMPLETED, S.CANCELLED)
+
+
+def _plan_moved(session: Session, plan: Any, event: WorkflowEvent, actor: Actor) -> None:
+    """An approved plan assigns its items' courses to the people they target, in the
+    approval's transaction (``core.training.assignments``); a cancelled one waives what is
+    still open."""
+    if event.action == "approve":
+        assign_plan(session, actor, plan.id)
+    elif event.action == "cancel":
+        waive_for_plan(session, actor, plan.id, event.comment or "")
+
 
 PLAN_FLOW = declare(
     Workflow(
@@ -31,6 +50,7 @@ PLAN_FLOW = declare(
                 comment_required=True,
             ),
         ),
+        on_change=_plan_moved,
     )
 )
 

@@ -13,6 +13,7 @@ from sqlmodel import Session, col
 
 from core.db import utcnow
 from core.inbox import DueDate, due_date, reminder
+from core.training.assignment_rules import is_open
 from core.training.exam_attempts import close_expired
 from models.enums import PersonStatus
 from models.org import Person
@@ -22,11 +23,13 @@ from models.training import TrainingPlan, TrainingPlanState
 
 def still_held(_horizon: date) -> ColumnElement[bool]:
     """A certificate its holder still relies on: they have not left, and no newer one of the
-    same kind replaced it."""
+    same kind for the same course replaced it (a new fire-safety certificate does not renew
+    the forklift one)."""
     newer = aliased(Cert)
     renewed = exists().where(
         newer.person_id == Cert.person_id,
         newer.kind == Cert.kind,
+        col(newer.course_id).is_not_distinct_from(Cert.course_id),
         newer.issued_on > Cert.issued_on,
         col(newer.deleted_at).is_(None),
     )
@@ -78,3 +81,19 @@ def close_overdue_attempts(session: Session, _today: date) -> int:
     """Hand in the attempts whose time and grace ran out while nobody looked (a phone left
     on a bench): answers as saved. The examinee's own return does the same at once."""
     return close_expired(session, utcnow())
+
+
+#: An assignment still open: its person is told ahead and on the day, the managers (and the
+#: head of the person's department) once it is overdue.
+ASSIGNMENT_DUE = due_date(
+    DueDate(
+        name="training_assignment_due",
+        table="training_assignment",
+        column="due_on",
+        label="remind.kind.training_assignment",
+        holder="person_id",
+        lead_days=7,
+        grace_days=3,
+        still_due=lambda _horizon: is_open(),
+    )
+)

@@ -9,10 +9,10 @@ from sqlmodel import Session
 
 from core.crud.service import ValidationFailed
 from core.crud.validate import Problem
-from core.rbac import Actor
+from core.rbac import Actor, PermissionDenied
 from models.org import Person
 from models.training import TrainingCertificateKind
-from models.training_exam import ExamPaper, QuestionKind
+from models.training_exam import QuestionKind
 
 SPECIAL_VALID_YEARS = 6  # 特种作业操作证 valid six years ...
 SPECIAL_REVIEW_YEARS = 3  # ... and reviewed every three
@@ -129,11 +129,10 @@ def before_paper(session: Session, values: dict[str, Any], actor: Actor) -> None
         raise ValidationFailed([Problem("pass_score", "validation.training.pass_over_total", {})])
 
 
-def before_exam_record(session: Session, values: dict[str, Any], actor: Actor) -> None:
-    _person_scope(session, values)
-    paper = session.get(ExamPaper, values.get("paper_id") or -1)
-    if paper is not None:
-        values["passed"] = is_passed(float(values.get("score") or 0), paper.pass_score)
+def typed_exam_record(session: Session, values: dict[str, Any], actor: Actor) -> None:
+    """Exam records come from a graded attempt or the offline score import (each with its
+    number, attempt and consequences), never from a form, an import or the CLI."""
+    raise PermissionDenied("error.exam.record_by_engine")
 
 
 def before_person_row(session: Session, values: dict[str, Any], actor: Actor) -> None:

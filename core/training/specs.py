@@ -9,12 +9,13 @@ from core.crud.fields import fields as _fields
 from core.crud.registry import TableSpec, register
 from core.rbac import REFERENCE_SCOPE, Audience, ScopeColumns
 from core.training.flow import PLAN_FINISHED, course_opened, plan_opened
+from core.training.paper_rules import before_rule
 from core.training.rules import (
     before_certificate,
-    before_exam_record,
     before_paper,
     before_person_row,
     before_question,
+    typed_exam_record,
 )
 from models.enums import Action, Module
 from models.training import (
@@ -93,6 +94,7 @@ TRAINING_COURSE = register(
             "name",
             "course_type_id",
             "hours",
+            "level",
             "mandatory",
             "tags",
             "target_posts",
@@ -105,10 +107,12 @@ TRAINING_COURSE = register(
             name={"label": "field.course_name"},
             course_type_id={"filter": True},
             hours={"label": "field.training_hours"},
+            level={"filter": True, "label": "field.course_level"},
             mandatory={"filter": True, "label": "field.training_mandatory"},
             tags={"kind": TAGS, "label": "field.training_tags"},
             target_posts={"kind": TAGS},
-            material_url=HIDDEN,
+            # replaced by the course's materials (course_material); old links stay readable
+            material_url={**HIDDEN, "in_form": False},
             enterprise_id={"filter": True},
             department_id={"in_list": False},
             description={"kind": TEXTAREA, "in_list": False},
@@ -215,6 +219,8 @@ EXAM_PAPER = register(
             "show_answers_after_submit",
             "partial_credit",
             "question_ids",
+            "certificate_months",
+            "contractor_entry",
             "enterprise_id",
             "department_id",
             name={"label": "field.paper_name"},
@@ -223,6 +229,8 @@ EXAM_PAPER = register(
             show_answers_after_submit={"in_list": False},
             partial_credit={"in_list": False},
             question_ids={"in_list": False},
+            certificate_months={"in_list": False, "label": "field.paper_certificate_months"},
+            contractor_entry={"filter": True, "label": "field.paper_contractor_entry"},
             enterprise_id={"filter": True},
             department_id={"in_list": False},
         ),
@@ -259,6 +267,7 @@ EXAM_PAPER_RULE = register(
         title_field="id",
         default_sort=("position", False),
         scope=REFERENCE_SCOPE,
+        before_save=before_rule,  # the rules' points may not pass the paper's total
     )
 )
 
@@ -279,6 +288,7 @@ EXAM_RECORD = register(
             "score",
             "passed",
             "answers",
+            "offline",
             "enterprise_id",
             "department_id",
             person_id={"filter": True},
@@ -288,6 +298,7 @@ EXAM_RECORD = register(
             score={"label": "field.exam_score"},
             passed=DERIVED,
             answers={"in_list": False},
+            offline={"filter": True, "label": "field.exam_offline"},
             enterprise_id=DERIVED,
             department_id={**DERIVED, "in_list": False},
         ),
@@ -295,8 +306,10 @@ EXAM_RECORD = register(
         title_field="exam_no",
         default_sort=("started_at", True),
         scope=ABOUT_PERSON,
-        before_save=before_exam_record,
-        example={"exam_no": "KS{n}"},
+        # written by the exam engine and the offline score import only, never typed or edited
+        allow_create=False,
+        before_save=typed_exam_record,
+        locked=lambda _record: True,
     )
 )
 
@@ -317,10 +330,13 @@ TRAINING_RECORD = register(
             "score",
             "trainer",
             "location",
+            "exam_record_id",
             "enterprise_id",
             "department_id",
             person_id={"filter": True},
             course_id={"filter": True},
+            # written by course completion from the passed exam: shown, never typed
+            exam_record_id={**COMPUTED, "in_io": False, "in_list": False},
             location={"in_list": False},
             plan_id={"in_list": False},
             trained_on={"filter": True},
@@ -354,9 +370,12 @@ TRAINING_CERTIFICATE = register(
             "expires_on",
             "review_due_on",
             "reviewed_on",
+            "exam_record_id",
             "enterprise_id",
             "department_id",
             kind={"filter": True, "label": "field.training_certificate_kind"},
+            # issued by a passed exam (core.training.certify): shown, never typed
+            exam_record_id={**COMPUTED, "in_io": False, "in_list": False},
             person_id={"filter": True},
             course_id={"in_list": False},
             expires_on={"filter": True},

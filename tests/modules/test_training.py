@@ -8,15 +8,17 @@ from collections import Counter
 from datetime import date
 
 import pytest
-from sqlmodel import select
+from sqlmodel import delete, select
 
 from core.config import REPO_ROOT
 from core.crud.registry import get_spec
 from core.crud.service import ListQuery, list_rows
-from core.rbac import actor_for
+from core.rbac import SYSTEM, actor_for
+from core.training.offline_scores import OfflineScore, record_scores
 from core.training.rules import answer_problems, certificate_dates, is_correct, is_passed
 from models.accounts import User
 from models.enums import DocumentState
+from models.org import Person
 from models.training import (
     TrainingCertificate,
     TrainingCertificateKind,
@@ -26,6 +28,7 @@ from models.training import (
     TrainingPlanState,
 )
 from models.training_exam import ExamPaper, ExamRecord, Question, QuestionKind
+from models.training_learning import PointsEntry, PracticeAnswer, WrongAnswer
 from tests.modules.conftest import TODAY
 
 REFERENCE = REPO_ROOT / "data/reference/training"
@@ -130,31 +133,25 @@ def test_demo_is_deterministic(demo_session, run_generator) -> None:
 
     first_counts = run_generator("training")
     first = snapshot()
-    for row in demo_session.exec(select(ExamRecord)).all():
-        demo_session.delete(row)
+    # rows keyed by person (the book, points) and numbered ones would collide on a second run
+    for model in (WrongAnswer, PracticeAnswer, PointsEntry, ExamRecord):
+        demo_session.execute(delete(model))
     demo_session.flush()
     assert run_generator("training") == first_counts
     assert [r[1:] for r in snapshot()] == [r[1:] for r in first]
 
 
-def test_exam_record_form_computes_passed(demo_session, run_generator) -> None:
-    """The before_save hook, not the user, decides ``passed`` — in forms and imports alike."""
-    from core.crud import service
-    from core.crud.registry import get_spec
-    from core.rbac import SYSTEM
-    from models.org import Person
-
+def test_exam_record_passed_comes_from_the_papers_pass_score(demo_session, run_generator) -> None:
+    """Not the user but the paper decides ``passed``: an offline score is recorded as an
+    online one would be (exam records are never typed in)."""
     run_generator("training")
     paper = demo_session.exec(select(ExamPaper).where(ExamPaper.pass_score == 80)).first()
     person = demo_session.exec(select(Person)).first()
-    spec = get_spec("exam_record")
-    base = {"exam_no": "KS-T", "paper_id": paper.id, "person_id": person.id, "attempt": 1}
-    started = "2026-11-20T08:00:00+00:00"
-    low = service.create_row(
-        demo_session, spec, SYSTEM, {**base, "score": 79, "started_at": started}
-    )
-    high = service.create_row(
-        demo_session, spec, SYSTEM, {**base, "score": 80, "started_at": started}
+    day = date(2026, 11, 20)
+    low, high = record_scores(
+        demo_session,
+        SYSTEM,
+        [OfflineScore(person.id, paper.id, 79, day), OfflineScore(person.id, paper.id, 80, day)],
     )
     assert (low.passed, high.passed) == (False, True)
     assert low.enterprise_id == person.enterprise_id

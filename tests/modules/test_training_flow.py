@@ -23,6 +23,7 @@ from core.crud.service import NotFound, ValidationFailed
 from core.inbox import remind_due
 from core.rbac import Actor, PermissionDenied, actor_for
 from core.training.flow import COURSE_FLOW, PLAN_FLOW
+from core.training.offline_scores import OfflineScore, record_scores
 from core.training.reminders import CERTIFICATE_EXPIRY, CERTIFICATE_REVIEW
 from core.training.rules import next_review
 from core.workflow import IllegalTransition, events, fire
@@ -83,11 +84,11 @@ def plan(session: Session, org: Org, actor: Actor) -> TrainingPlan:
 def person_row(session: Session, org: Org, table: str, person_id: int, actor: Actor) -> object:
     """One row of a person-linked training table about ``person_id``, entered by ``actor``."""
     n = serial()
-    if table == "exam_record":
+    if table == "exam_record":  # written by the exam engine or the offline score import only
         paper = make(session, "exam_paper", actor, name=f"试卷{n}", enterprise_id=org.ent1)
-        values = {"exam_no": f"KS{n}", "paper_id": paper.id, "score": 86,
-                  "started_at": "2026-11-20T08:00:00+00:00"}  # fmt: skip
-    elif table == "training_record":
+        score = OfflineScore(person_id, paper.id, 86, date(2026, 11, 20))
+        return record_scores(session, actor, [score])[0]
+    if table == "training_record":
         values = {"course_id": course(session, org, actor).id, "trained_on": "2026-11-20"}
     else:
         values = {"number": f"SJ{n:08d}", "kind": "three_level", "issued_on": "2026-01-05"}
@@ -291,6 +292,20 @@ def test_a_renewed_certificate_no_longer_reminds(
     make(session, "training_certificate", staff["manager"], number="SJ-R2",
          issued_on="2026-11-01", **raw)  # fmt: skip
     assert remind_due(session, CERTIFICATE_EXPIRY, old.expires_on + timedelta(days=30)) == 0
+
+
+def test_a_certificate_of_another_course_does_not_renew_this_one(
+    session: Session, org: Org, staff: dict[str, Actor]
+) -> None:
+    forklift, fire = (make(session, "training_course", staff["manager"], name=name).id
+                      for name in ("叉车安全", "消防安全"))  # fmt: skip
+    raw = {"person_id": org.person_a, "kind": "internal"}
+    old = make(session, "training_certificate", staff["manager"], number="NB-1",
+               issued_on="2024-12-20", expires_on="2026-12-20", course_id=forklift,
+               **raw)  # fmt: skip
+    make(session, "training_certificate", staff["manager"], number="NB-2",
+         issued_on="2026-11-01", expires_on="2029-11-01", course_id=fire, **raw)  # fmt: skip
+    assert remind_due(session, CERTIFICATE_EXPIRY, old.expires_on - timedelta(days=10)) > 0
 
 
 def test_review_reminder_stops_when_the_review_is_recorded(

@@ -4,11 +4,14 @@ his exam result and the published articles (not the drafts) in his lists."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from sqlmodel import select
 
 from core.compliance.flow import KB_FLOW
 from core.db import session_scope
 from core.i18n import t
+from core.training.offline_scores import OfflineScore, record_scores
 from core.workflow import fire
 from models.duty import DutySubmission, DutyTask, DutyTaskState
 from tests.factories import make
@@ -64,9 +67,13 @@ def test_employee_lists_show_their_exam_and_the_published_articles(open_page, ui
     with session_scope() as session:
         paper = make(session, "exam_paper", users.safety_head, name="动火作业考试",
                      enterprise_id=org.ent1)  # fmt: skip
-        for person, exam_no in ((org.person_a, "KS-ZW-1"), (org.person_a2, "KS-LN-1")):
-            make(session, "exam_record", users.safety_head, exam_no=exam_no, paper_id=paper.id,
-                 person_id=person, score=88, started_at="2026-11-20T08:00:00+00:00")  # fmt: skip
+        day = date(2026, 11, 20)
+        mine, theirs = record_scores(  # exam records come from the engine or this import
+            session,
+            users.safety_head,
+            [OfflineScore(p, paper.id, 88, day) for p in (org.person_a, org.person_a2)],
+        )
+        mine_no, theirs_no = mine.exam_no, theirs.exam_no
         for title in ("受限空间作业指南", "检修作业草稿"):
             doc = make(session, "kb_document", users.safety_head, title=title,
                        category="procedure", enterprise_id=org.ent1)  # fmt: skip
@@ -75,7 +82,7 @@ def test_employee_lists_show_their_exam_and_the_published_articles(open_page, ui
     exams = open_page("pages/training_exam_record.py", as_user="employee_a")
     assert not exams.exception
     grid = exams.dataframe[0].value.to_string()
-    assert "KS-ZW-1" in grid and "KS-LN-1" not in grid
+    assert mine_no in grid and theirs_no not in grid
     articles = open_page("pages/compliance_kb_document.py", as_user="employee_a")
     assert not articles.exception
     grid = articles.dataframe[0].value.to_string()

@@ -11,6 +11,7 @@ from core.config import get_settings
 from core.crud.registry import get_spec
 from core.db import session_scope
 from core.rbac import Actor
+from core.system.accounts import open_account
 from core.ui.context import tr
 from core.ui.forms import form_inputs, submit
 from models.accounts import User
@@ -33,7 +34,7 @@ def new_user_form(actor: Actor) -> None:
         return
 
     def create(session: Session) -> None:
-        auth.create_user(
+        open_account(
             session,
             actor,
             get_settings(),
