@@ -65,7 +65,19 @@ EXTENSIONS = {
     "application/vnd.openxmlformats-officedocument.wordprocessingml.document": (".docx",),
     "text/csv": (".csv",),
     "text/plain": (".txt", ".log", ".md"),
+    "video/mp4": (".mp4", ".m4v"),
+    "video/webm": (".webm",),
 }
+# ISO base media brands of a plain MP4 (H.264/H.265/AV1 in an MP4 box); QuickTime (qt  ),
+# 3GP and HEIF images are other formats and stay refused.
+_MP4_BRANDS = {
+    b"isom", b"iso2", b"iso4", b"iso5", b"iso6", b"mp41", b"mp42", b"avc1", b"M4V ", b"mmp4",
+    b"dash", b"msnv", b"av01",
+}  # fmt: skip
+VIDEO_MIMES = ("video/mp4", "video/webm")
+_VIDEO_EXTENSIONS = (".mp4", ".m4v", ".webm", ".mov", ".mkv", ".avi")
+_EBML_MAGIC = b"\x1a\x45\xdf\xa3"
+_EBML_DOCTYPE = 0x4282
 _WINDOWS_RESERVED = {"CON", "PRN", "AUX", "NUL"} | {
     f"{p}{i}" for p in ("COM", "LPT") for i in range(1, 10)
 }
@@ -168,8 +180,55 @@ def _sniff_text(data: bytes, filename: str) -> Sniffed | None:
     return Sniffed("text/csv" if filename.lower().endswith(".csv") else "text/plain", False)
 
 
+def _vint(data: bytes, pos: int, *, keep_marker: bool = False) -> tuple[int, int]:
+    """An EBML variable-length integer at ``pos``: (value, position after it); an element
+    ID keeps its length marker. (-1, len) when the bytes end or the length is invalid."""
+    first = data[pos] if pos < len(data) else 0
+    length = 9 - first.bit_length()  # leading zero bits + 1
+    if first == 0 or pos + length > len(data):
+        return -1, len(data)
+    value = first if keep_marker else first & (0xFF >> length)
+    for byte in data[pos + 1 : pos + length]:
+        value = (value << 8) | byte
+    return value, pos + length
+
+
+def _webm_doctype(data: bytes) -> bytes:
+    """The DocType inside the EBML header ("webm", "matroska", …), or b"" when absent."""
+    size, pos = _vint(data, len(_EBML_MAGIC))
+    end = min(pos + size, len(data)) if size >= 0 else pos
+    while pos < end:
+        element, pos = _vint(data, pos, keep_marker=True)
+        size, pos = _vint(data, pos)
+        if element < 0 or size < 0:
+            break
+        if element == _EBML_DOCTYPE:
+            return data[pos : pos + size].rstrip(b"\0")
+        pos += size
+    return b""
+
+
+def sniff_video(data: bytes) -> Sniffed | None:
+    """MP4 (an ``ftyp`` box naming an MP4 brand) or WebM (an EBML header of doctype webm).
+    Only the first bytes are read, so the size limit for videos can be picked before the
+    whole upload is sniffed."""
+    if data[4:8] == b"ftyp":
+        box = int.from_bytes(data[:4], "big")
+        if not 16 <= box <= min(len(data), 4096):
+            return None
+        brands = {data[8:12]} | {data[i : i + 4] for i in range(16, box - 3, 4)}
+        return Sniffed("video/mp4", False) if brands & _MP4_BRANDS else None
+    if data.startswith(_EBML_MAGIC) and _webm_doctype(data[:4096]) == b"webm":
+        return Sniffed("video/webm", False)
+    return None
+
+
 def sniff(data: bytes, filename: str = "") -> Sniffed | None:
-    """The allowed type of ``data``, or None when it is not one we accept."""
+    """The allowed type of ``data``, or None when it is not one we accept. A file named as a
+    video must be one: text renamed to ``.mp4`` is refused rather than kept as text."""
+    video = sniff_video(data)
+    if video is not None or filename.lower().endswith(_VIDEO_EXTENSIONS):
+        return video
     if (
         data[:3] == b"\xff\xd8\xff"
         or data[:8] == b"\x89PNG\r\n\x1a\n"
@@ -251,8 +310,9 @@ def store(
     """
     if not data:
         raise AttachmentRejected("attachment.empty")
-    if len(data) > settings.max_upload_mb * 1024 * 1024:
-        raise AttachmentRejected("attachment.too_large", {"max_mb": settings.max_upload_mb})
+    max_mb = settings.max_video_mb if sniff_video(data) else settings.max_upload_mb
+    if len(data) > max_mb * 1024 * 1024:
+        raise AttachmentRejected("attachment.too_large", {"max_mb": max_mb})
     shown = safe_filename(filename)
     kind = sniff(data, shown)
     if kind is None:

@@ -110,6 +110,9 @@ class Settings(BaseSettings):
     lockout_minutes: int = Field(default=15, ge=1, le=24 * 60, description="How long a lock lasts.")
     min_password_length: int = Field(default=8, ge=6, le=128, description="Password policy.")
     max_upload_mb: int = Field(default=20, ge=1, le=1024, description="Largest attachment.")
+    max_video_mb: int = Field(
+        default=500, ge=1, le=8192, description="Largest video attachment (MP4, WebM)."
+    )
     import_max_file_mb: int = Field(
         default=20, ge=1, le=1024, description="Largest workbook an import accepts."
     )

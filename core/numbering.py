@@ -14,12 +14,11 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import case, func
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import InstrumentedAttribute
 from sqlmodel import Session, select
 
 from core import audit
+from core.db import upsert_insert
 from models.numbering import NumberCounter
 
 
@@ -27,11 +26,9 @@ def next_number(session: Session, key: str, floor: int = 0) -> int:
     """The next number of ``key``, never at or below ``floor`` (the highest number already
     given outside the counter: an older database, an import that brought its own numbers)."""
     audit.lock_head(session)
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
     value = NumberCounter.__table__.c.value  # type: ignore[attr-defined]
     stmt = (
-        insert(NumberCounter)
+        upsert_insert(session, NumberCounter)
         .values(key=key, value=floor + 1)
         .on_conflict_do_update(
             index_elements=["key"], set_={"value": case((value >= floor, value), else_=floor) + 1}

@@ -273,3 +273,69 @@ def test_read_refuses_a_sha_that_is_not_a_hash(settings: Settings) -> None:
     )
     with pytest.raises(ValueError):
         attachments.read(forged, settings)
+
+
+def _video(fmt: str, codec: str) -> bytes:
+    """A real three-frame video, encoded by PyAV (installed with the detector extra)."""
+    av = pytest.importorskip("av")
+    import numpy as np  # only with av: numpy arrays are its frames' input
+
+    out = io.BytesIO()
+    with av.open(out, "w", format=fmt) as container:
+        stream = container.add_stream(codec, rate=5)
+        stream.width, stream.height, stream.pix_fmt = 32, 32, "yuv420p"
+        for shade in (0, 90, 180):
+            frame = np.full((32, 32, 3), shade, np.uint8)
+            for packet in stream.encode(av.VideoFrame.from_ndarray(frame, format="rgb24")):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    return out.getvalue()
+
+
+def test_accepts_mp4_and_webm_videos_without_thumbnail(
+    session: Session, settings: Settings
+) -> None:
+    cases = [
+        (_video("mp4", "h264"), "安全培训.mp4", "video/mp4"),
+        (_video("webm", "vp8"), "消防演练.webm", "video/webm"),
+        (_video("mp4", "mpeg4"), "clip", "video/mp4"),
+    ]
+    for row_id, (data, name, mime) in enumerate(cases, start=1):
+        att = _store(session, settings, data, name, row_id=row_id)
+        assert (att.mime, att.has_thumbnail) == (mime, False)
+        assert att.filename == (name if "." in name else "clip.mp4")
+        assert attachments.read(att, settings) == data
+        assert attachments.read_thumbnail(att, settings) is None
+    assert not (settings.attachments_dir / "thumbs").exists()
+
+
+@pytest.mark.parametrize(
+    ("data", "filename"),
+    [
+        (b"just some notes, not a film\n", "lesson.mp4"),
+        (b"\x00\x00\x00\x14ftypqt  \x00\x00\x00\x00qt  " + b"\x00" * 64, "clip.mov"),
+        (b"\x1a\x45\xdf\xa3\x8b\x42\x82\x88matroska" + b"\x00" * 64, "film.webm"),
+        (b"\x00\x00\x00\x18ftyp", "short.mp4"),
+    ],
+    ids=["renamed-text", "quicktime", "matroska", "truncated"],
+)
+def test_refuses_what_only_claims_to_be_a_video(
+    session: Session, settings: Settings, data: bytes, filename: str
+) -> None:
+    with pytest.raises(AttachmentRejected) as err:
+        _store(session, settings, data, filename)
+    assert err.value.key == "attachment.bad_type"
+    assert _blobs(settings) == []
+
+
+def test_videos_have_their_own_size_limit(
+    tmp_path: Path, session: Session, settings: Settings
+) -> None:
+    big = _video("mp4", "mpeg4") + b"\x00" * (1024 * 1024 + 1)  # trailing padding: still MP4
+    att = _store(session, settings, big, "long.mp4")  # over max_upload_mb=1, under 500
+    assert att.mime == "video/mp4"
+    tight = load_settings(data_dir=tmp_path, database_url="", max_video_mb=1)
+    with pytest.raises(AttachmentRejected) as err:
+        _store(session, tight, big + b"x", "longer.mp4", row_id=2)
+    assert (err.value.key, err.value.params) == ("attachment.too_large", {"max_mb": 1})

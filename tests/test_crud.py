@@ -8,14 +8,17 @@ from datetime import date
 
 import pytest
 from sqlmodel import Session, func, select
+from streamlit.testing.v1 import AppTest
 
-from core.crud import service
+from core.crud import excel, service
 from core.crud.registry import get_spec
 from core.crud.service import ListQuery, NotFound, ValidationFailed
 from core.rbac import PermissionDenied
 from models.org import Person
+from models.risk import ScoringScheme
 from tests import factories
 from tests.factories import Org, Users
+from tests.test_excel import xlsx
 
 PERSON = get_spec("person")
 ENTERPRISE = get_spec("enterprise")
@@ -334,3 +337,60 @@ class TestUnique:
             session, DEPARTMENT, users.admin, {"name": "机修车间", "enterprise_id": org.ent2}
         )
         assert other.enterprise_id == org.ent2
+
+
+class TestNewRowDefaults:
+    """A tickbox nobody touched is the model's default, not False: a new plan item follows
+    joiners, a scoring scheme imported without an "active" column is active."""
+
+    def test_a_new_rows_tickbox_starts_at_the_model_default(
+        self, session: Session, users: Users
+    ) -> None:
+        spec = get_spec("training_plan_item")
+        follow = next(f for f in spec.fields if f.name == "follow_joiners")
+        assert follow.default is True
+        raw = {"position": 1, "due_days": 30}
+        for given, expected in (({}, True), ({"follow_joiners": ""}, True),
+                                ({"follow_joiners": False}, False)):  # fmt: skip
+            clean, _, _ = service.prepare(
+                session, spec, users.admin, {**raw, **given}, partial=False
+            )
+            assert clean["follow_joiners"] is expected, given
+        edit, _, _ = service.prepare(session, spec, users.admin, raw, partial=True)
+        assert "follow_joiners" not in edit, "an edit leaves what it was not given"
+        shuffle = next(f for f in get_spec("exam_paper").fields if f.name == "shuffle_options")
+        person_bools = [f.default for f in PERSON.fields if f.kind == "bool"]
+        assert shuffle.default is True and not any(person_bools)
+
+    def test_a_new_rows_form_shows_the_tickbox_ticked(self) -> None:
+        def form() -> None:
+            from core.crud.registry import get_spec  # the script runs on its own, by name
+            from core.rbac import SYSTEM
+            from core.ui.forms import form_inputs
+            from models.risk import ScoringScheme
+
+            fields = get_spec("scoring_scheme").fields
+            form_inputs(None, SYSTEM, fields, None, "new")  # type: ignore[arg-type]
+            form_inputs(None, SYSTEM, fields, ScoringScheme(active=False), "edit")  # type: ignore[arg-type]
+
+        at = AppTest.from_function(form, default_timeout=30).run()
+        assert not at.exception, at.exception
+        assert (at.checkbox(key="new_active").value, at.checkbox(key="edit_active").value) == (
+            True,
+            False,
+        )
+
+    def test_an_import_without_the_column_takes_the_model_default(
+        self, session: Session, users: Users
+    ) -> None:
+        spec = get_spec("scoring_scheme")
+        label = {f.name: f.label_in("en") for f in spec.fields}
+        header = [label["code"], label["method"], label["name"]]
+        data = xlsx(header, [["LEC-9", "lec", "Imported LEC"]])
+        report = excel.import_rows(session, spec, users.admin, data, "en")
+        assert not report.errors, report.errors
+        with_column = xlsx([*header, label["active"]], [["LS-9", "ls", "Retired LS", "No"]])
+        report = excel.import_rows(session, spec, users.admin, with_column, "en")
+        assert not report.errors, report.errors
+        active = dict(session.exec(select(ScoringScheme.code, ScoringScheme.active)).all())
+        assert (active["LEC-9"], active["LS-9"]) == (True, False)

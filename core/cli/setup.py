@@ -67,7 +67,9 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     os.environ.update(SAFELOOP_HOST=host, SAFELOOP_PORT=str(port))
     flags = {"server.port": port, "server.address": host, "server.headless": "true"}
     flags["browser.gatherUsageStats"] = "false"
-    flags["server.maxUploadSize"] = str(settings.max_upload_mb)  # the uploader says the real limit
+    # the uploader's ceiling: course videos may be larger than other files; the attachment
+    # store still refuses each kind past its own limit (max_upload_mb, max_video_mb)
+    flags["server.maxUploadSize"] = str(max(settings.max_upload_mb, settings.max_video_mb))
     argv = [sys.executable, "-m", "streamlit", "run", str(SERVER_ENTRY)]
     argv += [arg for name, value in flags.items() for arg in (f"--{name}", str(value))]
     os.chdir(REPO_ROOT)

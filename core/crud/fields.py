@@ -57,6 +57,9 @@ class FieldSpec:
     labels: dict[str, str] = field(default_factory=dict)
     #: Other headers an import takes for this column (users' own lists word it their way)
     aliases: tuple[str, ...] = ()
+    #: A boolean's model default: a new row's form starts ticked when it is True, and an
+    #: import without the column (or with a blank cell) takes it (``service.prepare``)
+    default: bool | None = None
 
     def label_in(self, lang: str) -> str:
         if self.labels:
@@ -101,7 +104,7 @@ def infer(model: type[SQLModel], name: str, **overrides: Any) -> FieldSpec:
             choice_prefix=f"enum.{inner.__name__}",
         )
     elif inner is bool:
-        spec["kind"] = BOOL
+        spec.update(kind=BOOL, default=info.default is True)
     elif inner is int:
         spec["kind"] = INT
     elif inner is float:

@@ -22,7 +22,7 @@ from core.crud.lookup import FkResolver, visible
 from core.crud.readers import unreadable
 from core.crud.registry import TableSpec, saved
 from core.crud.secrets import store_credentials
-from core.crud.validate import Invalid, Problem, parse_all
+from core.crud.validate import Invalid, Problem, is_blank, parse_all
 from core.db import utcnow
 from core.i18n import Translatable
 from core.rbac import Actor, PermissionDenied, effective_level, values_in_scope
@@ -192,6 +192,8 @@ def prepare(
     specs = specs or effective_fields(session, spec)
     specs = tuple(f for f in specs if f.in_form or f.name in raw)
     clean, problems = parse_all(specs, raw, partial=partial)
+    if not partial:  # a new row: a tickbox nobody gave (no column, a blank cell) is the model's
+        clean |= {f.name: f.default for f in specs if f.default and is_blank(raw.get(f.name))}
     resolver = resolver or FkResolver(session, actor)
     for f in specs:
         if f.kind == FK and clean.get(f.name) is not None:

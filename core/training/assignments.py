@@ -16,14 +16,12 @@ from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import Select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
 from core import audit
 from core.clock import site_today
 from core.crud.registry import on_saved
-from core.db import utcnow
+from core.db import upsert_insert, utcnow
 from core.rbac import Actor
 from core.training.assignment_flow import assignment_opened
 from core.training.assignment_rules import NEW_HIRE_DAYS
@@ -112,11 +110,10 @@ def _due(item: TrainingPlanItem, source: AssignmentSource, today: date) -> date:
 
 def _insert(session: Session, rows: list[dict[str, Any]]) -> list[int]:
     """Insert the assignments not there yet; the ids of those that were new."""
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     ids: list[int] = []
     for start in range(0, len(rows), _CHUNK):
         stmt = (
-            insert(TrainingAssignment)
+            upsert_insert(session, TrainingAssignment)
             .values(rows[start : start + _CHUNK])
             .on_conflict_do_nothing(index_elements=["person_id", "course_id", "plan_item_id"])
             .returning(TrainingAssignment.id)

@@ -31,7 +31,7 @@ from core.training.exam_draw import draw
 from core.training.exam_grading import CHOICE_KINDS, close_attempt
 from core.training.paper_rules import mismatch
 from core.training.rules import LETTERS, normalise_answer
-from models.enums import Action, Module
+from core.training.trainee import trainee
 from models.org import Person
 from models.training_exam import (
     AttemptItem,
@@ -53,16 +53,6 @@ def closes_at(attempt: ExamAttempt, paper: ExamPaper | None) -> datetime:
     """The last moment an answer is accepted: the deadline plus the paper's grace."""
     grace = paper.grace_seconds if paper is not None else 0
     return as_utc(attempt.deadline_at) + timedelta(seconds=grace)
-
-
-def _examinee(session: Session, actor: Actor) -> Person:
-    """The person behind the account: only people sit exams (an admin account without a
-    person, or a wall screen, cannot)."""
-    person = session.get(Person, actor.person_id or -1) if not actor.screen_only else None
-    if person is None:
-        raise PermissionDenied("error.exam.not_examinee")
-    actor.require(Module.TRAINING, Action.VIEW)
-    return person
 
 
 def own_attempt(session: Session, actor: Actor, attempt_id: int) -> ExamAttempt:
@@ -107,7 +97,7 @@ def start_attempt(
     a second tab or a new phone shows the same paper with the same clock). Refused when the
     paper is not the examinee's enterprise's, or its attempts are used up."""
     now = now or utcnow()
-    person = _examinee(session, actor)
+    person = trainee(session, actor, "error.exam.not_examinee")
     paper = session.get(ExamPaper, paper_id)
     if paper is None or paper.deleted_at is not None:
         raise ExamRefused("error.exam.no_paper")

@@ -1,4 +1,10 @@
-"""The points ledger: study time, exams passed and practice earn points, once per source row."""
+"""The points ledger: study time, exams passed and practice earn points, once per source row.
+
+Practice points stop at a daily cap, which is read and then written: two right answers of
+one person landing together must not both see the room left. The read and the write run
+serialised per person: under a transaction-level advisory lock on PostgreSQL, and on SQLite
+inside a savepoint, which this app begins ``IMMEDIATE`` (``core.db``), so under the one
+write lock. Either is held until the caller commits."""
 
 from __future__ import annotations
 
@@ -6,19 +12,21 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal
 
-from sqlalchemy import func
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import func, text
 from sqlmodel import Session, col, select
 
 from core.clock import local, site_zone
 from core.config import get_settings
-from core.db import utcnow
+from core.db import upsert_insert, utcnow
 from core.rbac import Actor
 from core.training.outcomes import ExamOutcome, on_exam_graded
 from models.enums import Action, Module
 from models.org import Department, Person
 from models.training_learning import PointsEntry, PointsReason, PracticeAnswer
+
+#: Advisory-lock namespace of the practice cap (two-int keys: (this, person id)); the
+#: migration lock uses the one-bigint form, a separate key space.
+CAP_LOCK = 2004
 
 
 def award(
@@ -36,10 +44,9 @@ def award(
     person = session.get(Person, person_id)
     if person is None:
         return False
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     now = utcnow()
     stmt = (
-        insert(PointsEntry)
+        upsert_insert(session, PointsEntry)
         .values(
             person_id=person_id,
             reason=reason,
@@ -111,9 +118,18 @@ def exam_points(session: Session, actor: Actor, outcome: ExamOutcome) -> None:
 def practice_points(session: Session, answer: PracticeAnswer) -> int:
     """Points for one right practice answer, up to what is left of the person's daily cap
     (site-local day); the points paid (0 past the cap or for a wrong answer)."""
-    settings = get_settings()
     if not answer.correct or answer.id is None:
         return 0
+    with session.begin_nested():
+        return _capped(session, answer)
+
+
+def _capped(session: Session, answer: PracticeAnswer) -> int:
+    """Lock the person's cap, read what today paid and pay what is left of it."""
+    settings = get_settings()
+    if session.get_bind().dialect.name == "postgresql":
+        lock = text("SELECT pg_advisory_xact_lock(:space, :person)")
+        session.execute(lock, {"space": CAP_LOCK, "person": answer.person_id})
     start = midnight(local(answer.answered_at).date())
     paid_today = session.exec(
         select(func.coalesce(func.sum(PointsEntry.points), 0)).where(

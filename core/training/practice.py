@@ -3,9 +3,10 @@ graded at once by the exam's own rules and answered with the key and the analysi
 
 Practice is never an exam: it writes ``practice_answer`` rows only, no attempt and no exam
 record, so no listener of a graded exam hears of it. Short answers need a person to mark them
-and are not practised. Practising the book, ``Settings.practice_mastery_streak`` right answers
-in a row master a question (it leaves the book); a wrong answer starts the count again.
-Options may be shown shuffled; the page maps the shown letters back
+and are not practised: in the book they show the reference answer and the owner marks them
+known themselves (``self_master``). Practising the book, ``Settings.practice_mastery_streak``
+right answers in a row master a question (it leaves the book); a wrong answer starts the
+count again. Options may be shown shuffled; the page maps the shown letters back
 (``exam_grading.to_stored``) before calling ``answer``, which checks the question's own key.
 """
 
@@ -15,6 +16,7 @@ import random
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from core import audit
@@ -155,6 +157,38 @@ def _master_step(
     wrong.updated_at = now
     session.add(wrong)
     return mastered
+
+
+def self_master(session: Session, actor: Actor, wrong_id: int, now: datetime) -> None:
+    """The owner says they know a short answer of their book now (practice cannot grade
+    one): it leaves the book, with one audit entry. Only the book's owner may, only for a
+    question not practised, once (a conditional UPDATE: a double click masters it once)."""
+    person_id = _person(actor)
+    wrong = session.get(WrongAnswer, wrong_id)
+    if wrong is None or wrong.deleted_at is not None or wrong.person_id != person_id:
+        raise PracticeRefused("error.practice.not_in_book")
+    question = session.get(Question, wrong.question_id)
+    if question is None or question.kind in PRACTISED_KINDS:
+        raise PracticeRefused("error.practice.practise_it")
+    with session.begin_nested():
+        done = session.execute(
+            update(WrongAnswer)
+            .where(col(WrongAnswer.id) == wrong_id, col(WrongAnswer.mastered_at).is_(None))
+            .values(mastered_at=now, updated_at=now)
+        )
+        if not done.rowcount:  # type: ignore[attr-defined]
+            raise PracticeRefused("error.practice.not_in_book")
+        audit.record(
+            session,
+            actor,
+            "wrong_answer_self_mastered",
+            table_name="wrong_answer",
+            row_id=wrong_id,
+            enterprise_id=wrong.enterprise_id,
+            before={"mastered_at": None},
+            after={"mastered_at": now, "question_id": wrong.question_id},
+        )
+    session.refresh(wrong)
 
 
 def answer(

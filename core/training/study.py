@@ -9,6 +9,10 @@ same material finds the row moved and counts only its own gap since that beat, s
 never count the same minute twice. The progress row is one per person and material
 (unique), so a reload reopens it instead of starting again.
 
+A retraining starts the count again: opening a material completed before the day the
+person's open assignment of the course was given resets its seconds (the earlier total and
+completion stay in ``extra["earlier"]`` and the audit trail).
+
 A material studied to its minimum time is completed once (a conditional ``UPDATE`` of
 ``completed_at``), which pays the study points and asks ``course_completion`` whether the
 whole course is now done. The caller commits; each function writes in one savepoint.
@@ -20,17 +24,17 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
+from core import audit
 from core.config import get_settings
 from core.crud.lookup import visible_row
-from core.db import as_utc
+from core.db import as_utc, upsert_insert
 from core.i18n import Translatable
 from core.rbac import Actor, PermissionDenied
 from core.training import course_completion, points
 from core.training.assignment_flow import mark_started
+from core.training.trainee import trainee
 from models.enums import Action, Module
 from models.org import Person
 from models.training import TrainingCourse
@@ -105,13 +109,8 @@ def cap_seconds() -> int:
 
 
 def learner(session: Session, actor: Actor) -> Person:
-    """The person behind the account: only people study (an admin account without a person,
-    or a wall screen, cannot)."""
-    person = session.get(Person, actor.person_id or -1) if not actor.screen_only else None
-    if person is None:
-        raise PermissionDenied("error.study.not_learner")
-    actor.require(Module.TRAINING, Action.VIEW)
-    return person
+    """The person studying (``trainee``)."""
+    return trainee(session, actor, "error.study.not_learner")
 
 
 def readable_course(session: Session, actor: Actor, course_id: int) -> TrainingCourse:
@@ -148,11 +147,13 @@ def readable_material(session: Session, actor: Actor, material_id: int) -> Cours
 def open_material(session: Session, actor: Actor, material_id: int, now: datetime) -> StudyProgress:
     """Start (or resume) studying: the person's progress row, its clock restarted at ``now``
     when it stopped more than the cap ago; a clock still running (a reload, another tab) is
-    left as it is."""
+    left as it is. Study completed before the person's open assignment of the course was
+    given (last year's, for this year's retraining) starts again from nothing."""
     person = learner(session, actor)
     material = readable_material(session, actor, material_id)
     with session.begin_nested():
         progress_id = _progress_id(session, person, material, now)
+        _restart_if_before(session, actor, progress_id, now)
         session.execute(
             update(StudyProgress)
             .where(
@@ -164,6 +165,48 @@ def open_material(session: Session, actor: Actor, material_id: int, now: datetim
         )
         _complete_if_due(session, actor, person.id or -1, material, progress_id, now)
     return _fresh(session, progress_id)
+
+
+def _restart_if_before(session: Session, actor: Actor, progress_id: int, now: datetime) -> None:
+    """Reset a material completed before the open assignment's day: one conditional UPDATE
+    guarded by the completion read, so two tabs opening at once reset it once."""
+    row = _fresh(session, progress_id)
+    since = course_completion.counted_since(session, row.person_id, {row.course_id}).get(
+        row.course_id
+    )
+    if since is None or not _stale(row, since):
+        return
+    assert row.completed_at is not None  # _stale checked it
+    before = {"seconds": row.seconds, "completed_at": as_utc(row.completed_at).isoformat()}
+    earlier = [*row.extra.get("earlier", []), before]
+    moved = session.execute(
+        update(StudyProgress)
+        .where(
+            col(StudyProgress.id) == progress_id,
+            col(StudyProgress.completed_at) == row.completed_at,
+        )
+        .values(
+            seconds=0, completed_at=None, last_beat_at=now, extra={**row.extra, "earlier": earlier}
+        )
+    )
+    if moved.rowcount:  # type: ignore[attr-defined]
+        audit.record(
+            session,
+            actor,
+            "update",
+            table_name="study_progress",
+            row_id=progress_id,
+            enterprise_id=row.enterprise_id,
+            before=before,
+            after={"seconds": 0, "completed_at": None},
+            detail={"reason": "retraining", "counted_since": since.isoformat()},
+        )
+
+
+def _stale(row: StudyProgress | None, since: datetime | None) -> bool:
+    """Completed before the open assignment was given: it counts for nothing now."""
+    done = row.completed_at if row is not None else None
+    return done is not None and since is not None and as_utc(done) < since
 
 
 def beat(session: Session, actor: Actor, material_id: int, now: datetime) -> StudyProgress:
@@ -255,9 +298,8 @@ def _complete_if_due(
 def _progress_id(session: Session, person: Person, material: CourseMaterial, now: datetime) -> int:
     """The person's row for the material, created at ``now`` if missing. ``INSERT … ON
     CONFLICT DO NOTHING`` on (person, material): two tabs opening at once make one row."""
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     session.execute(
-        insert(StudyProgress)
+        upsert_insert(session, StudyProgress)
         .values(
             person_id=person.id,
             course_id=material.course_id,
@@ -303,7 +345,9 @@ def materials_of(session: Session, course_ids: set[int]) -> dict[int, list[Cours
 def progress_of(
     session: Session, person_id: int, course_ids: set[int]
 ) -> dict[int, list[MaterialProgress]]:
-    """Per course, each material with the person's counted time."""
+    """Per course, each material with the person's counted time (none for study completed
+    before the person's open assignment of the course was given: opening it restarts it)."""
+    since = course_completion.counted_since(session, person_id, course_ids)
     rows = session.exec(
         select(StudyProgress).where(
             StudyProgress.person_id == person_id, col(StudyProgress.course_id).in_(course_ids)
@@ -312,7 +356,11 @@ def progress_of(
     by_material = {r.material_id: r for r in rows}
     out: dict[int, list[MaterialProgress]] = {}
     for course_id, materials in materials_of(session, course_ids).items():
-        out[course_id] = [_material_progress(m, by_material.get(m.id or -1)) for m in materials]
+        out[course_id] = []
+        for m in materials:
+            row = by_material.get(m.id or -1)
+            fresh = row if not _stale(row, since.get(course_id)) else None
+            out[course_id].append(_material_progress(m, fresh))
     return out
 
 
@@ -330,22 +378,16 @@ def _material_progress(material: CourseMaterial, row: StudyProgress | None) -> M
 
 def course_progress(session: Session, person_id: int, course_id: int) -> CourseProgress:
     """The study page's view of one course for one person: per material the seconds counted,
-    the seconds required and whether it is complete, and whether the course exam is passed."""
+    the seconds required and whether it is complete, and whether the course exam is passed
+    (since the open assignment was given, as for completion)."""
     papers = session.exec(
         select(ExamPaper.id)
         .where(ExamPaper.course_id == course_id, col(ExamPaper.deleted_at).is_(None))
         .order_by(col(ExamPaper.id))
     ).all()
-    passed = bool(papers) and (
-        session.exec(
-            select(ExamRecord.id).where(
-                ExamRecord.person_id == person_id,
-                col(ExamRecord.paper_id).in_(papers),
-                col(ExamRecord.passed).is_(True),
-                col(ExamRecord.deleted_at).is_(None),
-            )
-        ).first()
-        is not None
+    since = course_completion.counted_since(session, person_id, {course_id}).get(course_id)
+    passed = isinstance(
+        course_completion.exam_passed(session, person_id, course_id, since), ExamRecord
     )
     return CourseProgress(
         course_id=course_id,

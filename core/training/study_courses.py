@@ -9,6 +9,7 @@ from datetime import date
 
 from sqlmodel import Session, col, select
 
+from core.attachments import VIDEO_MIMES
 from core.config import Settings
 from core.crud import files
 from core.crud.lookup import visible
@@ -113,6 +114,12 @@ def material_files(session: Session, actor: Actor, material_id: int) -> list[Att
     return files.listed(session, get_spec("course_material"), actor, material_id)
 
 
+def material_videos(session: Session, actor: Actor, material_id: int) -> list[Attachment]:
+    """A material's uploaded videos (MP4, WebM), for the page's player: each one's ``mime``
+    is the player's format; the bytes come from ``material_file`` (the same checks)."""
+    return [a for a in material_files(session, actor, material_id) if a.mime in VIDEO_MIMES]
+
+
 def material_file(
     session: Session, actor: Actor, material_id: int, attachment_id: int, settings: Settings
 ) -> tuple[Attachment, bytes]:
@@ -130,7 +137,7 @@ def material_file(
 
 
 def video_url(material: CourseMaterial) -> str | None:
-    """A video material's address, when its text starts with one (videos are linked, not
-    uploaded: the attachment store takes documents and images)."""
+    """A video material's address, when its text starts with one (a video hosted elsewhere;
+    an uploaded MP4 or WebM is one of ``material_videos``)."""
     first = (material.body or "").strip().split("\n", 1)[0].strip()
     return first if first.startswith(("https://", "http://")) else None

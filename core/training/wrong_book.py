@@ -14,11 +14,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
-from core.db import utcnow
+from core.db import upsert_insert, utcnow
 from core.rbac import Actor
 from core.training.outcomes import ExamOutcome, on_exam_graded
 from models.enums import Action, Module
@@ -66,9 +64,8 @@ def note_wrong(
     """Put one question in the record's person's book with one statement (the unique key
     settles two gradings at once); grading the same attempt again counts nothing twice."""
     table = WrongAnswer.__table__  # type: ignore[attr-defined]
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     now = utcnow()
-    stmt = insert(WrongAnswer).values(
+    stmt = upsert_insert(session, WrongAnswer).values(
         person_id=record.person_id,
         question_id=question_id,
         times_wrong=1,

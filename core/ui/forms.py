@@ -23,13 +23,14 @@ from core.ui.widgets import field_input
 def form_inputs(
     session: Session, actor: Actor, specs: tuple[FieldSpec, ...], row: Any, key: str
 ) -> dict[str, Any]:
-    """Widgets for every form field; errors from the last submit appear under their field."""
+    """Widgets for every form field; errors from the last submit appear under their field.
+    A new row's tickboxes start at the model's default (a plan item follows joiners)."""
     errors: dict[str, str] = st.session_state.get(f"{key}_errors", {})
     raw: dict[str, Any] = {}
     cols = st.columns(2)
     for i, f in enumerate(x for x in specs if x.in_form):
         with cols[i % 2]:
-            value = read(row, f) if row is not None else None
+            value = read(row, f) if row is not None else f.default  # new row: model default
             if f.masked and row is not None:  # never the stored password back
                 value = shown_uri(row, f.name, f.credentials)
             raw[f.name] = field_input(

@@ -13,6 +13,7 @@ from sqlmodel import Session, select
 
 import detectors.sink as sink_module
 from core.config import Settings
+from core.db import SQLITE_BUSY_SECONDS
 from detectors.config import load_cameras
 from detectors.sink import ViolationSink
 from detectors.spool import JOURNAL, REJECTED
@@ -273,6 +274,6 @@ def test_heartbeat_updates_the_camera(plant: World, sqlite_engine, settings, tmp
         assert cam.heartbeat_at is not None  # the detector is alive, even with a broken camera
         assert abs(cam.heartbeat_at.replace(tzinfo=UTC) - datetime.now(UTC)) < timedelta(minutes=1)
     with sqlite_engine.connect() as conn:  # the shorter wait was for the heartbeat only
-        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 5000
+        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == SQLITE_BUSY_SECONDS * 1000
     dead = ViolationSink(dead_engine(tmp_path), settings, settings.data_dir / "spool2")
     assert dead.heartbeat(plant.camera, "running") is False  # logged, never raised

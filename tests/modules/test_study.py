@@ -13,11 +13,13 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from core.rbac import Actor, PermissionDenied
+from core.training.course_completion import refresh
 from core.training.study import beat, course_progress, open_material
-from core.training.study_courses import my_courses
+from core.training.study_courses import material_videos, my_courses
 from models.enums import DocumentState, Role, Scope
+from models.system import Attachment, AuditEntry
 from models.training import TrainingCourse, TrainingRecord
-from models.training_exam import ExamPaper
+from models.training_exam import ExamPaper, ExamRecord
 from models.training_learning import (
     AssignmentState,
     CourseMaterial,
@@ -173,16 +175,7 @@ def test_an_assigned_course_is_listed_first_and_its_first_beat_starts_it(
 ) -> None:
     open_course, _ = _course(session, org, (5,))
     assigned, (material,) = _course(session, org, (5,))
-    assignment = TrainingAssignment(
-        person_id=org.person_a,
-        course_id=assigned,
-        assigned_on=T0.date(),
-        due_on=T0.date() + timedelta(days=30),
-        enterprise_id=org.ent1,
-        department_id=org.dept_a,
-    )
-    session.add(assignment)
-    session.flush()
+    assignment = _assign(session, org, assigned, T0)
     cards = my_courses(session, learner)
     assert [c.course_id for c in cards][:1] == [assigned]
     assert cards[0].due_on == assignment.due_on and cards[0].state == AssignmentState.ASSIGNED
@@ -191,6 +184,105 @@ def test_an_assigned_course_is_listed_first_and_its_first_beat_starts_it(
     beat(session, learner, material, T0 + timedelta(seconds=30))
     session.refresh(assignment)
     assert assignment.state == AssignmentState.IN_PROGRESS
+
+
+def test_uploaded_videos_are_offered_to_the_player(session, org, learner) -> None:
+    _, (material,) = _course(session, org, (1,))
+    for n, (name, mime) in enumerate(
+        [("讲解.mp4", "video/mp4"), ("讲义.pdf", "application/pdf"), ("演示.webm", "video/webm")]
+    ):
+        row = Attachment(sha256=f"{n}" * 64, table_name="course_material", row_id=material,
+                         filename=name, mime=mime, size=1, enterprise_id=org.ent1)  # fmt: skip
+        session.add(row)
+    session.flush()
+    videos = material_videos(session, learner, material)
+    assert [(v.filename, v.mime) for v in videos] == [
+        ("讲解.mp4", "video/mp4"),
+        ("演示.webm", "video/webm"),
+    ]
+    outsider = _learner(org, org.person_e2, org.ent2, org.dept_e2)
+    with pytest.raises(PermissionDenied):
+        material_videos(session, outsider, material)
+
+
+def _assign(session: Session, org: Org, course: int, on: datetime) -> TrainingAssignment:
+    assignment = TrainingAssignment(
+        person_id=org.person_a,
+        course_id=course,
+        assigned_on=on.date(),
+        due_on=on.date() + timedelta(days=30),
+        enterprise_id=org.ent1,
+        department_id=org.dept_a,
+    )
+    session.add(assignment)
+    session.flush()
+    return assignment
+
+
+def _study(session: Session, actor: Actor, material: int, at: datetime) -> StudyProgress:
+    open_material(session, actor, material, at)
+    beat(session, actor, material, at + timedelta(seconds=30))
+    return beat(session, actor, material, at + timedelta(seconds=60))
+
+
+def test_a_yearly_retraining_must_be_studied_again(session, org, learner) -> None:
+    course, (material,) = _course(session, org, (1,))
+    assert _study(session, learner, material, T0).completed_at is not None
+    next_year = T0 + timedelta(days=365)
+    retraining = _assign(session, org, course, next_year)
+    assert not refresh(session, learner, org.person_a, course, next_year)
+    session.refresh(retraining)
+    assert retraining.state == AssignmentState.ASSIGNED, "last year's study does not count"
+    listed = next(c for c in my_courses(session, learner) if c.course_id == course)
+    assert listed.fraction == 0.0, "the study page shows it to do, not done"
+
+    reopened = open_material(session, learner, material, next_year)
+    assert (reopened.seconds, reopened.completed_at) == (0, None)
+    assert [e["seconds"] for e in reopened.extra["earlier"]] == [60]
+    audit = session.exec(
+        select(AuditEntry).where(
+            AuditEntry.table_name == "study_progress", AuditEntry.row_id == reopened.id
+        )
+    ).one()
+    assert audit.after == {"seconds": 0, "completed_at": None}
+    assert course_progress(session, org.person_a, course).fraction == 0.0
+
+    assert _study(session, learner, material, next_year).completed_at is not None
+    session.refresh(retraining)
+    assert retraining.state == AssignmentState.COMPLETED
+    records = session.exec(
+        select(TrainingRecord).where(TrainingRecord.person_id == org.person_a)
+    ).all()
+    assert len(records) == 2 and records[1].assignment_id == retraining.id
+    # reopening this year's completed study changes nothing
+    again = open_material(session, learner, material, next_year + timedelta(hours=1))
+    assert again.completed_at is not None and again.seconds == 60
+
+
+def test_a_retraining_needs_an_exam_passed_after_it_was_assigned(session, org, learner) -> None:
+    course, (material,) = _course(session, org, (1,))
+    paper = ExamPaper(name="有限空间考试", course_id=course, enterprise_id=org.ent1)
+    session.add(paper)
+    session.flush()
+
+    def passed(at: datetime) -> None:
+        session.add(ExamRecord(exam_no=f"KS{at:%Y%m%d%H}", paper_id=paper.id or -1,
+                               person_id=org.person_a, score=90, passed=True, started_at=at,
+                               submitted_at=at, enterprise_id=org.ent1))  # fmt: skip
+        session.flush()
+
+    passed(T0)
+    next_year = T0 + timedelta(days=365)
+    retraining = _assign(session, org, course, next_year)
+    _study(session, learner, material, next_year)
+    session.refresh(retraining)
+    assert retraining.state != AssignmentState.COMPLETED, "last year's exam does not count"
+    progress = course_progress(session, org.person_a, course)
+    assert progress.studied and not progress.exam_passed
+    passed(next_year + timedelta(hours=2))
+    assert refresh(session, learner, org.person_a, course, next_year + timedelta(hours=2))
+    session.refresh(retraining)
+    assert retraining.state == AssignmentState.COMPLETED
 
 
 def test_two_tabs_racing_on_separate_connections_count_once(empty_engine: Engine) -> None:

@@ -6,9 +6,12 @@ and PostgreSQL."""
 from __future__ import annotations
 
 import random
+import threading
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import Engine
 from sqlmodel import Session, func, select
 
 from core.config import get_settings
@@ -16,12 +19,19 @@ from core.rbac import Actor
 from core.training import outcomes, points, wrong_book
 from core.training.exam_attempts import save_answer, start_attempt, submit
 from core.training.exam_view import paper_for_examinee
-from core.training.practice import answer, draw
+from core.training.practice import PracticeRefused, answer, draw, self_master
 from core.training.rules import LETTERS
 from models.org import Person
+from models.system import AuditEntry
 from models.training_exam import ExamAttempt, ExamPaper, ExamRecord, Question, QuestionKind
-from models.training_learning import PointsEntry, PointsReason, PracticeAnswer, PracticeMode
-from tests.factories import Org
+from models.training_learning import (
+    PointsEntry,
+    PointsReason,
+    PracticeAnswer,
+    PracticeMode,
+    WrongAnswer,
+)
+from tests.factories import Org, build_org
 from tests.modules.test_exam_engine import _examinee
 
 T0 = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)
@@ -167,6 +177,47 @@ def test_practice_right_twice_masters_and_is_never_an_exam(session: Session, org
     assert len(recorded.all()) == 6
 
 
+def _in_book(session: Session, org: Org, kind: QuestionKind, stem: str) -> int:
+    """A question of ``kind`` in person_a's book (a short answer gets there once marked)."""
+    q = Question(code=f"SA{stem}", kind=kind, stem=stem, answer="切断电源，再救人", options=[])
+    session.add(q)
+    session.flush()
+    wrong = WrongAnswer(person_id=org.person_a, question_id=q.id or -1, last_wrong_at=T0,
+                        last_given="先救人", enterprise_id=org.ent1)  # fmt: skip
+    session.add(wrong)
+    session.flush()
+    return wrong.id or -1
+
+
+def test_a_short_answer_leaves_the_book_when_its_owner_knows_it(session: Session, org: Org) -> None:
+    short = _in_book(session, org, K.SHORT_ANSWER, "触电急救第一步？")
+    single = _in_book(session, org, K.TRUE_FALSE, "可以带电作业？")
+    a = _examinee(org.person_a, org, 1)
+    entry = next(e for e in wrong_book.book(session, a) if e.wrong_id == short)
+    assert (entry.key, entry.last_given) == ("切断电源，再救人", "先救人"), "the reference answer"
+    assert entry.question_id not in {q.question_id for q in draw(session, a, "wrong_book", 50)}
+
+    colleague = _examinee(org.person_a2, org, 2)
+    with pytest.raises(PracticeRefused) as refused:
+        self_master(session, colleague, short, T0)
+    assert refused.value.key == "error.practice.not_in_book"
+    with pytest.raises(PracticeRefused) as refused:
+        self_master(session, a, single, T0)  # practice decides that one
+    assert refused.value.key == "error.practice.practise_it"
+
+    self_master(session, a, short, T0 + timedelta(days=1))
+    assert short not in {e.wrong_id for e in wrong_book.book(session, a)}
+    assert single in {e.wrong_id for e in wrong_book.book(session, a)}
+    with pytest.raises(PracticeRefused):  # a second click masters nothing twice
+        self_master(session, a, short, T0 + timedelta(days=1))
+    trail = session.exec(
+        select(AuditEntry).where(
+            AuditEntry.table_name == "wrong_answer", AuditEntry.row_id == short
+        )
+    ).all()
+    assert [(e.action, e.actor_name) for e in trail] == [("wrong_answer_self_mastered", a.username)]
+
+
 def test_practice_points_stop_at_the_daily_cap(
     session: Session, org: Org, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -184,6 +235,49 @@ def test_practice_points_stop_at_the_daily_cap(
     finally:
         get_settings.cache_clear()
     assert paid == [1, 1, 0, 0, 1]
+
+
+def test_two_answers_landing_together_never_pass_the_cap(
+    empty_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Answer B arrives while answer A (the last point of the day) is not yet committed: B
+    waits for A and pays nothing, on SQLite and PostgreSQL alike."""
+    monkeypatch.setenv("SAFELOOP_POINTS_PRACTICE_DAILY_CAP", "1")
+    get_settings.cache_clear()
+    with Session(empty_engine) as s:
+        org = build_org(s)
+        tf = _questions(s)[2]
+        s.commit()
+    a = _examinee(org.person_a, org, 1)
+    day = T0 + timedelta(days=5)
+    tab_a, tab_b = Session(empty_engine), Session(empty_engine)
+    paid: list[int] = []
+    errors: list[BaseException] = []
+
+    def second_answer() -> None:
+        try:
+            paid.append(answer(tab_b, a, tf, "T", PracticeMode.RANDOM, day).points)
+            tab_b.commit()
+        except BaseException as exc:  # reported below, in the test's thread
+            errors.append(exc)
+
+    try:
+        paid.append(answer(tab_a, a, tf, "T", PracticeMode.RANDOM, day).points)
+        thread = threading.Thread(target=second_answer)
+        thread.start()
+        time.sleep(0.5)  # answer B is now waiting on answer A
+        tab_a.commit()
+        thread.join(timeout=30)
+        assert not errors, errors
+    finally:
+        tab_a.close()
+        tab_b.close()
+        get_settings.cache_clear()
+    assert paid == [1, 0]
+    with Session(empty_engine) as s:
+        total = s.exec(select(func.sum(PointsEntry.points))).one()
+        answers = s.exec(select(func.count()).select_from(PracticeAnswer)).one()
+    assert (total, answers) == (1, 2), "both answers recorded, the cap paid once"
 
 
 def _person(session: Session, name: str, enterprise_id: int, department_id: int) -> int:

@@ -102,8 +102,8 @@ def test_a_bad_file_names_the_row_and_column_in_english(open_page, paper) -> Non
     at.file_uploader(key="offline_upload").upload("bad.xlsx", _sheet(rows)).run()
     assert not at.exception, at.exception
     assert any("nothing was imported" in e.value for e in at.error)
-    errors = at.dataframe[0].value
-    assert set(errors.iloc[:, 0]) == {3} and {"Score", "Employee no."} <= set(errors.iloc[:, 1])
+    errors = at.table[0].value  # row number as the index, the message in full
+    assert set(errors.index) == {3} and {"Score", "Employee no."} <= set(errors.iloc[:, 0])
     assert not [b for b in at.button if b.key == "offline_import"]
     assert len(_offline(paper_id)) == before
 

@@ -14,7 +14,7 @@ from core.training import points
 from core.training.exam_attempts import save_answer, start_attempt, submit
 from models.training_exam import ExamPaper, Question
 from models.training_exam import QuestionKind as K
-from models.training_learning import PointsReason
+from models.training_learning import PointsReason, WrongAnswer
 from tests.ui.conftest import OpenPage
 
 #: (kind, stem, options, key, given): both answered wrong in the exam.
@@ -109,8 +109,8 @@ def test_points_page_shows_my_points_and_boards_with_names(
     at = open_page("pages/training_points.py", as_user="employee_a", lang=lang)
     assert not at.exception, at.exception
     assert title in _text(at)
-    study = "课程学习" if lang == "zh-CN" else "Study"
-    assert f"{study}: 5" in _text(at), "my points by reason (practice on the other test adds more)"
+    study = "课程学习：5" if lang == "zh-CN" else "Study: 5"
+    assert study in _text(at), "my points by reason (practice on the other test adds more)"
     assert int(at.metric[0].value) >= 5
     boards = [df.value for df in at.dataframe]
     assert len(boards) == 2
@@ -118,3 +118,31 @@ def test_points_page_shows_my_points_and_boards_with_names(
     assert names[0][0] == names[1][0] != "", "the higher scorer of the department leads"
     assert all(len(n) == 2 for n in names), "the other enterprise's 50 points never show"
     assert all(not str(n).isdigit() for board in names for n in board), "names, never ids"
+
+
+@pytest.mark.parametrize(
+    ("lang", "reference", "button"),
+    [("zh-CN", "参考答案", "我已掌握"), ("en", "Reference answer", "I know it now")],
+)
+def test_a_short_answer_in_the_book_is_checked_by_its_owner(
+    open_page: OpenPage, ui_world, lang: str, reference: str, button: str
+) -> None:
+    org, users = ui_world
+    stem = f"Name the first step of electric-shock first aid ({lang})"
+    with session_scope() as session:
+        q = Question(code=f"PRS{lang}", kind=K.SHORT_ANSWER, stem=stem, answer="Cutpowerxray")
+        session.add(q)
+        session.flush()
+        wrong = WrongAnswer(person_id=users.employee_a.person_id, question_id=q.id,
+                            last_wrong_at=utcnow(), enterprise_id=org.ent1)  # fmt: skip
+        session.add(wrong)
+        session.flush()
+        known = f"practice_known_{wrong.id}"
+    at = open_page("pages/training_practice.py", as_user="employee_a", lang=lang)
+    assert not at.exception, at.exception
+    assert reference in _text(at) and "Cutpowerxray" in _text(at)
+    assert at.button(key=known).label == button
+    at.button(key=known).click().run()
+    assert not at.exception, at.exception
+    assert stem not in _text(at), "it left the book"
+    assert not [b for b in at.button if b.key == known]

@@ -16,6 +16,7 @@ from core.training.study import beat
 from models.enums import DocumentState
 from models.training import TrainingCourse
 from models.training_learning import (
+    AssignmentState,
     CourseMaterial,
     MaterialKind,
     StudyProgress,
@@ -51,17 +52,23 @@ def course(ui_world) -> tuple[int, list[int]]:
             session.add(m)
             session.flush()
             ids.append(m.id)
-        session.add(
-            TrainingAssignment(
-                person_id=org.person_a,
-                course_id=c.id,
-                assigned_on=date(2026, 11, 1),
-                due_on=date(2026, 12, 31),
-                enterprise_id=org.ent1,
-                department_id=org.dept_a,
-            )
-        )
+        _assign(session, org, c.id, date(2026, 11, 1), date(2026, 12, 31))
         return c.id or -1, ids
+
+
+def _assign(session, org, course_id, assigned_on: date, due_on: date, **more) -> None:
+    """An assignment of the course to person A (employee_a's person)."""
+    session.add(
+        TrainingAssignment(
+            person_id=org.person_a,
+            course_id=course_id,
+            assigned_on=assigned_on,
+            due_on=due_on,
+            enterprise_id=org.ent1,
+            department_id=org.dept_a,
+            **more,
+        )
+    )
 
 
 def _open(ui_world, lang: str = "zh-CN", **params: int) -> AppTest:
@@ -132,3 +139,31 @@ def test_the_english_page_has_no_chinese_headings(ui_world, course) -> None:
         labels += [str(p.proto.text) for p in at.get("progress")]
         assert not [h for h in headings + labels if CJK.search(h)], headings + labels
     assert "Online learning" in [t.value for t in at.title]
+
+
+def test_a_course_done_offline_shows_done_and_an_empty_optional_one_is_left_out(
+    ui_world, course
+) -> None:
+    """A training completed in a classroom has no study time, yet it is done (100 %, not
+    0 %); a published course nobody assigned that has nothing to study is not offered."""
+    org, _users = ui_world
+    with session_scope() as session:
+        done = TrainingCourse(name="Classroom induction", enterprise_id=org.ent1, hours=4)
+        empty = TrainingCourse(
+            name="Empty optional course", enterprise_id=org.ent1, state=DocumentState.PUBLISHED
+        )
+        session.add_all([done, empty])
+        session.flush()
+        _assign(
+            session,
+            org,
+            done.id,
+            date(2026, 1, 5),
+            date(2026, 2, 5),
+            state=AssignmentState.COMPLETED,
+            completed_on=date(2026, 1, 20),
+        )
+    at = _open(ui_world)
+    page = _text(at)
+    assert "Classroom induction" in page and "课程进度 100%" in page
+    assert "Empty optional course" not in page

@@ -39,6 +39,14 @@ def pick(
     return cell.selectbox(label, ids, index=index, format_func=choices.get, key=key, **more)
 
 
+def metrics(cells: list[tuple[str, Any]]) -> None:
+    """Key figures side by side, wrapping two to a row on a phone instead of stacking one
+    under another as ``st.columns`` does."""
+    with st.container(horizontal=True, gap="medium"):
+        for label, value in cells:
+            st.metric(label, value, border=True, width=160)
+
+
 def render_archive(session: Session, actor: Actor) -> None:
     people = people_in_reach(session, actor)
     if not people:
@@ -77,11 +85,14 @@ def _header(archive: Archive) -> None:
     this_year = archive.hours_by_year.get(site_today().year, 0.0)
     late = sum(1 for a in archive.assignments if a.overdue)
     valid = sum(1 for c in archive.certificates if c.valid)
-    left, right = st.columns(2)
-    left.metric(tr("archive.total_hours"), f"{archive.total_hours:g}")
-    left.metric(tr("archive.year_hours"), f"{this_year:g}")
-    right.metric(tr("archive.valid_certificates"), valid)
-    right.metric(tr("archive.overdue"), late)
+    metrics(
+        [
+            (tr("archive.total_hours"), f"{archive.total_hours:g}"),
+            (tr("archive.year_hours"), f"{this_year:g}"),
+            (tr("archive.valid_certificates"), valid),
+            (tr("archive.overdue"), late),
+        ]
+    )
 
 
 def _downloads(actor: Actor, person_id: int, today: date, name: str) -> None:

@@ -17,7 +17,7 @@ from core.db import session_scope
 from core.rbac import Actor
 from core.training.coverage import Counts, Register, department_register, register_workbook
 from core.ui.context import lang, show_error, tr
-from core.ui.training.archive import pick
+from core.ui.training.archive import metrics, pick
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -63,11 +63,14 @@ def render_coverage(session: Session, actor: Actor) -> None:
 
 def _summary(reg: Register) -> None:
     total = reg.total
-    cells = st.columns(4)
-    cells[0].metric(tr("coverage.headcount"), len(reg.people))
-    cells[1].metric(_label("due"), total.due)
-    cells[2].metric(_label("percent"), _percent(total.percent) or "-")
-    cells[3].metric(_label("overdue"), total.overdue)
+    metrics(
+        [
+            (tr("coverage.headcount"), len(reg.people)),
+            (_label("due"), total.due),
+            (_label("percent"), _percent(total.percent) or "-"),
+            (_label("overdue"), total.overdue),
+        ]
+    )
 
 
 def _percent(value: float | None) -> str:
@@ -75,9 +78,11 @@ def _percent(value: float | None) -> str:
 
 
 def _frame(lines: list[Counts], detail: str) -> pd.DataFrame:
-    keys = ("person" if detail == "post" else "course", detail, "due", "completed", "overdue")
-    rows = [[c.name, c.detail, c.due, c.completed, c.overdue, _percent(c.percent)] for c in lines]
-    return pd.DataFrame(rows, columns=[*(_label(k) for k in keys), _label("percent")])
+    """The coverage next to the name: on a phone the table scrolls sideways inside itself,
+    and the figure people look for stays in view."""
+    keys = ("person" if detail == "post" else "course", "percent", detail, "due", "completed")
+    rows = [[c.name, _percent(c.percent), c.detail, c.due, c.completed, c.overdue] for c in lines]
+    return pd.DataFrame(rows, columns=[*(_label(k) for k in keys), _label("overdue")])
 
 
 def _download(actor: Actor, department_id: int, today: date, name: str) -> None:

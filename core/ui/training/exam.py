@@ -159,10 +159,17 @@ def _paper(view: ExamView) -> None:
     _countdown(view)
     st.caption(tr("exam.time_left_text", minutes=minutes, seconds=f"{seconds:02d}"))
     for item in view.items:
-        with st.container(border=True):
-            _question(view.attempt_id, item)
-    _save_status(view.attempt_id)
+        _question_card(view.attempt_id, item)
     _submit_box(view)
+
+
+@st.fragment
+def _question_card(attempt_id: int, item: ItemView) -> None:
+    """One question in its own fragment: an answer's autosave reruns this card only, not
+    the page (600 people answering at once must not each redraw the menu and the paper)."""
+    with st.container(border=True):
+        _question(attempt_id, item)
+        _save_status(item.position)
 
 
 def _question(attempt_id: int, item: ItemView) -> None:
@@ -233,20 +240,21 @@ def _save(attempt_id: int, position: int, key: str) -> None:
         with session_scope() as session:
             at = save_answer(session, actor, attempt_id, position, value)
     except Translatable as exc:
-        st.session_state[FAILED] = exc.message(lang())
-        st.session_state.pop(SAVED, None)
+        st.session_state[f"{FAILED}_{position}"] = exc.message(lang())
+        st.session_state.pop(f"{SAVED}_{position}", None)
         return
-    st.session_state.pop(FAILED, None)
-    st.session_state[SAVED] = (position, local(at).strftime("%H:%M:%S"))
+    st.session_state.pop(f"{FAILED}_{position}", None)
+    st.session_state[f"{SAVED}_{position}"] = local(at).strftime("%H:%M:%S")
 
 
-def _save_status(attempt_id: int) -> None:
-    failed = st.session_state.get(FAILED)
+def _save_status(position: int) -> None:
+    """Under the question: its last save, or why it failed."""
+    failed = st.session_state.get(f"{FAILED}_{position}")
     if failed:
         st.error(failed)
-    saved = st.session_state.get(SAVED)
+    saved = st.session_state.get(f"{SAVED}_{position}")
     if saved:
-        st.caption("✓ " + tr("exam.saved", n=saved[0], at=saved[1]))
+        st.caption("✓ " + tr("exam.saved", n=position, at=saved))
 
 
 def _submit_box(view: ExamView) -> None:
@@ -310,8 +318,8 @@ def _reviewed(item: ItemView) -> None:
     st.caption(
         tr(
             "exam.review_line",
-            given=_as_text(item.kind, item.answer),
-            key=_as_text(item.kind, item.key),
+            given=answer_text(item.kind, item.answer),
+            key=answer_text(item.kind, item.key),
             awarded="-" if item.awarded is None else f"{item.awarded:g}",
             points=f"{item.points:g}",
         )
@@ -320,7 +328,8 @@ def _reviewed(item: ItemView) -> None:
         st.caption(tr("exam.analysis", text=item.analysis))
 
 
-def _as_text(kind: str, value: str | None) -> str:
+def answer_text(kind: str, value: str | None) -> str:
+    """An answer as a person reads it: true/false in words, nothing as "no answer"."""
     if not value:
         return tr("exam.no_answer")
     if kind == K.TRUE_FALSE:

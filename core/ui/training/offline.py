@@ -38,8 +38,10 @@ def render_offline(actor: Actor) -> None:
     with session_scope() as session:
         _warn(session, actor, paper_id)
     st.subheader(tr("offline.title_print"))
+    st.caption(tr("offline.print_hint"))
     _print(actor, paper_id, papers[paper_id])
     st.subheader(tr("offline.title_scores"))
+    st.caption(tr("offline.scores_hint"))
     _scores(actor, paper_id, papers[paper_id])
 
 
@@ -124,7 +126,8 @@ def _report(report: ImportReport) -> None:
         [(e.row, e.column, e.message) for e in report.errors],
         columns=[tr("crud.import_row"), tr("crud.import_column"), tr("crud.import_message")],
     )
-    st.dataframe(frame, hide_index=True, width="stretch", key="offline_errors")
+    # a static table wraps the messages: a grid would cut them at the edge of a phone
+    st.table(frame.set_index(tr("crud.import_row")))
 
 
 def _lines(result: ScoreImport, *, written: bool) -> None:

@@ -10,6 +10,7 @@ from sqlmodel import Session
 from core.rbac import Actor
 from core.training.points import PERIODS, BoardRow, leaderboard, my_points
 from core.ui.context import tr
+from core.ui.my_cards import labelled
 from models.training_learning import PointsReason
 
 
@@ -22,7 +23,7 @@ def render_points(session: Session, actor: Actor) -> None:
         st.markdown(f"**{tr('points.by_reason')}**")
         for reason in PointsReason:
             if reason in mine:
-                st.caption(f"{tr(f'enum.PointsReason.{reason}')}: {mine[reason]}")
+                st.caption(labelled(tr(f"enum.PointsReason.{reason}"), mine[reason]))
     period = st.segmented_control(
         tr("points.period"),
         PERIODS,

@@ -1,5 +1,6 @@
 """错题本与练习 / Wrong answers and practice: the person's wrong-answer book with the key and
-analysis, and practice one question at a time with the verdict at once. Layout only: the
+analysis (a short answer, never practised, with its reference answer and an "I know it now"
+self-check), and practice one question at a time with the verdict at once. Layout only: the
 book and the grading are ``core.training.wrong_book`` and ``core.training.practice``; the
 page maps shown option letters to the question's own before it asks for a verdict."""
 
@@ -17,15 +18,18 @@ from core.i18n import Translatable
 from core.rbac import Actor
 from core.training.exam_grading import CHOICE_KINDS, to_shown, to_stored
 from core.training.practice import (
+    PRACTISED_KINDS,
     PracticeQuestion,
     PracticeResult,
     answer,
     categories,
     draw,
+    self_master,
 )
 from core.training.rules import LETTERS
 from core.training.wrong_book import BookEntry, book
 from core.ui.context import show_error, tr
+from core.ui.training.exam import answer_text
 from models.training_exam import QuestionKind
 from models.training_learning import PracticeMode
 
@@ -40,13 +44,13 @@ def render_practice(session: Session, actor: Actor) -> None:
         _run(session, actor, run)
         return
     _start_box(session, actor)
-    _book(book(session, actor))
+    _book(session, actor, book(session, actor))
 
 
 # -- the book ---------------------------------------------------------------------------------
 
 
-def _book(entries: list[BookEntry]) -> None:
+def _book(session: Session, actor: Actor, entries: list[BookEntry]) -> None:
     st.subheader(tr("practice.book_title", n=len(entries)))
     if not entries:
         st.info(tr("practice.book_empty"))
@@ -66,18 +70,31 @@ def _book(entries: list[BookEntry]) -> None:
                     need=need,
                 )
             )
-            st.caption(tr("practice.last_given", given=_as_text(entry.kind, entry.last_given)))
-            st.markdown(tr("practice.key", answer=_as_text(entry.kind, entry.key)))
+            st.caption(tr("practice.last_given", given=answer_text(entry.kind, entry.last_given)))
+            if entry.kind in PRACTISED_KINDS:
+                st.markdown(tr("practice.key", answer=answer_text(entry.kind, entry.key)))
+            else:
+                st.markdown(tr("practice.reference", answer=answer_text(entry.kind, entry.key)))
             if entry.analysis:
                 st.caption(tr("exam.analysis", text=entry.analysis))
+            if entry.kind not in PRACTISED_KINDS:
+                _self_check(session, actor, entry)
 
 
-def _as_text(kind: str, value: str | None) -> str:
-    if not value:
-        return tr("exam.no_answer")
-    if kind == K.TRUE_FALSE:
-        return tr("exam.true" if value == "T" else "exam.false")
-    return value
+def _self_check(session: Session, actor: Actor, entry: BookEntry) -> None:
+    """A short answer leaves the book when its owner says they know it (practice cannot
+    grade it)."""
+    st.caption(tr("practice.self_check"))
+    if st.button(tr("practice.self_master"), key=f"practice_known_{entry.wrong_id}"):
+        try:
+            self_master(session, actor, entry.wrong_id, utcnow())
+            session.commit()
+        except Translatable as exc:
+            session.rollback()
+            show_error(exc)
+            return
+        st.toast(tr("practice.self_mastered"))
+        st.rerun()
 
 
 # -- starting ---------------------------------------------------------------------------------
@@ -203,8 +220,8 @@ def _verdict(question: PracticeQuestion, result: PracticeResult, given: str) -> 
     key = result.key
     if question.kind in CHOICE_KINDS:
         key = to_shown(key, list(question.option_order))
-    st.markdown(tr("practice.key", answer=_as_text(question.kind, key)))
-    st.caption(tr("practice.last_given", given=_as_text(question.kind, given)))
+    st.markdown(tr("practice.key", answer=answer_text(question.kind, key)))
+    st.caption(tr("practice.last_given", given=answer_text(question.kind, given)))
     if result.analysis:
         st.caption(tr("exam.analysis", text=result.analysis))
     if result.mastered:

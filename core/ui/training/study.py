@@ -11,6 +11,7 @@ from functools import partial
 import streamlit as st
 from sqlmodel import Session
 
+from core.attachments import VIDEO_MIMES
 from core.config import get_settings
 from core.db import session_scope, utcnow
 from core.i18n import Translatable
@@ -29,13 +30,14 @@ from core.training.study_courses import (
     CourseCard,
     material_file,
     material_files,
+    material_videos,
     my_courses,
     video_url,
 )
 from core.ui.context import current_actor, flash, lang, show_error, show_flash, tr
 from core.ui.my_cards import day, labelled
 from core.ui.nav import page_link
-from models.training_learning import CourseMaterial, MaterialKind
+from models.training_learning import AssignmentState, CourseMaterial, MaterialKind
 
 EXAM_PAGE = "pages/training_exam.py"
 STUDY_PAGE = "pages/training_study.py"
@@ -85,7 +87,8 @@ def _bar(fraction: float, text: str) -> None:
 
 
 def _courses(session: Session, actor: Actor) -> None:
-    cards = my_courses(session, actor)
+    # an optional course with nothing to study yet would only open an empty page
+    cards = [c for c in my_courses(session, actor) if c.state or c.materials]
     if not cards:
         st.info(tr("study.no_courses"))
         return
@@ -127,7 +130,12 @@ def _course_facts(card: CourseCard) -> None:
     if card.due_on:
         details.append(labelled(tr("study.due_on"), day(card.due_on)))
     st.markdown("  \n".join(details))
-    _bar(card.fraction, tr("study.course_progress", pct=round(card.fraction * 100)))
+    # a course completed offline (or before its materials were added) is done, not at 0 %
+    fraction = 1.0 if card.state == AssignmentState.COMPLETED else card.fraction
+    if card.materials or fraction:
+        _bar(fraction, tr("study.course_progress", pct=round(fraction * 100)))
+    else:
+        st.caption(tr("study.no_materials"))
 
 
 # -- one course -------------------------------------------------------------------------------
@@ -227,13 +235,15 @@ def _show(session: Session, actor: Actor, material: CourseMaterial) -> None:
     url = video_url(material) if material.kind == MaterialKind.VIDEO else None
     if url:
         st.video(url)
+    for video in material_videos(session, actor, material_id):
+        _, data = material_file(session, actor, material_id, video.id or -1, get_settings())
+        st.video(data, format=video.mime)
     for item in material_files(session, actor, material_id):
+        if item.mime in VIDEO_MIMES:
+            continue  # played above
         if item.mime.startswith("image/"):
             _, data = material_file(session, actor, material_id, item.id or -1, get_settings())
             st.image(data, caption=item.filename, width="stretch")
-        elif item.mime.startswith("video/"):
-            _, data = material_file(session, actor, material_id, item.id or -1, get_settings())
-            st.video(data)
         else:
             st.download_button(
                 f"{tr('study.open_file')} · {item.filename} ({item.size // 1024 + 1} KB)",
