@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import UniqueConstraint, func, or_
+from sqlalchemy import String, UniqueConstraint, func, or_
 from sqlalchemy.sql.elements import UnaryExpression
 from sqlalchemy.sql.operators import custom_op
 from sqlmodel import Session, SQLModel, select
@@ -20,7 +20,7 @@ from core.crud.custom import PREFIX, effective_fields
 from core.crud.fields import FK, FieldSpec
 from core.crud.lookup import FkResolver, visible
 from core.crud.readers import unreadable
-from core.crud.registry import TableSpec, saved
+from core.crud.registry import TableSpec, get_spec, saved
 from core.crud.secrets import store_credentials
 from core.crud.validate import Invalid, Problem, is_blank, parse_all
 from core.db import utcnow
@@ -85,6 +85,26 @@ def _contains(col: Any, pattern: str, sqlite: bool) -> Any:
     return col.ilike(pattern, escape="\\")
 
 
+def _is_text(column: Any) -> bool:
+    """A text column, SQLModel's ``AutoString`` (a decorated ``String``) included."""
+    return any(isinstance(t, String) for t in (column.type, getattr(column.type, "impl", None)))
+
+
+def _search_term(spec: TableSpec, actor: Actor, name: str, pattern: str, sqlite: bool) -> Any:
+    """What a search matches in one column: its text, or for a link the linked record's name
+    (an assignment found by its person's or course's name), among the linked rows the actor
+    may see, so a search cannot probe names out of scope."""
+    f = spec.field(name)
+    if f.kind != FK:
+        return _contains(_column(spec, name), pattern, sqlite)
+    linked = get_spec(f.fk or "")
+    title = getattr(linked.model, linked.title_field)
+    if not _is_text(title):
+        return None  # a register named by its number or id: nothing to match a word in
+    ids = visible(linked, actor).with_only_columns(linked.model.id)
+    return _column(spec, name).in_(ids.where(_contains(title, pattern, sqlite)))
+
+
 def filtered(session: Session, spec: TableSpec, actor: Actor, q: ListQuery) -> Any:
     """The scoped, searched and filtered SELECT behind a list, its count and its export."""
     actor.require(spec.module, Action.VIEW)
@@ -98,7 +118,9 @@ def filtered(session: Session, spec: TableSpec, actor: Actor, q: ListQuery) -> A
     if q.search.strip() and searched:
         pattern = f"%{_escape_like(q.search.strip())}%"
         sqlite = _is_sqlite(session)
-        stmt = stmt.where(or_(*(_contains(_column(spec, n), pattern, sqlite) for n in searched)))
+        terms = [_search_term(spec, actor, n, pattern, sqlite) for n in searched]
+        if terms := [t for t in terms if t is not None]:
+            stmt = stmt.where(or_(*terms))
     for name, value in q.filters.items():
         if value in (None, "", [], ()) or name in hidden:
             continue

@@ -17,6 +17,7 @@ from sqlmodel import select
 from core.demogen import DemoContext
 from core.demogen.assignment_plans import add_assignments
 from core.demogen.study_materials import add_course_materials
+from core.demogen.training_history import add_training_history
 from core.demogen.training_practice import add_learning
 from core.training.rules import add_years, certificate_dates, is_passed
 from models.enums import DocumentState
@@ -380,6 +381,7 @@ def generate(ctx: DemoContext) -> dict[str, int]:
     for p, new_id in zip(plans, ctx.bulk(TrainingPlan, plans), strict=True):
         p["id"] = new_id
     add_assignments(ctx, plans, {c["id"]: c for c in courses})
+    add_training_history(ctx, plans)
     ctx.bulk(TrainingRecord, _records(ctx, plans, {c["id"]: c for c in courses}))
     papers = _papers(ctx, courses, bank) if bank else []
     for p, new_id in zip(papers, ctx.bulk(ExamPaper, papers), strict=True):

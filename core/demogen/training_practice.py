@@ -1,6 +1,7 @@
 """Demo wrong-answer books, practice and points, derived from the demo's recent exam records:
-every question a record lists as wrong goes into its person's book, about a third of them
-were practised until mastered, and passed exams and right practice answers earned points."""
+every question a record lists as wrong goes into its person's book with the answer they gave
+(the record's own, else a plausible wrong one), about a third of them were practised until
+mastered, and passed exams and right practice answers earned points."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from sqlmodel import col, select
 
 from core.config import get_settings
 from core.demogen import DemoContext
-from models.training_exam import ExamRecord
+from models.training_exam import ExamRecord, Question, QuestionKind
 from models.training_learning import (
     PointsEntry,
     PointsReason,
@@ -43,6 +44,8 @@ def add_learning(ctx: DemoContext) -> None:
     )
     book: dict[tuple[int, int], dict[str, Any]] = {}
     points: list[dict[str, Any]] = []
+    bank = select(Question.id, Question.kind, Question.options, Question.answer)
+    keys = {q: (kind, len(opts or []), key) for q, kind, opts, key in ctx.session.exec(bank)}
     for record_id, person, passed, at, answers, ent, dept in ctx.session.exec(stmt).all():
         scope = {"person_id": person, "enterprise_id": ent, "department_id": dept}
         if passed:
@@ -56,12 +59,19 @@ def add_learning(ctx: DemoContext) -> None:
                     "earned_at": at,
                 }
             )
+        given = {
+            int(item["question_id"]): item.get("given")
+            for item in (answers or {}).get("items", {}).values()
+        }
         for question in (answers or {}).get("wrong", []):
             row = book.setdefault(
                 (person, question), {**scope, "question_id": question, "times_wrong": 0}
             )
             row["times_wrong"] += 1
             row["last_wrong_at"] = at
+            row["last_given"] = given.get(question) or _wrong_answer(
+                *keys[question], pick=person + question
+            )
     practice = _practised(ctx, list(book.values()), settings.practice_mastery_streak)
     ctx.bulk(WrongAnswer, book.values())
     ids = ctx.bulk(PracticeAnswer, practice)
@@ -86,6 +96,24 @@ def add_learning(ctx: DemoContext) -> None:
                 }
             )
     ctx.bulk(PointsEntry, points)
+
+
+def _wrong_answer(kind: QuestionKind, options: int, key: str, *, pick: int) -> str | None:
+    """A wrong answer someone might give, in the question's own letters: another option, a
+    multiple choice with one right letter missing (or one too many), the other of true/false;
+    None (not answered) for a written answer. ``pick`` chooses without touching the demo's
+    random stream, so the rest of the demo stays as it was."""
+    letters = [chr(ord("A") + n) for n in range(options)]
+    others = [letter for letter in letters if letter not in key]
+    if kind == QuestionKind.TRUE_FALSE:
+        return "F" if key == "T" else "T"
+    if kind == QuestionKind.SINGLE and others:
+        return others[pick % len(others)]
+    if kind == QuestionKind.MULTIPLE and len(key) > 1:
+        return key.replace(key[pick % len(key)], "")
+    if kind == QuestionKind.MULTIPLE and others:
+        return "".join(sorted(key + others[pick % len(others)]))
+    return None
 
 
 def _practised(ctx: DemoContext, book: list[dict[str, Any]], streak: int) -> list[dict]:

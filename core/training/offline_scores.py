@@ -373,8 +373,10 @@ def _read(
     if report.errors:
         return
     reach, seen = _Reach(session, actor), {}
+    # A row holding nothing but a paper (the template fills one into row 2) is an empty row.
+    paper_at = next((i for i, f in columns.fields.items() if f.name == "paper"), None)
     for row_no, row in chain(head[top + 1 :], rows):
-        if all(is_blank(v) for v in row):
+        if all(is_blank(v) for i, v in enumerate(row) if i != paper_at):
             continue
         report.rows += 1
         if report.rows > limits.rows:

@@ -53,7 +53,7 @@ TRAINING_PLAN_ITEM = register(
             contractor_id={"in_list": False},
             hired_within_days={"in_list": False},
         ),
-        search=("role",),
+        search=("course_id",),
         title_field="id",
         default_sort=("position", False),
         scope=REFERENCE_SCOPE,
@@ -97,7 +97,7 @@ TRAINING_ASSIGNMENT = register(
             enterprise_id=DERIVED,
             department_id={**DERIVED, "in_list": False},
         ),
-        search=(),
+        search=("person_id", "course_id"),
         title_field="id",
         default_sort=("due_on", False),
         # the person reads their own assignments whatever their scope ("my training")

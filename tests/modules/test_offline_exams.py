@@ -150,6 +150,26 @@ def test_a_good_file_writes_offline_records_with_numbers_and_attempts(
     assert records[0].enterprise_id == org.ent1
 
 
+def test_the_templates_prefilled_paper_row_left_alone_counts_as_empty(
+    session: Session, org: Org, users: Users
+) -> None:
+    paper = fixed_paper(session, org)
+    book = load_workbook(io.BytesIO(template("zh-CN", paper.name)))
+    ws = book.active
+    assert ws.cell(row=2, column=4).value == paper.name
+    for row in (3, 5):  # row 2 keeps only the pre-filled paper name; row 4 is left blank
+        ws.cell(row=row, column=1, value=employee_no(session, org.person_a))
+        ws.cell(row=row, column=5, value=70 + row)
+        ws.cell(row=row, column=6, value=f"2026-11-{10 + row}")
+    buf = io.BytesIO()
+    book.save(buf)
+
+    result = import_scores(session, users.safety_head, buf.getvalue(), "zh-CN", paper_id=paper.id)
+    assert result.report.ok, result.report.errors
+    assert result.report.rows == 2 and result.report.created == 2
+    assert [r.score for r in offline_records(session, paper.id)] == [73, 75]
+
+
 @pytest.mark.parametrize("lang", ["zh-CN", "en"])
 def test_a_bad_row_names_its_row_and_column_and_nothing_is_imported(
     session: Session, org: Org, users: Users, lang: str

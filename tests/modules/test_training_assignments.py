@@ -20,7 +20,7 @@ from sqlmodel import Session, col, select
 from core.clock import site_today
 from core.crud import service
 from core.crud.registry import get_spec
-from core.crud.service import ValidationFailed
+from core.crud.service import ListQuery, ValidationFailed, list_rows
 from core.i18n import t
 from core.inbox import remind_due
 from core.rbac import SYSTEM, Actor, PermissionDenied, actor_for
@@ -36,7 +36,7 @@ from models.accounts import User
 from models.contractor import Contractor, ContractorWorker
 from models.enums import Role
 from models.notification import Notification
-from models.training import TrainingRecord
+from models.training import TrainingCourse, TrainingPlan, TrainingRecord
 from models.training_exam import ExamPaper, ExamRecord
 from models.training_learning import (
     AssignmentSource,
@@ -45,9 +45,11 @@ from models.training_learning import (
     StudyProgress,
     TrainingAssignment,
 )
+from models.workflow import WorkflowEvent
 from tests import factories
 from tests.factories import Org, make, serial
 from tests.flow_props import assert_final_only_through
+from tests.modules.conftest import TODAY as DEMO_TODAY
 
 TODAY = site_today()
 NOW = datetime.now(UTC)
@@ -280,6 +282,22 @@ def test_a_manual_assignment_is_marked_manual(session, plant) -> None:
     assert [e.action for e in events(session, "training_assignment", a.id)] == ["assign_training"]
 
 
+def test_assignments_are_found_by_their_persons_or_courses_name(session, plant) -> None:
+    for person in (plant.wang, plant.zhao):
+        make(session, "training_assignment", SYSTEM, person_id=person, course_id=plant.course,
+             due_on=TODAY + timedelta(days=10))  # fmt: skip
+    spec = get_spec("training_assignment")
+
+    def found(text: str) -> set[int]:
+        page = list_rows(session, spec, SYSTEM, ListQuery(search=text))
+        return {r.person_id for r in page.rows}
+
+    assert found("王强") == {plant.wang}
+    course = session.get(TrainingCourse, plant.course)
+    assert found(course.name[:3]) == {plant.wang, plant.zhao}
+    assert found("没有这个人") == set()
+
+
 def _course_with_material_and_paper(session: Session, plant: Plant) -> tuple[int, int]:
     material = CourseMaterial(course_id=plant.course, title="有限空间作业安全规程")
     paper = ExamPaper(name="有限空间考试", course_id=plant.course, enterprise_id=plant.ent)
@@ -373,6 +391,39 @@ def test_the_demo_has_open_and_completed_assignments(run_generator, demo_session
     assert counts["training_plan_item"] > 0 and counts["training_assignment"] > 0
     states = {a.state for a in demo_session.exec(select(TrainingAssignment)).all()}
     assert {AssignmentState.ASSIGNED, AssignmentState.COMPLETED} <= states
+
+    # a completed plan's and assignment's page tells how they got there, never "history (0)"
+    plan = demo_session.exec(
+        select(TrainingPlan).where(TrainingPlan.state == "completed").order_by(col(TrainingPlan.id))
+    ).first()
+    steps = [
+        (e.action, e.from_state, e.to_state) for e in events(demo_session, "training_plan", plan.id)
+    ]
+    assert steps == [
+        ("draft_training_plan", None, "draft"),
+        ("approve", "draft", "approved"),
+        ("start", "approved", "in_progress"),
+        ("complete", "in_progress", "completed"),
+    ]
+    done = demo_session.exec(
+        select(TrainingAssignment).where(TrainingAssignment.state == AssignmentState.COMPLETED)
+    ).first()
+    history = events(demo_session, "training_assignment", done.id)
+    assert [e.action for e in history] == ["assign_training", "start", "complete"]
+    assert history[-1].ts.date() <= done.completed_on <= DEMO_TODAY
+    for table, model in (
+        ("training_plan", TrainingPlan),
+        ("training_assignment", TrainingAssignment),
+    ):
+        last = dict(
+            demo_session.exec(
+                select(WorkflowEvent.row_id, WorkflowEvent.to_state)
+                .where(WorkflowEvent.table_name == table)
+                .order_by(col(WorkflowEvent.ts), col(WorkflowEvent.id))
+            ).all()
+        )
+        rows = demo_session.exec(select(model.id, model.state)).all()
+        assert {r: str(s) for r, s in rows} == last, f"every {table}'s history ends in its state"
 
 
 def test_an_assignment_is_completed_only_by_completing_it() -> None:

@@ -321,3 +321,22 @@ def test_award_is_paid_once_and_never_raises(session: Session, org: Org) -> None
     assert [(r.points, r.enterprise_id, r.department_id) for r in rows] == [
         (2, org.ent1, org.dept_a)
     ]
+
+
+def test_the_demo_books_show_the_wrong_answer_each_person_gave(
+    demo_session: Session, run_generator
+) -> None:
+    """Not "（未作答）" everywhere: each demo entry of a choice or true/false question holds an
+    answer in the question's letters that is not its key."""
+    run_generator("training")
+    rows = demo_session.exec(
+        select(WrongAnswer.last_given, Question.kind, Question.answer, Question.options).join(
+            Question, Question.id == WrongAnswer.question_id
+        )
+    ).all()
+    choices = [r for r in rows if r.kind != K.FILL_IN]
+    assert len(choices) > 20
+    for given, kind, key, options in choices:
+        assert given and given != key, (kind, key, given)
+        letters = {"T", "F"} if kind == K.TRUE_FALSE else set(LETTERS[: len(options)])
+        assert set(given) <= letters, (kind, options, given)

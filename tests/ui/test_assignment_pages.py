@@ -73,3 +73,13 @@ def test_an_employee_sees_his_own_and_may_start_but_not_complete(
     assert t("workflow.action.training_assignment.start") in labels
     assert t("workflow.action.training_assignment.complete") not in labels
     assert t("workflow.action.training_assignment.waive") not in labels
+
+
+@pytest.mark.parametrize("lang", ["zh-CN", "en"])
+def test_the_training_home_figures_name_what_they_count(open_page, assignment, lang) -> None:
+    at = open_page("pages/training_home.py", as_user="safety_head", lang=lang)
+    assert not at.exception
+    labels = [m.label for m in at.metric]
+    wanted = {"zh-CN": ("逾期培训任务", "未完成培训任务"), "en": ("Overdue training assignments",
+              "Training assignments not completed")}[lang]  # fmt: skip
+    assert set(wanted) <= set(labels), labels

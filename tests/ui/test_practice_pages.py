@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from sqlmodel import col, func, select
 from streamlit.testing.v1 import AppTest
 
 from core.db import session_scope, utcnow
@@ -146,3 +147,58 @@ def test_a_short_answer_in_the_book_is_checked_by_its_owner(
     assert not at.exception, at.exception
     assert stem not in _text(at), "it left the book"
     assert not [b for b in at.button if b.key == known]
+
+
+@pytest.mark.parametrize(
+    ("lang", "count", "forward", "back"),
+    [
+        ("zh-CN", "第 11–20 题，共", "下一页", "上一页"),
+        ("en", "Questions 11–20 of", "Next", "Previous"),
+    ],
+)
+def test_a_long_book_comes_ten_at_a_time_newest_first(
+    open_page: OpenPage, ui_world, lang: str, count: str, forward: str, back: str
+) -> None:
+    org, users = ui_world
+    stems = [f"Pagedbook{lang} {n:02d}" for n in range(1, 26)]  # 01 is the newest
+    with session_scope() as session:
+        now = utcnow()
+        rows = []
+        for n, stem in enumerate(stems, start=1):
+            q = Question(code=f"PRP{lang}{n}", kind=K.TRUE_FALSE, stem=stem, answer="T")
+            session.add(q)
+            session.flush()
+            rows.append(WrongAnswer(person_id=users.employee_a.person_id, question_id=q.id,
+                                    last_wrong_at=now - timedelta(seconds=n), last_given="F",
+                                    enterprise_id=org.ent1))  # fmt: skip
+        session.add_all(rows)
+        session.flush()
+        ids = [row.id for row in rows]
+        person = users.employee_a.person_id
+        open_ = select(func.count()).where(WrongAnswer.person_id == person,
+                                           col(WrongAnswer.mastered_at).is_(None))  # fmt: skip
+        total = session.exec(open_).one()
+    try:
+        at = open_page("pages/training_practice.py", as_user="employee_a", lang=lang)
+        assert not at.exception, at.exception
+
+        def on_page() -> list[str]:
+            return [m.value for m in at.markdown if m.value in stems]
+
+        assert on_page() == stems[:10]
+        assert f"（{total}）" in _text(at) or f"({total})" in _text(at), "the count in the title"
+        assert at.button(key="practice_book_prev").disabled
+        assert at.button(key="practice_book_next").label == forward
+        at.button(key="practice_book_next").click().run()
+        assert on_page() == stems[10:20]
+        assert count in _text(at)
+        at.button(key="practice_book_next").click().run()
+        assert on_page() == stems[20:]
+        assert at.button(key="practice_book_next").disabled
+        assert at.button(key="practice_book_prev").label == back
+        at.button(key="practice_book_prev").click().run()
+        assert on_page() == stems[10:20]
+    finally:
+        with session_scope() as session:
+            for row_id in ids:
+                session.get(WrongAnswer, row_id).mastered_at = utcnow()  # out of others' way

@@ -35,6 +35,8 @@ from models.training_learning import PracticeMode
 
 K = QuestionKind
 RUN = "practice_run"  # the drawn questions, the place, the mode and the verdicts so far
+BOOK_AT = "practice_book_page"  # the page of the book shown, from 0
+BOOK_PAGE = 10
 
 
 def render_practice(session: Session, actor: Actor) -> None:
@@ -51,34 +53,63 @@ def render_practice(session: Session, actor: Actor) -> None:
 
 
 def _book(session: Session, actor: Actor, entries: list[BookEntry]) -> None:
+    """The book a page of ``BOOK_PAGE`` at a time, most recently wrong first: a long book on
+    a phone stays one short scroll."""
     st.subheader(tr("practice.book_title", n=len(entries)))
     if not entries:
         st.info(tr("practice.book_empty"))
         return
+    pages = -(-len(entries) // BOOK_PAGE)
+    page = min(st.session_state.get(BOOK_AT, 0), pages - 1)
     need = get_settings().practice_mastery_streak
-    for entry in entries:
-        with st.container(border=True):
-            st.markdown(entry.stem)
-            for letter, text in zip(LETTERS, entry.options, strict=False):
-                st.caption(f"{letter}. {text}")
-            st.caption(
-                tr(
-                    "practice.book_facts",
-                    times=entry.times_wrong,
-                    at=shown(entry.last_wrong_at),
-                    streak=entry.right_in_practice,
-                    need=need,
-                )
+    for entry in entries[page * BOOK_PAGE : (page + 1) * BOOK_PAGE]:
+        _entry(session, actor, entry, need)
+    if pages > 1:
+        _pager(page, pages, len(entries))
+
+
+def _entry(session: Session, actor: Actor, entry: BookEntry, need: int) -> None:
+    with st.container(border=True):
+        st.markdown(entry.stem)
+        for letter, text in zip(LETTERS, entry.options, strict=False):
+            st.caption(f"{letter}. {text}")
+        st.caption(
+            tr(
+                "practice.book_facts",
+                times=entry.times_wrong,
+                at=shown(entry.last_wrong_at),
+                streak=entry.right_in_practice,
+                need=need,
             )
-            st.caption(tr("practice.last_given", given=answer_text(entry.kind, entry.last_given)))
-            if entry.kind in PRACTISED_KINDS:
-                st.markdown(tr("practice.key", answer=answer_text(entry.kind, entry.key)))
-            else:
-                st.markdown(tr("practice.reference", answer=answer_text(entry.kind, entry.key)))
-            if entry.analysis:
-                st.caption(tr("exam.analysis", text=entry.analysis))
-            if entry.kind not in PRACTISED_KINDS:
-                _self_check(session, actor, entry)
+        )
+        st.caption(tr("practice.last_given", given=answer_text(entry.kind, entry.last_given)))
+        if entry.kind in PRACTISED_KINDS:
+            st.markdown(tr("practice.key", answer=answer_text(entry.kind, entry.key)))
+        else:
+            st.markdown(tr("practice.reference", answer=answer_text(entry.kind, entry.key)))
+        if entry.analysis:
+            st.caption(tr("exam.analysis", text=entry.analysis))
+        if entry.kind not in PRACTISED_KINDS:
+            _self_check(session, actor, entry)
+
+
+def _pager(page: int, pages: int, total: int) -> None:
+    """Previous / next under the page, with where the reader is."""
+    first = page * BOOK_PAGE + 1
+    last = min(total, first + BOOK_PAGE - 1)
+    st.caption(tr("practice.book_page", first=first, last=last, n=total))
+    back, forward = st.columns(2)
+    if back.button(
+        tr("practice.book_prev"), key="practice_book_prev", disabled=page == 0, width="stretch"
+    ):
+        st.session_state[BOOK_AT] = page - 1
+        st.rerun()
+    last_page = page >= pages - 1
+    if forward.button(
+        tr("practice.book_next"), key="practice_book_next", disabled=last_page, width="stretch"
+    ):
+        st.session_state[BOOK_AT] = page + 1
+        st.rerun()
 
 
 def _self_check(session: Session, actor: Actor, entry: BookEntry) -> None:
