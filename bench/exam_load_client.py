@@ -82,8 +82,9 @@ class Browser:
 
     async def click(self, key: str, *, alerts_ok: bool = False) -> float:
         """``alerts_ok``: an error message is the page's answer (a failed exam's result)."""
-        state = WidgetState(id=self._widget(key).id, trigger_value=True)
-        return await self._rerun(extra=state, alerts_ok=alerts_ok)
+        widget = self._widget(key)
+        state = WidgetState(id=widget.id, trigger_value=True)
+        return await self._rerun(extra=state, alerts_ok=alerts_ok, fragment=widget.fragment)
 
     async def set(self, key: str, value: Any) -> float:
         """A radio/multiselect gets shown option labels, a text field its text."""

@@ -1,6 +1,6 @@
 """A passed exam issues a training certificate when its paper says so (``certificate_months``);
 its expiry feeds the existing reminders (``core.training.reminders``), where a newer
-certificate of the same kind takes the old one's place."""
+certificate of the same kind and course takes the old one's place."""
 
 from __future__ import annotations
 

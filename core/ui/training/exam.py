@@ -151,7 +151,6 @@ def _paper(view: ExamView) -> None:
         tr(
             "exam.paper_head",
             attempt=view.attempt_no,
-            answered=view.answered,
             total=len(view.items),
             until=local(view.deadline_at).strftime("%H:%M"),
         )
@@ -257,32 +256,46 @@ def _save_status(position: int) -> None:
         st.caption("✓ " + tr("exam.saved", n=position, at=saved))
 
 
+@st.fragment
 def _submit_box(view: ExamView) -> None:
+    """Hand in, in two steps, in a fragment of its own: asking for the confirmation redraws
+    this box only; the hand-in itself redraws the page with the result."""
     if not st.session_state.get(CONFIRM):
-        if st.button(tr("exam.submit"), type="primary", key="exam_submit", width="stretch"):
-            st.session_state[CONFIRM] = True
-            st.rerun()
+        st.button(
+            tr("exam.submit"),
+            type="primary",
+            key="exam_submit",
+            width="stretch",
+            on_click=st.session_state.__setitem__,
+            args=(CONFIRM, True),
+        )
         return
-    missing = len(view.items) - view.answered
+    actor = current_actor()
+    if actor is None:
+        return
+    with session_scope() as session:  # the answers saved since the page was drawn count
+        answered = paper_for_examinee(session, actor, view.attempt_id).answered
+    missing = len(view.items) - answered
     st.warning(
         tr("exam.confirm_missing", n=missing) if missing else tr("exam.confirm_all_answered")
     )
+    st.caption(tr("exam.answered_count", answered=answered, total=len(view.items)))
     left, right = st.columns(2)
+    right.button(
+        tr("exam.keep_answering"),
+        key="exam_submit_no",
+        on_click=st.session_state.pop,
+        args=(CONFIRM, None),
+    )
     if left.button(tr("exam.confirm_submit"), type="primary", key="exam_submit_yes"):
         st.session_state.pop(CONFIRM, None)
-        actor = current_actor()
-        if actor is None:
-            return
         try:
             with session_scope() as session:
                 submit(session, actor, view.attempt_id)
         except Translatable as exc:
             show_error(exc)
             return
-        st.rerun()
-    if right.button(tr("exam.keep_answering"), key="exam_submit_no"):
-        st.session_state.pop(CONFIRM, None)
-        st.rerun()
+        st.rerun()  # the whole page: the paper gives way to the result
 
 
 # -- the result -------------------------------------------------------------------------------
