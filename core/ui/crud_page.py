@@ -24,6 +24,7 @@ from core.ui.context import lang, show_flash, tr
 from core.ui.detail import render_detail
 from core.ui.forms import form_inputs, submit
 from core.ui.nav import guard, page_link
+from core.ui.uploads import upload_limit
 from core.ui.widgets import filter_input, filter_value
 from core.ui.workflow_panel import render_workflow
 from core.workflow import flow_for
@@ -268,7 +269,12 @@ def _import(spec: TableSpec, actor: Actor) -> None:
     st.download_button(
         tr("crud.template"), data, file_name=f"{spec.name}_template.xlsx", key=f"{spec.name}_tpl"
     )
-    upload = st.file_uploader(tr("crud.import_file"), type=["xlsx"], key=f"{spec.name}_upload")
+    upload = st.file_uploader(
+        max_upload_size=upload_limit(),
+        label=tr("crud.import_file"),
+        type=["xlsx"],
+        key=f"{spec.name}_upload",
+    )
     if upload is None or not st.button(
         tr("crud.import_run"), type="primary", key=f"{spec.name}_imp"
     ):

@@ -19,6 +19,7 @@ from core.i18n import Translatable
 from core.rbac import Actor
 from core.ui.context import lang, show_error, tr
 from core.ui.forms import form_inputs, submit
+from core.ui.uploads import upload_limit
 from models.enums import Action
 
 
@@ -117,7 +118,11 @@ def _attachments(
                 key=f"att_{item.id}",
             )
         if can_edit:
-            upload = st.file_uploader(tr("common.upload"), key=f"{spec.name}_att_{row_id}")
+            upload = st.file_uploader(
+                tr("common.upload"),
+                key=f"{spec.name}_att_{row_id}",
+                max_upload_size=upload_limit(videos=spec.name == "course_material"),
+            )
             pressed = upload is not None and st.button(
                 tr("common.upload"), key=f"{spec.name}_attbtn_{row_id}"
             )

@@ -21,6 +21,7 @@ from core.crud.lookup import titles
 from core.rbac import Actor
 from core.ui.context import tr
 from core.ui.forms import submit
+from core.ui.uploads import upload_limit
 from core.ui.widgets import field_input
 from core.workflow import Transition, Workflow, events, fire
 
@@ -70,7 +71,15 @@ def _step_form(session: Session, actor: Actor, wf: Workflow, record: Any, t: Tra
         uploads = []
         if t.asks_files:
             label = tr("workflow.photos") + (" *" if t.files_required else "")
-            uploads = st.file_uploader(label, accept_multiple_files=True, key=f"{key}_files") or []
+            uploads = (
+                st.file_uploader(
+                    max_upload_size=upload_limit(),
+                    label=label,
+                    accept_multiple_files=True,
+                    key=f"{key}_files",
+                )
+                or []
+            )
             if errors.get("files"):
                 st.markdown(f":red[⚠ {errors['files']}]")
         pressed = st.form_submit_button(tr(wf.action_key(t.action)), type="primary")

@@ -11,6 +11,7 @@ from openpyxl import load_workbook
 from sqlmodel import col, select
 from streamlit.testing.v1 import AppTest
 
+from core.config import get_settings
 from core.db import session_scope
 from core.training.offline_scores import template
 from models.org import Person
@@ -68,6 +69,10 @@ def test_a_manager_prints_the_paper_and_imports_scores(open_page, paper) -> None
     at = _on_paper(open_page("pages/training_offline.py", as_user="safety_head"), paper_id)
     assert at.title[0].value == "线下考试"
     assert _downloads(at) == ["下载成绩模板"]
+    (box,) = at.get("file_uploader")  # announces the limit files are held to, not the videos'
+    assert (
+        box.proto.max_upload_size_mb == get_settings().max_upload_mb < get_settings().max_video_mb
+    )
     at.button(key="offline_make").click().run()
     assert not at.exception, at.exception
     assert _downloads(at) == ["下载试卷 PDF", "下载答案 PDF（仅题库编辑人员）", "下载成绩模板"]

@@ -13,6 +13,7 @@ from core.ui.context import flash, show_flash, tr
 from core.ui.forms import reset_form, submit
 from core.ui.hazard.progress import hazard_progress
 from core.ui.nav import page_link
+from core.ui.uploads import upload_limit
 from core.ui.widgets import field_input
 from models.hazard import HazardSource
 
@@ -46,7 +47,12 @@ def quick_report(session: Session, actor: Actor) -> None:
     with st.form(KEY, clear_on_submit=True):
         # a file input: phones offer the camera for it, without asking for camera access
         # the moment the page opens, as a live camera widget would
-        photo = st.file_uploader(tr("hazard_report.photo"), type=PHOTO_TYPES, key=f"{KEY}_photo")
+        photo = st.file_uploader(
+            max_upload_size=upload_limit(),
+            label=tr("hazard_report.photo"),
+            type=PHOTO_TYPES,
+            key=f"{KEY}_photo",
+        )
         area = st.selectbox(
             tr("hazard_report.area"),
             [None, *areas],

@@ -13,6 +13,7 @@ from core.incident.flow import report_near_miss
 from core.rbac import Actor
 from core.ui.context import flash, tr
 from core.ui.forms import form_inputs, submit
+from core.ui.uploads import upload_limit
 
 KEY = "incident_new"
 PHOTO_TYPES = ["jpg", "jpeg", "png", "webp"]
@@ -23,7 +24,11 @@ def report_form(actor: Actor) -> None:
     with session_scope() as session, st.form(KEY, clear_on_submit=False):
         raw = form_inputs(session, actor, effective_fields(session, spec), None, KEY)
         photos = st.file_uploader(
-            tr("incident.photos"), type=PHOTO_TYPES, accept_multiple_files=True, key=f"{KEY}_files"
+            max_upload_size=upload_limit(),
+            label=tr("incident.photos"),
+            type=PHOTO_TYPES,
+            accept_multiple_files=True,
+            key=f"{KEY}_files",
         )
         anonymous = st.checkbox(
             tr("incident.report_anonymously"),

@@ -34,6 +34,7 @@ from core.inspection.schedule import generate_tasks
 from core.inspection.todo import TaskCard, my_tasks
 from core.rbac import Actor
 from core.ui.context import flash, lang, show_flash, tr
+from core.ui.uploads import upload_limit
 from models.risk_inspection import CheckResult, InspectionTaskItem
 
 TASK, ITEM, FAILING, GENERATED = "insp_task", "insp_item", "insp_failing", "insp_generated"
@@ -277,7 +278,12 @@ def _failure(actor: Actor, items: list[InspectionTaskItem], index: int) -> None:
     if st.toggle(tr("inspection.use_camera"), key=f"insp_cam_{item.id}"):
         photo = st.camera_input(tr("inspection.photo"), key=f"insp_camera_{item.id}")
     else:
-        photo = st.file_uploader(tr("inspection.photo"), type=PHOTO_TYPES, key=f"insp_up_{item.id}")
+        photo = st.file_uploader(
+            max_upload_size=upload_limit(),
+            label=tr("inspection.photo"),
+            type=PHOTO_TYPES,
+            key=f"insp_up_{item.id}",
+        )
     upload = (photo.name or "photo.jpg", photo.getvalue()) if photo is not None else None
     if st.button(
         tr("inspection.save_fail"),

@@ -22,6 +22,7 @@ from core.permit.readings import (
 from core.rbac import Actor
 from core.ui.context import lang, tr
 from core.ui.steps import attempt, problems
+from core.ui.uploads import upload_limit
 from models.enums import Action, Module
 from models.permit import Permit
 from models.permit_reference import PermitGas, PermitGasUnit
@@ -132,7 +133,12 @@ def _import(actor: Actor, permit: Permit) -> None:
     with st.expander(tr("permit_gas.import")):
         st.caption(tr("permit_gas.import_hint"))
         with st.form(key):
-            upload = st.file_uploader(tr("permit_gas.file"), type=["csv", "txt"], key=f"{key}_f")
+            upload = st.file_uploader(
+                max_upload_size=upload_limit(),
+                label=tr("permit_gas.file"),
+                type=["csv", "txt"],
+                key=f"{key}_f",
+            )
             lel = st.number_input(tr("permit_gas.medium_lel"), value=None, step=0.1, key=f"{key}_l")
             pressed = st.form_submit_button(tr("permit_gas.import_go"))
         problems(key)

@@ -24,6 +24,7 @@ from core.risk.scoring import SEVERITY
 from core.ui.context import flash, lang, show_error, show_flash, tr
 from core.ui.nav import guard
 from core.ui.risk import deck as risk_deck
+from core.ui.uploads import upload_limit
 from core.ui.widgets import any_of, one_or_all, pick_enterprise
 from models.enums import RISK_COLOURS, Action, Module, RiskLevel
 from models.org import Enterprise
@@ -106,7 +107,10 @@ def _upload(actor: Actor, enterprise: Enterprise) -> None:
     with st.expander(tr("risk_map.plan_upload")):
         st.caption(tr("risk_map.plan_upload_help"))
         picked = st.file_uploader(
-            tr("risk_map.plan_file"), type=["png", "jpg", "jpeg", "webp"], key="risk_map_plan"
+            max_upload_size=upload_limit(),
+            label=tr("risk_map.plan_file"),
+            type=["png", "jpg", "jpeg", "webp"],
+            key="risk_map_plan",
         )
         save, reset = st.columns(2)
         try:

@@ -19,6 +19,7 @@ from core.training.offline_scores import ScoreImport, import_scores, read_scores
 from core.training.paper_print import paper_pdf
 from core.training.paper_rules import paper_warning
 from core.ui.context import lang, show_error, tr
+from core.ui.uploads import upload_limit
 from models.enums import Action, Module
 
 RESULT = "offline_result"
@@ -89,7 +90,12 @@ def _scores(actor: Actor, paper_id: int, name: str) -> None:
         file_name=f"{name}_scores.xlsx",
         key="offline_template",
     )
-    upload = st.file_uploader(tr("offline.upload"), type=["xlsx"], key="offline_upload")
+    upload = st.file_uploader(
+        max_upload_size=upload_limit(),
+        label=tr("offline.upload"),
+        type=["xlsx"],
+        key="offline_upload",
+    )
     if upload is not None:
         with session_scope() as session:
             preview = read_scores(session, actor, upload.getvalue(), lang(), paper_id=paper_id)

@@ -18,6 +18,7 @@ from core.rbac import Actor
 from core.ui.context import show_flash, tr
 from core.ui.nav import guard
 from core.ui.steps import attempt, problems
+from core.ui.uploads import upload_limit
 from core.ui.widgets import one_or_all
 from core.video.dataset import (
     DEFAULT_CLASSES,
@@ -230,9 +231,13 @@ def _import_form(actor: Actor) -> None:
     slot = f"{KEY}_import"
     with st.form(slot, clear_on_submit=True):
         upload = st.file_uploader(
-            tr("video_models.model_file"), type=["onnx", "pt"], max_upload_size=MODEL_MAX_MB
+            label=tr("video_models.model_file"),
+            type=["onnx", "pt"],
+            max_upload_size=MODEL_MAX_MB,
         )
-        sidecar = st.file_uploader(tr("video_models.sidecar"), type=["json"])
+        sidecar = st.file_uploader(
+            max_upload_size=upload_limit(), label=tr("video_models.sidecar"), type=["json"]
+        )
         names = st.text_input(tr("video_models.names"), help=tr("video_models.names_help"))
         pressed = st.form_submit_button(tr("video_models.import"), type="primary")
     problems(slot)
