@@ -197,6 +197,17 @@ def _clean(kind: str, options: int, answer: str | list[str] | None) -> str | Non
     return text or None
 
 
+def answerable(session: Session, actor: Actor, attempt_id: int, now: datetime) -> ExamAttempt:
+    """The actor's own attempt, still open and within its time and grace: what a save and a
+    hand-in both need."""
+    attempt = own_attempt(session, actor, attempt_id)
+    if attempt.state != AttemptState.IN_PROGRESS:
+        raise ExamRefused("error.exam.already_submitted")
+    if now > closes_at(attempt, session.get(ExamPaper, attempt.paper_id)):
+        raise ExamRefused("error.exam.time_up")
+    return attempt
+
+
 def save_answer(
     session: Session,
     actor: Actor,
@@ -208,11 +219,7 @@ def save_answer(
     """Autosave one answer (in the letters shown); returns the time saved. One conditional
     UPDATE: it cannot land after the attempt was submitted, whoever submitted it."""
     now = now or utcnow()
-    attempt = own_attempt(session, actor, attempt_id)
-    if attempt.state != AttemptState.IN_PROGRESS:
-        raise ExamRefused("error.exam.already_submitted")
-    if now > closes_at(attempt, session.get(ExamPaper, attempt.paper_id)):
-        raise ExamRefused("error.exam.time_up")
+    answerable(session, actor, attempt_id, now)
     found = session.exec(
         select(Question.kind, AttemptItem.option_order)
         .join(Question, col(Question.id) == AttemptItem.question_id)
@@ -242,11 +249,7 @@ def submit(
     """Hand the paper in. After the deadline and its grace the examinee can no longer do
     that: the attempt is closed with the answers saved in time (``close_expired``)."""
     now = now or utcnow()
-    attempt = own_attempt(session, actor, attempt_id)
-    if attempt.state != AttemptState.IN_PROGRESS:
-        raise ExamRefused("error.exam.already_submitted")
-    if now > closes_at(attempt, session.get(ExamPaper, attempt.paper_id)):
-        raise ExamRefused("error.exam.time_up")
+    attempt = answerable(session, actor, attempt_id, now)
     if not close_attempt(session, actor, attempt, now, auto=False):
         raise ExamRefused("error.exam.already_submitted")
     return attempt

@@ -40,8 +40,8 @@ from models.training_exam import (
     Question,
     QuestionKind,
 )
-from tests.demo_cache import copy_database
 from tests.factories import Org, build_org
+from tests.org_template import build_template, copied_session
 from tests.pg import pg_available, temp_pg_database
 
 T0 = datetime(2026, 11, 24, 0, 0, tzinfo=UTC)  # 08:00 in Shanghai: the workshop starts
@@ -137,26 +137,14 @@ def _grader(enterprise_id: int) -> Actor:
 
 @pytest.fixture(scope="module")
 def template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Org]:
-    path = tmp_path_factory.mktemp("exam") / "template.db"
-    engine = make_engine(f"sqlite:///{path}")
-    SQLModel.metadata.create_all(engine)
-    with Session(engine) as session:
-        org = build_org(session)
-        _bank(session)
-        session.commit()
-    engine.dispose()
-    return path, org
+    return build_template(tmp_path_factory.mktemp("exam"), _bank)
 
 
 @pytest.fixture
 def world(template, tmp_path: Path):
     path = tmp_path / "exam.db"
-    copy_database(template[0], path)
-    engine = make_engine(f"sqlite:///{path}")
-    session = Session(engine, expire_on_commit=False)
-    yield session, template[1], path
-    session.close()
-    engine.dispose()
+    with copied_session(template[0], path) as session:
+        yield session, template[1], path
 
 
 def _key_position(session: Session, view, item) -> str:

@@ -38,8 +38,8 @@ from models.training import (
 )
 from models.training_exam import ExamPaper, ExamRecord, Question, QuestionKind
 from models.training_learning import AssignmentState, TrainingAssignment
-from tests.demo_cache import copy_database
 from tests.factories import Org, build_org
+from tests.org_template import build_template, copied_session
 from tests.pg import pg_available, temp_pg_database
 
 T0 = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)  # 09:00 in Shanghai
@@ -77,25 +77,13 @@ def _questions(session: Session) -> None:
 
 @pytest.fixture(scope="module")
 def template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Org]:
-    path = tmp_path_factory.mktemp("archive") / "template.db"
-    engine = make_engine(f"sqlite:///{path}")
-    SQLModel.metadata.create_all(engine)
-    with Session(engine) as session:
-        org = build_org(session)
-        _questions(session)
-        session.commit()
-    engine.dispose()
-    return path, org
+    return build_template(tmp_path_factory.mktemp("archive"), _questions)
 
 
 @pytest.fixture
 def world(template, tmp_path: Path):
-    copy_database(template[0], tmp_path / "archive.db")
-    engine = make_engine(f"sqlite:///{tmp_path / 'archive.db'}")
-    session = Session(engine, expire_on_commit=False)
-    yield session, template[1]
-    session.close()
-    engine.dispose()
+    with copied_session(template[0], tmp_path / "archive.db") as session:
+        yield session, template[1]
 
 
 def _course(session: Session, org: Org, name: str, level=None, hours: float = 8) -> int:
